@@ -1,0 +1,1 @@
+"""Thin translators between chat platforms (console, Discord, Slack) and the neutral core."""

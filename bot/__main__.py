@@ -1,0 +1,437 @@
+"""The `trendbot` command line and the composition root: the only place wiring adapters to the core.
+
+Subcommands: ingest, trending, ask, replay, plot, override, demo, run. Each creates one Store and at
+most one aiohttp session here and passes them down.
+"""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import json
+import logging
+import os
+import sys
+import tempfile
+from collections.abc import AsyncIterator, Callable, Sequence
+from contextlib import asynccontextmanager
+from datetime import UTC, date, datetime
+from pathlib import Path
+
+import aiohttp
+
+from adapters.console_adapter import card_text
+from bot import __version__, render
+from bot.admin import Admin
+from bot.analysis import Analyst
+from bot.commands import clean_query, parse_question
+from bot.commands import parse as parse_command
+from bot.config import Config, load_config
+from bot.core import Core
+from bot.demo import run_demo
+from bot.errors import ConfigError, SourceError, UserError
+from bot.matching import build_index
+from bot.models import GLOBAL, Chart, Context, Title, Trending, Watch
+from bot.protocols import ReviewSource
+from bot.regions import resolve_region
+from bot.replay import ReplayFilter, entry_json, replay
+from bot.reviews import ScoreBook
+from bot.sources import catalog as catalog_source
+from bot.sources import netflix
+from bot.store import Store
+
+log = logging.getLogger("trendbot")
+CLI = Context("cli", "cli", "cli", "cli", is_admin=True)
+
+
+def utcnow() -> datetime:
+    return datetime.now(UTC)
+
+
+# ---- composition ---------------------------------------------------------------------------------
+
+
+def online_reviews(config: Config, session: aiohttp.ClientSession | None) -> list[ReviewSource]:
+    """OMDb and TMDB when their keys are set (and we may use the network)."""
+    if session is None:
+        return []
+    from bot.sources.omdb import OmdbReviews
+    from bot.sources.tmdb import TmdbReviews
+
+    found: list[ReviewSource] = []
+    r = config.reviews
+    if r.omdb_api_key:
+        found.append(
+            OmdbReviews(
+                session,
+                r.omdb_api_key,
+                base_url=r.omdb_url,
+                timeout=r.timeout_seconds,
+                clock=utcnow,
+            )
+        )
+    if r.tmdb_api_key or r.tmdb_read_token:
+        found.append(
+            TmdbReviews(
+                session,
+                api_key=r.tmdb_api_key,
+                read_token=r.tmdb_read_token,
+                base_url=r.tmdb_url,
+                timeout=r.timeout_seconds,
+                clock=utcnow,
+            )
+        )
+    return found
+
+
+def build_core(
+    store: Store,
+    config: Config,
+    session: aiohttp.ClientSession | None = None,
+    catalog: catalog_source.Catalog | None = None,
+    clock: Callable[[], datetime] = utcnow,
+) -> Core:
+    catalog = catalog or catalog_source.load_catalog()
+    book = ScoreBook(
+        store,
+        [catalog_source.CatalogReviews(catalog)],
+        online_reviews(config, session),
+        clock,
+    )
+    analyst = Analyst(store, build_index(catalog.titles), book, clock)
+    admin = Admin(store, config.alerts, clock)
+    return Core(store, catalog, analyst, book, admin, clock)
+
+
+@asynccontextmanager
+async def opened(
+    config: Config, db: Path | None, *, online: bool = False
+) -> AsyncIterator[tuple[Core, aiohttp.ClientSession | None]]:
+    store = await Store.open(db or config.database)
+    session = aiohttp.ClientSession() if online else None
+    try:
+        yield build_core(store, config, session), session
+    finally:
+        if session is not None:
+            await session.close()
+        await store.close()
+
+
+# ---- subcommands ---------------------------------------------------------------------------------
+
+
+async def cmd_ingest(args: argparse.Namespace, config: Config) -> int:
+    rejected = 0
+    needs_network = any(netflix.is_url(loc) for loc in args.locations)
+    async with opened(config, args.db, online=needs_network) as (core, session):
+        for location in args.locations:
+            try:
+                if netflix.is_url(location):
+                    assert session is not None
+                    fetched = await netflix.fetch(
+                        session,
+                        location,
+                        timeout=config.netflix.timeout_seconds,
+                        max_bytes=config.netflix.max_bytes,
+                    )
+                else:
+                    fetched = netflix.read_local(Path(location), config.netflix.max_bytes)
+                report = await core.ingest(fetched)
+            except SourceError as exc:
+                rejected += 1
+                print(f"REJECTED {location}: {exc}")
+                continue
+            weeks = sorted({w for _k, w in report.changed})
+            span = f"{weeks[0]} … {weeks[-1]}" if weeks else "no new weeks"
+            print(
+                f"{location}: {len(report.saved)} new lists, {len(report.replaced)} replaced, "
+                f"{report.unchanged} unchanged, "
+                f"{len(report.kept)} kept (stored copy as good or newer) "
+                f"— {span}"
+            )
+        totals = await core.store.totals()
+    print(
+        f"database: {totals.weeks} weeks ({totals.first_week} … {totals.last_week}), "
+        f"{totals.regions} regions, {totals.charts} lists, {totals.rows} rows"
+    )
+    return 1 if rejected else 0
+
+
+async def cmd_trending(args: argparse.Namespace, config: Config) -> int:
+    command = parse_command(
+        "trending",
+        {"region": resolve_region(args.region), "category": args.category,
+         "week": args.week, "language": args.language},
+    )  # fmt: skip
+    assert isinstance(command, Trending)
+    async with opened(config, args.db) as (core, _):
+        key, week, entries = await core.chart_for(command, CLI)
+        if not entries or week is None:
+            print(
+                f"trendbot: {render.no_data_card(key, command.week).title}",
+                file=sys.stderr,
+            )
+            return 1
+        threshold = config.alerts.default_threshold
+        if args.json:
+            print(
+                json.dumps(
+                    {
+                        "region": key.region,
+                        "category": key.category,
+                        "language": key.language or None,
+                        "week": week.isoformat(),
+                        "threshold": threshold,
+                        "entries": [entry_json(e, threshold) for e in entries],
+                    },
+                    ensure_ascii=False,
+                    indent=2,
+                )
+            )
+        else:
+            print(card_text(render.trending_card(key, week, entries, threshold)))
+    return 0
+
+
+async def cmd_ask(args: argparse.Namespace, config: Config) -> int:
+    question = parse_question(args.question) or Watch(clean_query(args.question))
+    region = resolve_region(args.region)
+    async with opened(config, args.db, online=True) as (core, _):
+        found = await core.find_title(question.query)
+        if not isinstance(found, Title):
+            if args.json:
+                print(
+                    json.dumps(
+                        {
+                            "error": found.title,
+                            "candidates": found.fields and found.fields[0].value.splitlines(),
+                        },
+                        ensure_ascii=False,
+                    )
+                )
+            else:
+                print(card_text(found))
+            return 1
+        judged, week, image = await core.verdict_for(found, region)
+        if args.json:
+            history = await core.store.title_history(found.name)
+            print(
+                json.dumps(
+                    {
+                        "title": found.name,
+                        "year": found.year,
+                        "kind": found.kind,
+                        "advice": judged.advice.value,
+                        "reasons": [render.reason_text(r) for r in judged.reasons],
+                        "scores": {
+                            s.metric.value: {
+                                "value": s.value,
+                                "raw": s.raw,
+                                "source": s.provider,
+                                "fetched": s.fetched.isoformat(),
+                            }
+                            for s in judged.scores.items
+                        },  # fmt: skip
+                        "unavailable": list(judged.scores.unavailable),
+                        "charts": [
+                            {
+                                "region": k.region,
+                                "category": k.category,
+                                "language": k.language or None,
+                                "week": w.isoformat(),
+                                "rank": r,
+                            }
+                            for k, w, r in history
+                        ],  # fmt: skip
+                    },
+                    ensure_ascii=False,
+                    indent=2,
+                )
+            )
+        else:
+            print(
+                card_text(await core.run("watch", {"title": question.query, "region": region}, CLI))
+            )
+    return 0
+
+
+async def cmd_replay(args: argparse.Namespace, config: Config) -> int:
+    category = parse_command("trending", {"category": args.category}) if args.category else None
+    wanted = ReplayFilter(
+        regions=frozenset(resolve_region(r) for r in args.region or ()),
+        category=category.category if isinstance(category, Trending) else None,
+        since=_date(args.since, "--since"),
+        until=_date(args.until, "--until"),
+    )
+    catalog = catalog_source.load_catalog()
+    if args.catalog:
+        entries = catalog_source.parse_titles(netflix.read_local(args.catalog).body.decode())  # type: ignore[union-attr]
+        catalog = catalog_source.join_critics(entries, catalog_source.load_critics())
+    charts: list[Chart] = []
+    for location in args.charts:
+        charts.extend(netflix.parse_top10(netflix.read_local(Path(location)).body or b"", location))
+    with tempfile.TemporaryDirectory(prefix="trendbot-replay-") as tmp:
+        store = await Store.open(Path(tmp) / "replay.db")
+        try:
+            report = await store.save_charts(charts, "replay", utcnow())
+            if report.kept:
+                log.info("replay: %d lists kept from an earlier file", len(report.kept))
+        finally:
+            await store.close()
+    index = build_index(catalog.titles)
+    out = sys.stdout
+    for entry in replay(charts, index, catalog.scores, wanted):
+        out.write(json.dumps(entry_json(entry, args.threshold), ensure_ascii=False) + "\n")
+    return 0
+
+
+async def cmd_plot(args: argparse.Namespace, config: Config) -> int:
+    async with opened(config, args.db) as (core, _):
+        found = await core.find_title(args.title)
+        if not isinstance(found, Title):
+            print(card_text(found))
+            return 1
+        region = resolve_region(args.region) if args.region else None
+        history = await core.store.title_history(found.name)
+        series = [(k.region, w, r) for k, w, r in history if k.region != GLOBAL]
+    from bot import plots  # matplotlib is slow to import; only this command needs it here
+
+    png = plots.rank_history_png(found.name, series, region)
+    args.out.write_bytes(png)
+    print(f"{args.out}: rank history of {found.name} in {len({r for r, _, _ in series})} regions")
+    return 0
+
+
+async def cmd_override(args: argparse.Namespace, config: Config) -> int:
+    kind = "movie" if args.category == "films" else "show"
+    async with opened(config, args.db) as (core, _):
+        title_id = None if args.none else args.id
+        if title_id is not None and title_id not in core.analyst.index.by_id:
+            print(f"trendbot: {title_id} is not a catalog id", file=sys.stderr)
+            return 2
+        await core.store.set_override(args.chart_title, kind, title_id, "cli", utcnow())
+    target = core.analyst.index.by_id.get(title_id or "")
+    print(f"{args.chart_title!r} ({args.category}) → {target.name if target else 'no match'}")
+    return 0
+
+
+async def cmd_demo(args: argparse.Namespace, config: Config) -> int:
+    from adapters.console_adapter import ConsoleAdapter, interact, read_stdin
+
+    console = ConsoleAdapter()
+    with tempfile.TemporaryDirectory(prefix="trendbot-demo-") as tmp:
+        store = await Store.open(Path(tmp) / "demo.db")
+        try:
+            core = build_core(store, config)
+            ctx = await run_demo(core, console, console.show, print, utcnow)
+            if sys.stdin.isatty() and not args.no_interactive:
+                print("\nYour turn: /trending GB tv · /surprises US · should I watch It? · quit")
+                await interact(core, ctx, console, read_stdin)
+        finally:
+            await store.close()
+    return 0
+
+
+def _date(text: str | None, flag: str) -> date | None:
+    if not text:
+        return None
+    try:
+        return date.fromisoformat(text)
+    except ValueError:
+        raise UserError(f"{flag} must be a date like 2022-06-26, not {text!r}") from None
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    parser = build_parser()
+    args = parser.parse_args(argv)
+    logging.basicConfig(
+        level=logging.DEBUG if args.verbose else logging.WARNING,
+        format="%(asctime)s %(levelname)s %(name)s: %(message)s",
+        stream=sys.stderr,
+    )
+    try:
+        config = load_config(args.config, os.environ)
+        return int(asyncio.run(args.handler(args, config)))
+    except ConfigError as exc:
+        print(f"trendbot: configuration error: {exc}", file=sys.stderr)
+        return 2
+    except UserError as exc:
+        hint = f" Try: {', '.join(exc.suggestions)}." if exc.suggestions else ""
+        print(f"trendbot: {exc}{hint}", file=sys.stderr)
+        return 2
+    except SourceError as exc:
+        print(f"trendbot: {exc}", file=sys.stderr)
+        return 1
+    except KeyboardInterrupt:
+        return 130
+
+
+def build_parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(
+        prog="trendbot",
+        description="Surprises in Netflix's weekly Top 10, for Discord and Slack.",
+    )
+    parser.add_argument("--version", action="version", version=f"trendbot {__version__}")
+    common = argparse.ArgumentParser(add_help=False)
+    common.add_argument("--config", type=Path, help="TOML config file (see config.example.toml)")
+    common.add_argument("--db", type=Path, help="SQLite database (default: from config)")
+    common.add_argument("-v", "--verbose", action="store_true", help="debug logging on stderr")
+    sub = parser.add_subparsers(dest="command", required=True)
+
+    p = sub.add_parser("ingest", parents=[common], help="store Top 10 files (paths or URLs)")
+    p.add_argument("locations", nargs="+", metavar="PATH_OR_URL")
+    p.set_defaults(handler=cmd_ingest)
+
+    p = sub.add_parser("trending", parents=[common], help="show a top 10 with movement")
+    p.add_argument("--region", default="US", help="ISO code, country name or GLOBAL")
+    p.add_argument("--category", default="films", help="films or tv")
+    p.add_argument("--language", help="for GLOBAL: english or non-english")
+    p.add_argument("--week", help="YYYY-MM-DD (the Sunday ending the week); default latest")
+    p.add_argument("--json", action="store_true", help="print one JSON object")
+    p.set_defaults(handler=cmd_trending)
+
+    p = sub.add_parser("ask", parents=[common], help='answer "should I watch X?"')
+    p.add_argument("question", help='e.g. "should I watch Backtrace?" or just a title')
+    p.add_argument("--region", default="US", help="whose chart momentum to consider")
+    p.add_argument("--json", action="store_true", help="print one JSON object")
+    p.set_defaults(handler=cmd_ask)
+
+    p = sub.add_parser(
+        "replay", parents=[common], help="score a history, week by week (JSON lines)"
+    )
+    p.add_argument("--charts", nargs="+", required=True, metavar="TSV")
+    p.add_argument("--catalog", type=Path, metavar="CSV", help="titles.csv (default: bundled)")
+    p.add_argument("--region", action="append", help="only these regions (repeatable)")
+    p.add_argument("--category", help="films or tv")
+    p.add_argument("--since", help="first week to print (history before it still counts)")
+    p.add_argument("--until", help="last week to print")
+    p.add_argument("--threshold", type=int, default=60, help="surprise threshold (0–100)")
+    p.add_argument("--json", action="store_true", help="JSON lines (the only format)")
+    p.set_defaults(handler=cmd_replay)
+
+    p = sub.add_parser("plot", parents=[common], help="draw a title's rank history as PNG")
+    p.add_argument("title")
+    p.add_argument("--out", type=Path, required=True, metavar="FILE.png")
+    p.add_argument("--region", help="region to highlight")
+    p.set_defaults(handler=cmd_plot)
+
+    p = sub.add_parser(
+        "override", parents=[common], help="fix which catalog title a chart title is"
+    )
+    p.add_argument("chart_title")
+    p.add_argument("--category", choices=("films", "tv"), default="films")
+    group = p.add_mutually_exclusive_group(required=True)
+    group.add_argument("--id", help="catalog id, e.g. tm414073")
+    group.add_argument("--none", action="store_true", help="never match this chart title")
+    p.set_defaults(handler=cmd_override)
+
+    p = sub.add_parser(
+        "demo", parents=[common], help="replay the bundled weeks into a console channel"
+    )
+    p.add_argument("--no-interactive", action="store_true", help="exit after the replay")
+    p.set_defaults(handler=cmd_demo)
+    return parser
+
+
+if __name__ == "__main__":
+    sys.exit(main())

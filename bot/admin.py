@@ -1,0 +1,124 @@
+"""Per-server configuration (admins only): regions, alert channel, threshold, categories, and show.
+
+The caller (Core) has already checked that the user is an admin; this module applies the change,
+and reports source health alongside the settings so admins see why alerts may be quiet.
+"""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Callable
+from dataclasses import replace
+from datetime import datetime
+
+from bot import regions, render
+from bot.config import AlertsConfig
+from bot.errors import UserError
+from bot.models import (
+    Card,
+    ConfigCategories,
+    ConfigChannel,
+    ConfigRegions,
+    ConfigShow,
+    ConfigThreshold,
+    Context,
+    ServerSettings,
+    SettingsForm,
+)
+from bot.store import Store
+
+log = logging.getLogger(__name__)
+
+AdminCommand = ConfigShow | ConfigRegions | ConfigChannel | ConfigThreshold | ConfigCategories
+MAX_REGIONS = 25
+
+
+class Admin:
+    def __init__(self, store: Store, defaults: AlertsConfig, clock: Callable[[], datetime]) -> None:
+        self._store = store
+        self.defaults = defaults
+        self._clock = clock
+
+    async def ensure(self, platform: str, server_id: str) -> ServerSettings:
+        """The server's settings, created with the defaults on first use."""
+        found = await self._store.server(platform, server_id)
+        if found is not None:
+            return found
+        settings = ServerSettings(
+            platform,
+            server_id,
+            channel_id=None,
+            threshold=self.defaults.default_threshold,
+            categories=self.defaults.default_categories,
+        )
+        await self._store.save_server(settings, self._clock())
+        return settings
+
+    async def apply_form(self, form: SettingsForm, ctx: Context) -> Card:
+        """Apply a whole submitted form: the region set is replaced, other fields updated."""
+        settings = await self.ensure(ctx.platform, ctx.server_id)
+        now = self._clock()
+        if form.regions is not None:
+            wanted = tuple(dict.fromkeys(regions.resolve_region(r) for r in form.regions))
+            if len(wanted) > MAX_REGIONS:
+                raise UserError(f"A server can follow at most {MAX_REGIONS} regions.")
+            gone = [r for r in settings.regions if r not in wanted]
+            await self._store.remove_regions(ctx.platform, ctx.server_id, gone)
+            await self._store.add_regions(ctx.platform, ctx.server_id, wanted, now)
+        if form.threshold is not None and not 0 <= form.threshold <= 100:
+            raise UserError(f"Threshold must be between 0 and 100, not {form.threshold}.")
+        settings = await self.ensure(ctx.platform, ctx.server_id)
+        if form.channel_id is not None and form.channel_id != settings.channel_id:
+            settings = replace(settings, channel_id=form.channel_id, disabled_reason=None)
+        if form.threshold is not None:
+            settings = replace(settings, threshold=form.threshold)
+        if form.categories:
+            settings = replace(settings, categories=form.categories)
+        await self._store.save_server(settings, now)
+        return render.config_done(
+            render.SETTINGS_SAVED, await self.ensure(ctx.platform, ctx.server_id)
+        )
+
+    async def configure(self, command: AdminCommand, ctx: Context) -> Card:
+        settings = await self.ensure(ctx.platform, ctx.server_id)
+        now = self._clock()
+        if isinstance(command, ConfigShow):
+            return render.config_card(
+                settings, render.health_lines(await self._store.all_source_health())
+            )
+        if isinstance(command, ConfigRegions):
+            if command.action == "list":
+                return render.config_card(settings)
+            codes = tuple(dict.fromkeys(regions.resolve_region(r) for r in command.regions))
+            if command.action == "add":
+                if len(set(settings.regions) | set(codes)) > MAX_REGIONS:
+                    raise UserError(f"A server can follow at most {MAX_REGIONS} regions.")
+                added = await self._store.add_regions(ctx.platform, ctx.server_id, codes, now)
+                message = (
+                    f"Now following {_names(added)}; alerts start with the next new week"
+                    if added
+                    else f"Already following {_names(codes)}"
+                )
+            else:
+                removed = await self._store.remove_regions(ctx.platform, ctx.server_id, codes)
+                message = f"Stopped following {_names(codes)}" if removed else "Nothing to remove"
+            settings = await self.ensure(ctx.platform, ctx.server_id)
+            if not settings.channel_id:
+                message += " — set an alert channel with /config channel"
+            return render.config_done(message, settings)
+        if isinstance(command, ConfigChannel):
+            settings = replace(settings, channel_id=command.channel_id, disabled_reason=None)
+            message = f"Alerts will go to <#{command.channel_id}>"
+        elif isinstance(command, ConfigThreshold):
+            settings = replace(settings, threshold=command.value)
+            message = f"Alert threshold set to {command.value}/100"
+        else:
+            settings = replace(settings, categories=command.categories)
+            message = "Categories updated"
+        await self._store.save_server(settings, now)
+        log.info("%s server %s: %s", ctx.platform, ctx.server_id, message)
+        return render.config_done(message, await self.ensure(ctx.platform, ctx.server_id))
+
+
+def _names(codes: tuple[str, ...] | list[str]) -> str:
+    return ", ".join(regions.region_name(c) for c in codes)

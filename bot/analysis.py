@@ -1,0 +1,136 @@
+"""The analysis pipeline over stored weeks: diff → match → scores → surprise, per list and week.
+
+Shared by the chat commands, the refresh job and alerts. Queries the store in batches (a handful of
+statements per week, whatever the number of lists) and keeps matches in memory and in the store.
+"""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Callable
+from datetime import date, datetime
+
+from bot import charts, matching, surprise
+from bot.charts import WEEK
+from bot.matching import CatalogIndex, Kind
+from bot.models import Chart, ChartKey, Match, Movement, ScoredEntry, Scores
+from bot.reviews import ScoreBook
+from bot.store import Store
+
+log = logging.getLogger(__name__)
+
+
+def kind_of(key: ChartKey) -> Kind:
+    return "movie" if key.category == "films" else "show"
+
+
+class Analyst:
+    """Scores every entry of a week's lists; results are cached until the store's charts change."""
+
+    def __init__(
+        self,
+        store: Store,
+        index: CatalogIndex,
+        book: ScoreBook,
+        clock: Callable[[], datetime],
+    ) -> None:
+        self._store = store
+        self._index = index
+        self._book = book
+        self._clock = clock
+        self._matches: dict[tuple[str, Kind], Match] = {}
+        self._overrides: dict[tuple[str, str], str | None] | None = None
+        self._weeks: dict[date, dict[ChartKey, tuple[ScoredEntry, ...]]] = {}
+
+    @property
+    def index(self) -> CatalogIndex:
+        return self._index
+
+    def forget(self) -> None:
+        """Drop cached analyses (call after new charts are stored or a match is overridden)."""
+        self._weeks.clear()
+        self._overrides = None
+        self._matches.clear()
+
+    async def week(self, week: date) -> dict[ChartKey, tuple[ScoredEntry, ...]]:
+        """Every stored list of `week`, scored."""
+        cached = self._weeks.get(week)
+        if cached is not None:
+            return cached
+        current = await self._store.charts_in_week(week)
+        previous = {c.key: c for c in await self._store.charts_in_week(week - WEEK)}
+        past = await self._store.appearances(week)
+        first_seen = await self._store.first_seen(week)
+        regions = {
+            category: charts.regions_charting(c for c in current if c.key.category == category)
+            for category in ("films", "tv")
+        }
+        fresh: list[tuple[Kind, Match]] = []
+        diffed = []
+        for chart in current:
+            movements = charts.diff(
+                chart,
+                previous.get(chart.key),
+                past.get(chart.key, {}),
+                regions[chart.key.category],
+                _first_seen_for(first_seen, chart),
+            )
+            matched = [(m, await self._match_movement(chart, m, fresh)) for m in movements]
+            diffed.append((chart, matched))
+        titles = {m.title.id: m.title for _c, pairs in diffed for _mv, m in pairs if m.title}
+        scores = await self._book.offline_many(titles.values())
+        result: dict[ChartKey, tuple[ScoredEntry, ...]] = {}
+        for chart, pairs in diffed:
+            result[chart.key] = tuple(
+                _scored(chart, movement, found, scores.get(found.title.id) if found.title else None)
+                for movement, found in pairs
+            )
+        if fresh:
+            for kind in ("movie", "show"):
+                await self._store.save_matches(
+                    kind, [m for k, m in fresh if k == kind], self._clock()
+                )
+        self._weeks[week] = result
+        return result
+
+    async def chart(self, key: ChartKey, week: date) -> tuple[ScoredEntry, ...] | None:
+        return (await self.week(week)).get(key)
+
+    async def match(self, chart_title: str, kind: Kind, first_year: int | None) -> Match:
+        cached = self._matches.get((chart_title, kind))
+        if cached is not None:
+            return cached
+        if self._overrides is None:
+            self._overrides = await self._store.overrides()
+        overrides = {t: i for (t, k), i in self._overrides.items() if k == kind}
+        found = matching.match(self._index, chart_title, kind, first_year, overrides)
+        self._matches[(chart_title, kind)] = found
+        return found
+
+    async def _match_movement(
+        self, chart: Chart, movement: Movement, fresh: list[tuple[Kind, Match]]
+    ) -> Match:
+        kind = kind_of(chart.key)
+        known = (movement.title, kind) in self._matches
+        first = movement.first_seen_anywhere or chart.week
+        found = await self.match(movement.title, kind, first.year)
+        if not known:
+            fresh.append((kind, found))
+        return found
+
+
+def _scored(chart: Chart, movement: Movement, found: Match, scores: Scores | None) -> ScoredEntry:
+    scores = scores or Scores()
+    judged = surprise.score(chart.key, chart.week, movement, found, scores)
+    return ScoredEntry(chart.key, chart.week, movement, found, scores, judged)
+
+
+def _first_seen_for(
+    first_seen: dict[tuple[str, tuple[str, str | None]], date], chart: Chart
+) -> dict[tuple[str, str | None], date]:
+    category = chart.key.category
+    return {
+        row.ref: first_seen[(category, row.ref)]
+        for row in chart.rows
+        if (category, row.ref) in first_seen
+    }

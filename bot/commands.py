@@ -1,0 +1,282 @@
+"""What users type → Command: slash options, text arguments (Slack, console) and free questions.
+
+Pure. Every bad input raises UserError with a message that says what to type instead.
+Command names are the same on every platform: trending, surprises, watch, help, config ….
+"""
+
+from __future__ import annotations
+
+import re
+import unicodedata
+from collections.abc import Mapping
+from datetime import date
+
+from bot.errors import UserError
+from bot.models import (
+    CATEGORIES,
+    Category,
+    Command,
+    ConfigCategories,
+    ConfigChannel,
+    ConfigRegions,
+    ConfigShow,
+    ConfigThreshold,
+    Help,
+    Language,
+    Surprises,
+    Trending,
+    Watch,
+)
+
+MAX_QUERY = 200  # longest real titles are ~110 characters
+MAX_INPUT = 4000
+CONFIG_ACTIONS = (
+    "regions add",
+    "regions remove",
+    "regions list",
+    "channel",
+    "threshold",
+    "categories",
+    "show",
+)
+COMMAND_NAMES = ("trending", "surprises", "watch", "help") + tuple(
+    f"config {action}" for action in CONFIG_ACTIONS
+)
+_CATEGORY_WORDS: dict[str, Category] = {
+    "film": "films", "films": "films", "movie": "films", "movies": "films",
+    "tv": "tv", "show": "tv", "shows": "tv", "series": "tv", "television": "tv",
+}  # fmt: skip
+_LANGUAGE_WORDS: dict[str, Language] = {
+    "english": "english", "en": "english",
+    "non-english": "non-english", "nonenglish": "non-english", "non_english": "non-english",
+}  # fmt: skip
+_CHANNEL_MENTION = re.compile(r"<#([A-Z0-9]+|\d+)(?:\|[^>]*)?>")
+_CHANNEL_ID = re.compile(r"[A-Za-z0-9_.-]{1,80}")
+_QUESTION = re.compile(
+    r"""^(?:hey\s+|so\s+|ok\s+|okay\s+)?(?:
+        (?:should|shall|do\s+you\s+think)\s+i\s+(?:watch|see|stream|try)\s+(?P<a>.+?)
+      | (?:is|are)\s+(?P<b>.+?)\s+(?:any\s+good|good|worth\s+(?:it|watching|a\s+watch)|watchable)
+      | (?:what\s+about|how\s+about|thoughts\s+on|verdict\s+on|review)\s+(?P<c>.+?)
+      | (?:watch)\s+(?P<d>.+?)
+    )\s*(?:\?+|!+|\.)?\s*$""",
+    re.IGNORECASE | re.VERBOSE | re.DOTALL,
+)
+_MENTION = re.compile(r"<@!?[A-Z0-9]+>|<@&\d+>")
+_WEEK = re.compile(r"\d{4}-\d{2}-\d{2}")
+
+
+def parse(name: str, options: Mapping[str, object]) -> Command:
+    """Build a Command from a slash command name and its structured options."""
+    name = " ".join(name.casefold().split())
+    opts = {k: _opt(v) for k, v in options.items()}
+    if name == "trending":
+        category, language = _category(opts.get("category"))
+        return Trending(
+            region=opts.get("region") or None,
+            category=category,
+            week=_week(opts.get("week")),
+            language=_language(opts.get("language")) or language,
+        )
+    if name == "surprises":
+        return Surprises(region=opts.get("region") or None, week=_week(opts.get("week")))
+    if name == "watch":
+        return Watch(query=clean_query(opts.get("title", "")), region=opts.get("region") or None)
+    if name == "help":
+        return Help()
+    if name in ("config regions add", "config regions remove"):
+        regions = _split(opts.get("regions", ""))
+        if not regions:
+            raise UserError("Name at least one region, e.g. `US, GB` or `United Kingdom`.")
+        return ConfigRegions("add" if name.endswith("add") else "remove", regions)
+    if name == "config regions list":
+        return ConfigRegions("list")
+    if name == "config channel":
+        return ConfigChannel(_channel(opts.get("channel", "")))
+    if name == "config threshold":
+        return ConfigThreshold(_threshold(opts.get("value", "")))
+    if name == "config categories":
+        return ConfigCategories(_categories(opts.get("categories", "")))
+    if name in ("config show", "config"):
+        return ConfigShow()
+    raise UserError(f"Unknown command “{_short(name)}”. Try help to see what I can do.")
+
+
+def parse_text(name: str, text: str) -> Command:
+    """Build a Command from a command name and free-form arguments, as Slack and the console send.
+
+    E.g. `trending US tv 2022-06-26`, `watch Backtrace`, `config regions add US GB`.
+    """
+    if len(text) > MAX_INPUT:
+        raise UserError(f"That is too long ({len(text)} characters); keep it under {MAX_INPUT}.")
+    name = " ".join(name.casefold().split()).lstrip("/")
+    words = text.split()
+    if name in ("trending", "surprises"):
+        options: dict[str, str] = {}
+        rest = []
+        for word in words:
+            folded = word.casefold()
+            if folded in _CATEGORY_WORDS and name == "trending":
+                options["category"] = folded
+            elif folded in _LANGUAGE_WORDS and name == "trending":
+                options["language"] = folded
+            elif _WEEK.fullmatch(word):
+                options["week"] = word
+            else:
+                rest.append(word)
+        if rest:
+            options["region"] = " ".join(rest)
+        return parse(name, options)
+    if name == "watch":
+        return parse("watch", {"title": text})
+    if name == "help":
+        return Help()
+    if name in ("config", "trendbot-config"):
+        return _parse_config_text(words)
+    raise UserError(f"Unknown command “{_short(name)}”. Try help to see what I can do.")
+
+
+def _parse_config_text(words: list[str]) -> Command:
+    if not words:
+        return ConfigShow()
+    head = words[0].casefold()
+    rest = words[1:]
+    if head == "regions":
+        action = rest[0].casefold() if rest else "list"
+        if action not in ("add", "remove", "list"):
+            raise UserError("Use `config regions add US GB`, `… remove US` or `… list`.")
+        return parse(f"config regions {action}", {"regions": " ".join(rest[1:])})
+    if head in ("channel", "threshold", "categories", "show"):
+        key = {
+            "channel": "channel",
+            "threshold": "value",
+            "categories": "categories",
+        }.get(head)
+        return parse(f"config {head}", {key: " ".join(rest)} if key else {})
+    raise UserError(
+        "Config commands: regions add|remove|list, channel #name, threshold 0–100, "
+        "categories films,tv, show."
+    )
+
+
+def parse_question(text: str) -> Watch | None:
+    """Recognise "should I watch X?" and friends in a message; None for anything else."""
+    if len(text) > MAX_INPUT:
+        return None
+    text = _MENTION.sub(" ", unicodedata.normalize("NFKC", text))
+    text = " ".join(text.split()).strip(" ,:")
+    found = _QUESTION.match(text)
+    if found is None:
+        return None
+    raw = next(g for g in found.group("a", "b", "c", "d") if g)
+    raw = re.sub(r"\s+(?:tonight|today|now|this\s+weekend)$", "", raw, flags=re.IGNORECASE)
+    try:
+        return Watch(clean_query(raw))
+    except UserError:
+        return None
+
+
+def clean_query(raw: str) -> str:
+    """Tidy a title query; UserError when nothing searchable is left or it is absurdly long."""
+    text = unicodedata.normalize("NFKC", raw)
+    text = "".join(ch for ch in text if unicodedata.category(ch)[0] != "C")
+    text = " ".join(text.split()).strip(" \"'“”‘’`*_?!.,")
+    if not text or not any(ch.isalnum() for ch in text):
+        raise UserError("Which title? Try `watch Backtrace` or ask “should I watch Backtrace?”.")
+    if len(text) > MAX_QUERY:
+        raise UserError(f"That title is {len(text)} characters long; I search up to {MAX_QUERY}.")
+    return text
+
+
+def _opt(value: object) -> str:
+    if value is None:
+        return ""
+    return str(value).strip()
+
+
+def _category(text: str | None) -> tuple[Category, Language]:
+    if not text:
+        return "films", ""
+    folded = text.casefold().replace("_", "-").replace(" ", "-")
+    for language_word, language in _LANGUAGE_WORDS.items():
+        suffix = f"-{language_word}"
+        if folded.endswith(suffix) and folded[: -len(suffix)] in _CATEGORY_WORDS:
+            return _CATEGORY_WORDS[folded[: -len(suffix)]], language
+    if folded in _CATEGORY_WORDS:
+        return _CATEGORY_WORDS[folded], ""
+    raise UserError(f"Category must be films or tv, not “{_short(text)}”.")
+
+
+def _language(text: str | None) -> Language:
+    if not text:
+        return ""
+    language = _LANGUAGE_WORDS.get(text.casefold())
+    if language is None:
+        raise UserError(f"Language must be english or non-english, not “{_short(text)}”.")
+    return language
+
+
+def _week(text: str | None) -> date | None:
+    if not text:
+        return None
+    if not _WEEK.fullmatch(text):
+        raise UserError(f"Week must look like 2022-06-26, not “{_short(text)}”.")
+    try:
+        return date.fromisoformat(text)
+    except ValueError:
+        raise UserError(f"{text} is not a real date.") from None
+
+
+def _split(text: str) -> tuple[str, ...]:
+    """Regions as typed: "US, GB", "US GB" or "United Kingdom, Brazil"."""
+    if "," in text or ";" in text:
+        parts = re.split(r"[,;]", text)
+    elif all(len(word) <= 3 for word in text.split()):
+        parts = text.split()
+    else:
+        parts = [text]
+    return tuple(dict.fromkeys(p.strip() for p in parts if p.strip()))
+
+
+def _channel(text: str) -> str:
+    text = text.strip()
+    mention = _CHANNEL_MENTION.fullmatch(text)
+    if mention:
+        return mention.group(1)
+    if _CHANNEL_ID.fullmatch(text):
+        return text
+    if text.startswith("#") and len(text) > 1:
+        raise UserError(
+            f"Pick the channel from the list (a link like #{_short(text[1:])}) so I get its id."
+        )
+    raise UserError("Name a channel, e.g. `config channel #alerts`.")
+
+
+def _threshold(text: str) -> int:
+    try:
+        value = int(text.strip().rstrip("%"))
+    except ValueError:
+        raise UserError(
+            f"Threshold must be a whole number from 0 to 100, not “{_short(text)}”."
+        ) from None
+    if not 0 <= value <= 100:
+        raise UserError(f"Threshold must be between 0 and 100, not {value}.")
+    return value
+
+
+def _categories(text: str) -> tuple[Category, ...]:
+    words = [w for w in re.split(r"[\s,;]+", text.casefold()) if w]
+    if words in (["all"], ["both"]):
+        return CATEGORIES
+    chosen = set()
+    for word in words:
+        if word not in _CATEGORY_WORDS:
+            raise UserError(f"Categories are films and tv, not “{_short(word)}”.")
+        chosen.add(_CATEGORY_WORDS[word])
+    if not chosen:
+        raise UserError("Name films, tv or both.")
+    return tuple(c for c in CATEGORIES if c in chosen)
+
+
+def _short(text: str, limit: int = 40) -> str:
+    text = " ".join(text.split())
+    return text if len(text) <= limit else text[: limit - 1] + "…"

@@ -1,0 +1,284 @@
+"""Configuration: one TOML file plus secrets from the environment, checked into frozen dataclasses.
+
+`load_config(path, env)` is the only entry point; it raises ConfigError naming the offending key.
+Secrets never come from the file and are excluded from repr() so they cannot reach a log line.
+"""
+
+from __future__ import annotations
+
+import tomllib
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any, Literal, TypeVar
+
+from bot.errors import ConfigError
+from bot.models import CATEGORIES, Category
+
+NETFLIX_COUNTRIES_URL = "https://www.netflix.com/tudum/top10/data/all-weeks-countries.tsv"
+NETFLIX_GLOBAL_URL = "https://www.netflix.com/tudum/top10/data/all-weeks-global.tsv"
+
+SECRET_ENV = (
+    "DISCORD_TOKEN",
+    "SLACK_BOT_TOKEN",
+    "SLACK_APP_TOKEN",
+    "SLACK_SIGNING_SECRET",
+    "SLACK_CLIENT_ID",
+    "SLACK_CLIENT_SECRET",
+    "OMDB_API_KEY",
+    "TMDB_API_KEY",
+    "TMDB_READ_TOKEN",
+)
+
+
+@dataclass(frozen=True, slots=True)
+class NetflixConfig:
+    urls: tuple[str, ...] = (NETFLIX_COUNTRIES_URL, NETFLIX_GLOBAL_URL)
+    refresh_cron: str = "7 * * * *"
+    timeout_seconds: float = 60.0
+    max_bytes: int = 64 * 1024 * 1024
+
+
+@dataclass(frozen=True, slots=True)
+class AlertsConfig:
+    default_threshold: int = 60
+    default_categories: tuple[Category, ...] = CATEGORIES
+    outbox_retention_days: int = 90
+    max_attempts: int = 8
+
+
+@dataclass(frozen=True, slots=True)
+class ReviewsConfig:
+    omdb_url: str = "https://www.omdbapi.com/"
+    tmdb_url: str = "https://api.themoviedb.org/3/"
+    timeout_seconds: float = 10.0
+    omdb_api_key: str | None = field(default=None, repr=False)
+    tmdb_api_key: str | None = field(default=None, repr=False)
+    tmdb_read_token: str | None = field(default=None, repr=False)
+
+
+@dataclass(frozen=True, slots=True)
+class DiscordConfig:
+    enabled: bool = True  # starts only when DISCORD_TOKEN is set
+    shard_count: int | None = None
+    dev_guild_ids: tuple[int, ...] = ()
+    api_base: str | None = None  # tests point this at a local fake
+    gateway_url: str | None = None
+    token: str | None = field(default=None, repr=False)
+
+
+@dataclass(frozen=True, slots=True)
+class SlackConfig:
+    enabled: bool = True  # starts only when its tokens are set
+    mode: Literal["socket", "http"] = "socket"
+    admin_user_ids: tuple[str, ...] = ()
+    api_base: str | None = None
+    bot_token: str | None = field(default=None, repr=False)
+    app_token: str | None = field(default=None, repr=False)
+    signing_secret: str | None = field(default=None, repr=False)
+    client_id: str | None = field(default=None, repr=False)
+    client_secret: str | None = field(default=None, repr=False)
+
+
+@dataclass(frozen=True, slots=True)
+class WebConfig:
+    host: str = "0.0.0.0"
+    port: int = 8080
+
+
+@dataclass(frozen=True, slots=True)
+class Config:
+    database: Path = Path("trendbot.db")
+    log_level: str = "INFO"
+    netflix: NetflixConfig = NetflixConfig()
+    alerts: AlertsConfig = AlertsConfig()
+    reviews: ReviewsConfig = ReviewsConfig()
+    discord: DiscordConfig = DiscordConfig()
+    slack: SlackConfig = SlackConfig()
+    web: WebConfig = WebConfig()
+
+
+_DEFAULT = Config()
+_T = TypeVar("_T")
+_LOG_LEVELS = ("DEBUG", "INFO", "WARNING", "ERROR")
+
+
+def load_config(path: Path | None, env: Mapping[str, str]) -> Config:
+    """Read `path` (optional) and the environment into a validated Config."""
+    raw: dict[str, Any] = {}
+    if path is not None:
+        try:
+            raw = tomllib.loads(path.read_text(encoding="utf-8"))
+        except FileNotFoundError:
+            raise ConfigError(f"config file {path} does not exist") from None
+        except (OSError, UnicodeDecodeError) as exc:
+            raise ConfigError(f"cannot read config file {path}: {exc}") from None
+        except tomllib.TOMLDecodeError as exc:
+            raise ConfigError(f"{path} is not valid TOML: {exc}") from None
+    return _build(raw, env)
+
+
+def _build(raw: Mapping[str, Any], env: Mapping[str, str]) -> Config:
+    t = _Table(raw, "")
+    t.reject_unknown({"database", "log_level", "netflix", "alerts", "reviews"}
+                     | {"discord", "slack", "web"})  # fmt: skip
+    database = Path(env.get("TRENDBOT_DB") or t.get("database", str, "trendbot.db"))
+    log_level = (env.get("TRENDBOT_LOG_LEVEL") or t.get("log_level", str, "INFO")).upper()
+    if log_level not in _LOG_LEVELS:
+        raise ConfigError(f"log_level must be one of {', '.join(_LOG_LEVELS)}, not {log_level!r}")
+
+    n = t.table("netflix")
+    n.reject_unknown({"urls", "refresh_cron", "timeout_seconds", "max_bytes"})
+    urls = tuple(n.get_list("urls", str, list(_DEFAULT.netflix.urls)))
+    for i, url in enumerate(urls):
+        if not url.strip():
+            raise ConfigError(f"netflix.urls[{i}] is empty")
+    netflix = NetflixConfig(
+        urls=urls,
+        refresh_cron=_cron(n.get("refresh_cron", str, _DEFAULT.netflix.refresh_cron)),
+        timeout_seconds=n.positive("timeout_seconds", 60.0),
+        max_bytes=int(n.positive("max_bytes", _DEFAULT.netflix.max_bytes)),
+    )
+
+    a = t.table("alerts")
+    a.reject_unknown({"default_threshold", "default_categories"}
+                     | {"outbox_retention_days", "max_attempts"})  # fmt: skip
+    threshold = a.get("default_threshold", int, 60)
+    if not 0 <= threshold <= 100:
+        raise ConfigError(f"alerts.default_threshold must be between 0 and 100, not {threshold}")
+    categories = a.get_list("default_categories", str, [str(c) for c in CATEGORIES])
+    bad = [c for c in categories if c not in CATEGORIES]
+    if bad or not categories:
+        raise ConfigError(f"alerts.default_categories must be a non-empty list of {CATEGORIES}")
+    alerts = AlertsConfig(
+        default_threshold=threshold,
+        default_categories=tuple(c for c in CATEGORIES if c in categories),
+        outbox_retention_days=int(a.positive("outbox_retention_days", 90)),
+        max_attempts=int(a.positive("max_attempts", 8)),
+    )
+
+    r = t.table("reviews")
+    r.reject_unknown({"omdb_url", "tmdb_url", "timeout_seconds"})
+    reviews = ReviewsConfig(
+        omdb_url=r.get("omdb_url", str, _DEFAULT.reviews.omdb_url),
+        tmdb_url=r.get("tmdb_url", str, _DEFAULT.reviews.tmdb_url),
+        timeout_seconds=r.positive("timeout_seconds", 10.0),
+        omdb_api_key=_secret(env, "OMDB_API_KEY"),
+        tmdb_api_key=_secret(env, "TMDB_API_KEY"),
+        tmdb_read_token=_secret(env, "TMDB_READ_TOKEN"),
+    )
+
+    d = t.table("discord")
+    d.reject_unknown({"enabled", "shard_count", "dev_guild_ids", "api_base", "gateway_url"})
+    shard_count = d.get("shard_count", int, 0) or None
+    if shard_count is not None and shard_count < 1:
+        raise ConfigError("discord.shard_count must be 1 or more (or left out)")
+    discord = DiscordConfig(
+        enabled=d.get("enabled", bool, True),
+        shard_count=shard_count,
+        dev_guild_ids=tuple(d.get_list("dev_guild_ids", int, list[int]())),
+        api_base=d.get("api_base", str, "") or None,
+        gateway_url=d.get("gateway_url", str, "") or None,
+        token=_secret(env, "DISCORD_TOKEN"),
+    )
+
+    s = t.table("slack")
+    s.reject_unknown({"enabled", "mode", "admin_user_ids", "api_base"})
+    mode = s.get("mode", str, "socket")
+    if mode not in ("socket", "http"):
+        raise ConfigError(f'slack.mode must be "socket" or "http", not {mode!r}')
+    slack = SlackConfig(
+        enabled=s.get("enabled", bool, True),
+        mode="socket" if mode == "socket" else "http",
+        admin_user_ids=tuple(s.get_list("admin_user_ids", str, list[str]())),
+        api_base=s.get("api_base", str, "") or None,
+        bot_token=_secret(env, "SLACK_BOT_TOKEN"),
+        app_token=_secret(env, "SLACK_APP_TOKEN"),
+        signing_secret=_secret(env, "SLACK_SIGNING_SECRET"),
+        client_id=_secret(env, "SLACK_CLIENT_ID"),
+        client_secret=_secret(env, "SLACK_CLIENT_SECRET"),
+    )
+
+    w = t.table("web")
+    w.reject_unknown({"host", "port"})
+    port = w.get("port", int, 8080)
+    if not 0 <= port <= 65535:
+        raise ConfigError(f"web.port must be between 0 and 65535, not {port}")
+    web = WebConfig(host=w.get("host", str, "0.0.0.0"), port=port)
+    return Config(database, log_level, netflix, alerts, reviews, discord, slack, web)
+
+
+class _Table:
+    """A TOML table with typed getters whose errors name the full key."""
+
+    def __init__(self, data: Mapping[str, Any], prefix: str) -> None:
+        self._data = data
+        self._prefix = prefix
+
+    def _key(self, name: str) -> str:
+        return f"{self._prefix}{name}"
+
+    def table(self, name: str) -> _Table:
+        value = self._data.get(name, {})
+        if not isinstance(value, dict):
+            raise ConfigError(f"{self._key(name)} must be a table ([{self._key(name)}])")
+        return _Table(value, f"{self._key(name)}.")
+
+    def reject_unknown(self, known: set[str]) -> None:
+        unknown = sorted(set(self._data) - known)
+        if unknown:
+            where = self._prefix.rstrip(".") or "the top level"
+            raise ConfigError(
+                f"unknown setting {self._key(unknown[0])!r} in {where}; "
+                f"known: {', '.join(sorted(known))}"
+            )
+
+    def get(self, name: str, kind: type[_T], default: _T) -> _T:
+        value = self._data.get(name, default)
+        # bool is an int in Python; a threshold of `true` is a mistake, not 1
+        if not isinstance(value, kind) or (kind is int and isinstance(value, bool)):
+            raise ConfigError(
+                f"{self._key(name)} must be {_kind_name(kind)}, not {type(value).__name__}"
+            )
+        return value
+
+    def positive(self, name: str, default: float) -> float:
+        value = self._data.get(name, default)
+        if isinstance(value, bool) or not isinstance(value, int | float) or value <= 0:
+            raise ConfigError(f"{self._key(name)} must be a positive number, not {value!r}")
+        return float(value)
+
+    def get_list(self, name: str, kind: type[_T], default: list[_T]) -> list[_T]:
+        value = self._data.get(name, default)
+        if not isinstance(value, list) or not all(
+            isinstance(v, kind) and not isinstance(v, bool) for v in value
+        ):
+            raise ConfigError(f"{self._key(name)} must be a list of {kind.__name__} values")
+        return value
+
+
+def _kind_name(kind: type) -> str:
+    return {str: "a string", int: "an integer", bool: "true or false"}.get(kind, kind.__name__)
+
+
+def _secret(env: Mapping[str, str], name: str) -> str | None:
+    value = env.get(name, "").strip()
+    return value or None
+
+
+def _cron(expression: str) -> str:
+    fields = expression.split()
+    if len(fields) != 5:
+        raise ConfigError(
+            f"netflix.refresh_cron must have 5 fields (minute hour day month weekday), "
+            f"not {expression!r}"
+        )
+    from apscheduler.triggers.cron import (
+        CronTrigger,
+    )  # heavy import, only when validating
+
+    try:
+        CronTrigger.from_crontab(expression, timezone="UTC")
+    except ValueError as exc:
+        raise ConfigError(f"netflix.refresh_cron {expression!r} is invalid: {exc}") from None
+    return expression

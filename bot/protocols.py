@@ -1,0 +1,42 @@
+"""The seams between the core and the outside world, as small Protocols (fakes need not inherit)."""
+
+from __future__ import annotations
+
+from typing import Protocol
+
+from bot.models import Card, Score, Title
+from bot.sources.netflix import Fetched
+
+
+class ChartSource(Protocol):
+    """Where weekly Top 10 files come from (Netflix's site, a local file, a test server)."""
+
+    name: str
+
+    async def fetch(self, etag: str | None, last_modified: str | None) -> Fetched:
+        """Fetch the file, conditionally; `Fetched.body` is None when unchanged."""
+        ...
+
+
+class ReviewSource(Protocol):
+    """A provider of review scores (offline catalog, OMDb, TMDB)."""
+
+    name: str
+
+    async def scores(self, title: Title) -> tuple[Score, ...]:
+        """Scores for a title; raises SourceUnavailable when it cannot answer right now."""
+        ...
+
+
+class ChatAdapter(Protocol):
+    """A chat platform the core can post to."""
+
+    platform: str
+
+    async def send(self, channel_id: str, card: Card, dedupe_key: str) -> None:
+        """Post a card; raises RateLimited, TransientDeliveryError or ChannelUnavailable.
+
+        `dedupe_key` is stable per alert, so a platform that supports it (Discord's nonce) can drop
+        a repeat sent after a crash.
+        """
+        ...

@@ -1,0 +1,489 @@
+"""Everything a user reads, as neutral Cards: trending lists, alerts, verdicts, help and errors.
+
+Pure. Adapters turn Cards into embeds, Block Kit or terminal text without adding words of their own.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass
+from datetime import date
+
+from bot.models import (
+    GLOBAL,
+    Advice,
+    Card,
+    Category,
+    ChartKey,
+    Choice,
+    Field,
+    Image,
+    Link,
+    Metric,
+    Move,
+    Movement,
+    Reason,
+    ReasonCode,
+    ScoredEntry,
+    Scores,
+    ServerSettings,
+    SourceHealth,
+    Title,
+    Tone,
+    Verdict,
+)
+from bot.regions import region_label, region_name
+
+SOURCE = "Netflix Top 10 (netflix.com/tudum/top10)"
+_METRIC_NAMES = {
+    Metric.IMDB.value: "IMDb",
+    Metric.RT_CRITICS.value: "Rotten Tomatoes critics",
+    Metric.RT_AUDIENCE.value: "Rotten Tomatoes audience",
+    Metric.METACRITIC.value: "Metacritic",
+    Metric.TMDB.value: "TMDB users",
+}
+SETTINGS_SAVED = "Settings saved"
+
+
+@dataclass(frozen=True, slots=True)
+class FormLabels:
+    """Words for a settings form (Slack App Home); adapters only place them."""
+
+    title: str = "trendbot settings"
+    regions: str = "Regions to follow"
+    regions_hint: str = "Alerts come from these countries' top 10 (and GLOBAL)."
+    channel: str = "Alert channel"
+    threshold: str = "Surprise threshold (0–100)"
+    threshold_hint: str = "Higher means fewer, bigger surprises. 60 is a good start."
+    categories: str = "Categories"
+    films: str = "Films"
+    tv: str = "TV"
+    save: str = "Save settings"
+    read_only: str = "Only workspace admins can change these settings."
+    invalid_threshold: str = "Enter a whole number from 0 to 100."
+
+
+FORM = FormLabels()
+_COUNT_WORDS = {Metric.RT_CRITICS: "reviews", Metric.RT_AUDIENCE: "ratings"}
+_ADVICE = {
+    Advice.WATCH: ("Watch it", Tone.GOOD),
+    Advice.MAYBE: ("Maybe", Tone.INFO),
+    Advice.SKIP: ("Skip it", Tone.WARNING),
+    Advice.SO_BAD_ITS_GOOD: ("So bad it's good", Tone.SURPRISE),
+}
+
+
+def list_name(key: ChartKey) -> str:
+    """ "United States · Films", "Global · TV (Non-English)"."""
+    category = "Films" if key.category == "films" else "TV"
+    language = {"english": " (English)", "non-english": " (Non-English)"}.get(key.language, "")
+    return f"{region_name(key.region)} · {category}{language}"
+
+
+def movement_mark(movement: Movement) -> str:
+    if movement.move is Move.NEW:
+        return "NEW"
+    if movement.move is Move.REENTRY:
+        return "RE"
+    if movement.change > 0:
+        return f"▲{movement.change}"
+    if movement.change < 0:
+        return f"▼{-movement.change}"
+    return "=" if movement.previous_rank is not None else "·"
+
+
+def score_text(value: float, metric: str) -> str:
+    if metric in (Metric.IMDB.value, Metric.TMDB.value):
+        return f"{_METRIC_NAMES[metric]} {value / 10:.1f}/10"
+    if metric == Metric.METACRITIC.value:
+        return f"Metacritic {value:.0f}/100"
+    return f"{_METRIC_NAMES.get(metric, metric)} {value:.0f}%"
+
+
+def reason_text(reason: Reason) -> str:
+    """One plain-language line per signal."""
+    code, value, detail = reason.code, reason.value, reason.detail
+    n = int(value) if value is not None else 0
+    match code:
+        case ReasonCode.OLD_TITLE:
+            return f"{detail} release — {_plural(n, 'year')} old"
+        case ReasonCode.RECENT_TITLE:
+            return f"recent title ({detail})"
+        case ReasonCode.PREMIERE:
+            return f"new release ({detail}) in its launch weeks — expected to chart"
+        case ReasonCode.LOW_SCORE | ReasonCode.GOOD_SCORE:
+            return score_text(value or 0.0, detail or "")
+        case ReasonCode.NO_SCORES:
+            return "no review scores known"
+        case ReasonCode.FEW_SCORES:
+            return "only one review score known"
+        case ReasonCode.NEW_ENTRY:
+            return f"new this week at #{n}"
+        case ReasonCode.REENTRY:
+            if value is None:
+                return f"back in the top 10 at #{detail}"
+            return f"back at #{detail} after {_plural(n, 'week')} away"
+        case ReasonCode.HOLDING:
+            return f"in the top 10 for {_plural(n, 'week')}"
+        case ReasonCode.MANY_REGIONS:
+            if n == 0:
+                return "not charting in any country list"
+            return f"also charting in {_plural(n, 'other country', 'other countries')}"
+        case ReasonCode.ONLY_HERE:
+            return "charting only here"
+        case ReasonCode.UNMATCHED:
+            return "not found in the title catalog — age and reviews unknown"
+        case ReasonCode.UNCERTAIN_MATCH:
+            return f"catalog match uncertain (closest: {detail}) — no alert on a guess"
+        case ReasonCode.CRITICS_AUDIENCE_GAP:
+            side = "audiences like it more than critics" if n > 0 else "critics like it more"
+            return f"{side} ({abs(n)} points apart)"
+        case ReasonCode.CLIMBING:
+            return f"climbing: ▲{n} to #{detail} this week"
+        case ReasonCode.FALLING:
+            return f"slipping: ▼{n} to #{detail} this week"
+        case ReasonCode.LONG_RUN:
+            return f"{_plural(n, 'week')} in the top 10"
+        case ReasonCode.NOT_CHARTING:
+            return "not in this region's top 10 right now"
+
+
+def footer(week: date, scores_note: str = "") -> str:
+    note = f" · {scores_note}" if scores_note else ""
+    return f"{SOURCE} · week ending {week.isoformat()}{note}"
+
+
+def trending_card(
+    key: ChartKey, week: date, entries: Sequence[ScoredEntry], threshold: int
+) -> Card:
+    fields = []
+    for entry in entries:
+        m = entry.movement
+        name = f"#{m.rank} {movement_mark(m)} · {_title_line(m)}"
+        if entry.surprise.alertable and entry.surprise.score >= threshold:
+            name += " ⚡"
+        bits = [f"{_plural(m.weeks_in_top10, 'week')} in top 10"]
+        if m.regions:
+            bits.append(_plural(len(m.regions), "country", "countries"))
+        best = _headline_score(entry.scores)
+        if best:
+            bits.append(best)
+        if entry.match.title is not None and entry.match.title.year:
+            bits.append(str(entry.match.title.year))
+        fields.append(Field(name, " · ".join(bits), inline=False))
+    surprises = sum(1 for e in entries if e.surprise.alertable and e.surprise.score >= threshold)
+    text = f"⚡ marks a surprise (score ≥ {threshold})." if surprises else ""
+    return Card(
+        title=f"Top 10 · {list_name(key)}",
+        text=text,
+        fields=tuple(fields),
+        footer=footer(week),
+    )
+
+
+def alert_card(entry: ScoredEntry) -> Card:
+    """A channel alert: a surprising title entered a subscribed list."""
+    m = entry.movement
+    title = entry.match.title
+    year = f" ({title.year})" if title and title.year else ""
+    reasons = [reason_text(r) for r in entry.surprise.reasons]
+    return Card(
+        title=f"⚡ Surprise in {list_name(entry.key)}: {m.title}{year}",
+        text=f"#{m.rank} {movement_mark(m)} — surprise score {entry.surprise.score}/100",
+        fields=(Field("Why it's a surprise", "\n".join(f"• {r}" for r in reasons), False),)
+        + _score_fields(entry.scores),
+        footer=footer(entry.week, _scores_note(entry.scores)),
+        tone=tone_for(entry.surprise.score),
+        links=title_links(title),
+    )
+
+
+def surprises_card(region: str, week: date, entries: Sequence[ScoredEntry], threshold: int) -> Card:
+    if not entries:
+        return Card(
+            title=f"No surprises in {region_label(region)} this week",
+            text=f"Nothing entered the top 10 with a surprise score of {threshold} or more.",
+            footer=footer(week),
+        )
+    fields = tuple(
+        Field(
+            f"{e.movement.title} — {list_name(e.key)} #{e.movement.rank} ({e.surprise.score}/100)",
+            "\n".join(f"• {reason_text(r)}" for r in e.surprise.reasons[:4]),
+            inline=False,
+        )
+        for e in entries
+    )
+    return Card(
+        title=f"⚡ Surprises in {region_label(region)}",
+        text=f"{_plural(len(entries), 'surprise')} this week (threshold {threshold}).",
+        fields=fields,
+        footer=footer(week),
+        tone=tone_for(max(e.surprise.score for e in entries)),
+    )
+
+
+def verdict_card(
+    verdict: Verdict,
+    region: str,
+    week: date | None,
+    description: str = "",
+    image: Image | None = None,
+) -> Card:
+    label, tone = _ADVICE[verdict.advice]
+    title = verdict.title
+    year = f" ({title.year})" if title.year else ""
+    kind = "film" if title.kind == "movie" else "series"
+    reasons = "\n".join(f"• {reason_text(r)}" for r in verdict.reasons)
+    text = f"{label}. A {title.year} {kind}" if title.year else f"{label}. A {kind}"
+    if description:
+        text += f" — {_clip(description, 300)}"
+    where = region_name(region) if region != GLOBAL else "worldwide"
+    return Card(
+        title=f"Should you watch {title.name}{year}?",
+        text=text,
+        fields=(Field(f"Why ({where})", reasons, False),) + _score_fields(verdict.scores),
+        footer=footer(week, _scores_note(verdict.scores)) if week else _scores_note(verdict.scores),
+        tone=tone,
+        links=title_links(title),
+        image=image,
+    )
+
+
+def pick_card(query: str, candidates: Sequence[Title]) -> Card:
+    lines = [f"• {_title_with_year(t)}" for t in candidates]
+    return Card(
+        title=f"Which “{_clip(query, 60)}” do you mean?",
+        text="Several titles share that name. Ask again with the year, e.g. “"
+        + _title_with_year(candidates[0])
+        + "”.",
+        fields=(Field("Candidates", "\n".join(lines), False),),
+        private=True,
+    )
+
+
+def not_found_card(query: str, suggestions: Sequence[Title]) -> Card:
+    fields: tuple[Field, ...] = ()
+    if suggestions:
+        fields = (
+            Field(
+                "Did you mean",
+                "\n".join(f"• {_title_with_year(t)}" for t in suggestions),
+                False,
+            ),
+        )
+    return Card(
+        title=f"I don't know “{_clip(query, 60)}”",
+        text="It isn't in the title catalog or any chart I hold."
+        + (" Close matches are below." if suggestions else " Check the spelling?"),
+        fields=fields,
+        tone=Tone.WARNING,
+        private=True,
+    )
+
+
+def help_card() -> Card:
+    return Card(
+        title="trendbot — surprises in Netflix's Top 10",
+        text=(
+            "I read Netflix's official weekly Top 10 for 94 countries and the world, and flag "
+            "titles nobody expected to chart — old, badly reviewed catalog titles rather than "
+            "this week's premieres."
+        ),
+        fields=(
+            Field(
+                "/trending [region] [category] [week]",
+                "the top 10 with ▲▼, NEW and ⚡",
+                False,
+            ),
+            Field("/surprises [region]", "this week's surprises, with reasons", False),
+            Field(
+                "/watch <title> — or ask “should I watch X?”",
+                "a verdict with scores",
+                False,
+            ),
+            Field(
+                "/config (admins)",
+                "regions add|remove|list · channel · threshold 0–100 · categories · show",
+                False,
+            ),
+        ),
+        footer="Regions: ISO codes (US, GB) or names (Brazil); GLOBAL for the worldwide lists.",
+        private=True,
+    )
+
+
+def welcome_card() -> Card:
+    return Card(
+        title="Thanks for adding trendbot 👋",
+        text=(
+            "An admin can set me up in three steps: `/config channel #alerts`, "
+            "`/config regions add US, GB`, and optionally `/config threshold 60`. "
+            "Anyone can try `/trending US` or ask “should I watch Backtrace?”."
+        ),
+    )
+
+
+def error_card(message: str, suggestions: Sequence[str] = ()) -> Card:
+    fields = (Field("Try", ", ".join(suggestions), False),) if suggestions else ()
+    return Card(
+        title="Hmm, that didn't work",
+        text=message,
+        fields=fields,
+        tone=Tone.ERROR,
+        private=True,
+    )
+
+
+def internal_error_card() -> Card:
+    return Card(
+        title="Something went wrong on my side",
+        text="Sorry — please try again in a minute. The bot's admins can find details in its log.",
+        tone=Tone.ERROR,
+        private=True,
+    )
+
+
+def refusal_card() -> Card:
+    return Card(
+        title="Only server admins can change trendbot's settings",
+        text="Ask someone with Manage Server permission (Discord) or a workspace admin (Slack).",
+        tone=Tone.WARNING,
+        private=True,
+    )
+
+
+def no_data_card(key: ChartKey, week: date | None) -> Card:
+    when = f" for the week ending {week.isoformat()}" if week else " yet"
+    return Card(
+        title=f"No chart for {list_name(key)}{when}",
+        text="Netflix may not have published it, or it has not been fetched yet.",
+        tone=Tone.WARNING,
+        private=True,
+    )
+
+
+def config_card(settings: ServerSettings, health: Sequence[tuple[str, str]] = ()) -> Card:
+    channel = f"<#{settings.channel_id}>" if settings.channel_id else "not set"
+    regions = ", ".join(region_label(r) for r in settings.regions) or "none"
+    fields = [
+        Field("Alert channel", channel),
+        Field("Regions", regions),
+        Field("Threshold", f"{settings.threshold}/100"),
+        Field("Categories", ", ".join(_category_name(c) for c in settings.categories)),
+    ]
+    if settings.disabled_reason:
+        fields.append(Field("⚠ Alerts paused", settings.disabled_reason, False))
+    for name, state in health:
+        fields.append(Field(f"Source: {name}", state, False))
+    return Card(
+        title="trendbot settings",
+        fields=tuple(fields),
+        tone=Tone.WARNING if settings.disabled_reason else Tone.INFO,
+        private=True,
+    )
+
+
+def config_done(message: str, settings: ServerSettings) -> Card:
+    card = config_card(settings)
+    return Card(title=message, fields=card.fields, tone=Tone.GOOD, private=True)
+
+
+def disabled_notice(channel_id: str, reason: str) -> Card:
+    return Card(
+        title="trendbot alerts are paused",
+        text=(
+            f"I could not post to <#{channel_id}>: {reason}. Alerts stay paused until an admin "
+            "runs `/config channel` again (after fixing my permissions there)."
+        ),
+        tone=Tone.WARNING,
+    )
+
+
+def health_lines(sources: Sequence[SourceHealth]) -> list[tuple[str, str]]:
+    """(source, state) pairs for admins: ok since when, or failing with the last error."""
+    lines = []
+    for s in sources:
+        if s.failures:
+            retry = (
+                f"; next try {s.next_attempt_at:%Y-%m-%d %H:%M} UTC" if s.next_attempt_at else ""
+            )
+            lines.append((s.name, f"⚠ failing ({s.failures}×): {s.last_error}{retry}"))
+        elif s.last_success_at:
+            lines.append((s.name, f"ok — last fetched {s.last_success_at:%Y-%m-%d %H:%M} UTC"))
+    return lines
+
+
+def title_links(title: Title | None) -> tuple[Link, ...]:
+    if title is None:
+        return ()
+    links = []
+    if title.imdb_id:
+        links.append(Link("IMDb", f"https://www.imdb.com/title/{title.imdb_id}/"))
+    if title.tmdb_id:
+        kind = "movie" if title.kind == "movie" else "tv"
+        links.append(Link("TMDB", f"https://www.themoviedb.org/{kind}/{title.tmdb_id}"))
+    return tuple(links)
+
+
+def tone_for(surprise_score: int) -> Tone:
+    return (
+        Tone.SURPRISE if surprise_score >= 75 else Tone.MILD if surprise_score >= 50 else Tone.INFO
+    )
+
+
+def region_choices(pairs: Sequence[tuple[str, str]]) -> list[Choice]:
+    return [Choice(label, code) for label, code in pairs]
+
+
+def _score_fields(scores: Scores) -> tuple[Field, ...]:
+    return tuple(
+        Field(
+            _METRIC_NAMES[s.metric.value],
+            s.raw + (f" ({s.votes:,} {_COUNT_WORDS.get(s.metric, 'votes')})" if s.votes else ""),
+        )
+        for s in scores.items
+    )
+
+
+def _scores_note(scores: Scores) -> str:
+    if not scores.items:
+        note = "no scores"
+    else:
+        newest = max(s.fetched for s in scores.items)
+        providers = sorted({s.provider.split(":")[0] for s in scores.items})
+        note = f"scores: {', '.join(providers)} (as of {newest:%b %Y})"
+    if scores.unavailable:
+        note += f" · {', '.join(scores.unavailable)} unavailable right now"
+    return note
+
+
+def _headline_score(scores: Scores) -> str:
+    for metric in (Metric.IMDB, Metric.RT_CRITICS, Metric.TMDB):
+        found = scores.get(metric)
+        if found is not None:
+            return score_text(found.value, metric.value)
+    return ""
+
+
+def _title_line(movement: Movement) -> str:
+    if movement.season and movement.season != movement.title:
+        return movement.season
+    return movement.title
+
+
+def _title_with_year(title: Title) -> str:
+    kind = "film" if title.kind == "movie" else "series"
+    return f"{title.name} ({title.year or 'year unknown'}, {kind})"
+
+
+def _category_name(category: Category) -> str:
+    return "Films" if category == "films" else "TV"
+
+
+def _plural(n: int, word: str, plural: str | None = None) -> str:
+    return f"{n} {word if n == 1 else (plural or word + 's')}"
+
+
+def _clip(text: str, limit: int) -> str:
+    text = " ".join(text.split())
+    return text if len(text) <= limit else text[: limit - 1].rstrip() + "…"

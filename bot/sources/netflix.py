@@ -1,0 +1,340 @@
+"""Netflix's official weekly Top 10 files: a pure, validating parser and a thin aiohttp fetch.
+
+Parses the countries file and every historical schema of the global file by header name
+(7, 11, 12 and 9 columns so far); columns we do not know are ignored. Anything that is not a
+complete, consistent Top 10 file is rejected whole with a SourceError saying what is wrong.
+"""
+
+from __future__ import annotations
+
+import logging
+import re
+from collections.abc import Iterable
+from dataclasses import dataclass
+from datetime import date
+from pathlib import Path
+
+import aiohttp
+
+from bot.errors import SourceError, SourceUnavailable
+from bot.models import GLOBAL, Category, Chart, ChartKey, ChartRow, Language
+
+log = logging.getLogger(__name__)
+
+_COUNTRY_REQUIRED = ("country_iso2", "week", "category", "weekly_rank", "show_title")
+_GLOBAL_REQUIRED = ("week", "category", "weekly_rank", "show_title")
+_CATEGORIES: dict[str, tuple[Category, Language]] = {
+    "films": ("films", ""),
+    "tv": ("tv", ""),
+    "films (english)": ("films", "english"),
+    "films (non-english)": ("films", "non-english"),
+    "tv (english)": ("tv", "english"),
+    "tv (non-english)": ("tv", "non-english"),
+}
+_WEEK = re.compile(r"\d{4}-\d{2}-\d{2}")
+_ISO2 = re.compile(r"[A-Z]{2}")
+_MISSING = ("", "N/A")
+_SMALL_INTS = {str(n): n for n in range(1000)}
+LIST_SIZE = 10
+
+
+@dataclass(frozen=True, slots=True)
+class Fetched:
+    """What a fetch brought back; `body` is None when the server said "not modified"."""
+
+    url: str
+    body: bytes | None
+    etag: str | None = None
+    last_modified: str | None = None
+
+
+def parse_top10(body: bytes, origin: str = "input") -> tuple[Chart, ...]:
+    """Parse one Top 10 TSV (countries or global) into complete charts, or raise SourceError."""
+    text = _decode(body, origin)
+    if not text.strip():
+        raise SourceError(f"{origin}: empty body (no Top 10 data)")
+    lines = text.split("\n")
+    if lines and lines[-1] == "":
+        lines.pop()  # a trailing newline is fine; Netflix's own files have none
+    header = [name.strip().lower() for name in lines[0].rstrip("\r").split("\t")]
+    is_countries = "country_iso2" in header
+    required = _COUNTRY_REQUIRED if is_countries else _GLOBAL_REQUIRED
+    missing = [name for name in required if name not in header]
+    if missing:
+        if len(header) == 1 or "week" not in header:
+            raise SourceError(
+                f"{origin}: not a weekly Top 10 file (header is {_snippet(lines[0])!r}; "
+                f"expected columns such as {', '.join(required)})"
+            )
+        raise SourceError(f"{origin}: missing column(s) {', '.join(missing)}")
+    if len(lines) < 2:
+        raise SourceError(f"{origin}: has a header but no rows")
+    col = {name: i for i, name in enumerate(header)}
+    width = len(header)
+    # rows grouped by their raw (region, category, week) strings: hashing a tuple of str is
+    # far cheaper than a dataclass key, and each list's key and week are checked only once
+    lists: dict[tuple[str, str, str], tuple[int, list[ChartRow]]] = {}
+    i_week, i_cat, i_rank = col["week"], col["category"], col["weekly_rank"]
+    i_title = col["show_title"]
+    i_season = col.get("season_title")
+    i_cum = col.get("cumulative_weeks_in_top_10")
+    i_hours = col.get("weekly_hours_viewed")
+    i_views = col.get("weekly_views")
+    i_runtime = col.get("runtime")
+    i_region = col.get("country_iso2")
+    small = _SMALL_INTS  # ranks and week counts: a dict lookup instead of int() and checks
+    for number, line in enumerate(lines[1:], start=2):
+        fields = line.rstrip("\r").split("\t")
+        if len(fields) != width:
+            if line.strip() == "":
+                raise SourceError(f"{origin}: line {number} is blank")
+            raise SourceError(
+                f"{origin}: line {number} has {len(fields)} fields, expected {width} "
+                "(truncated or damaged file?)"
+            )
+        group = (GLOBAL if i_region is None else fields[i_region], fields[i_cat], fields[i_week])
+        found = lists.get(group)
+        if found is None:
+            found = lists[group] = (number, [])
+        rows = found[1]
+        raw = fields[i_rank]
+        rank = small.get(raw)
+        if rank is None:
+            rank = _int(raw, "weekly_rank", origin, number)
+        title = fields[i_title]
+        if not title or title[0] == " " or title[-1] == " ":
+            title = title.strip()
+            if not title:
+                raise SourceError(f"{origin}: line {number} has an empty show_title")
+        season = None
+        if i_season is not None:
+            season = fields[i_season]
+            if season in _MISSING:
+                season = None
+            elif season[0] == " " or season[-1] == " ":
+                season = season.strip() or None
+        cumulative = None
+        if i_cum is not None:
+            raw = fields[i_cum]
+            cumulative = small.get(raw)
+            if cumulative is None and raw not in _MISSING:
+                cumulative = _int(raw, "cumulative_weeks_in_top_10", origin, number)
+        row = ChartRow(
+            rank,
+            title,
+            season,
+            cumulative,
+            _opt_int(fields[i_hours], "weekly_hours_viewed", origin, number)
+            if i_hours is not None
+            else None,
+            _opt_int(fields[i_views], "weekly_views", origin, number)
+            if i_views is not None
+            else None,
+            _opt_float(fields[i_runtime], "runtime", origin, number)
+            if i_runtime is not None
+            else None,
+        )
+        rows.append(row)
+    # first every list's key and week (the precise complaint), then completeness
+    weeks: dict[str, date] = {}
+    resolved = []
+    for (region, raw_category, raw_week), (first_line, rows) in lists.items():
+        week = weeks.get(raw_week)
+        if week is None:
+            week = weeks[raw_week] = _week(raw_week, origin, first_line)
+        resolved.append((_key(region, raw_category, origin, first_line), week, first_line, rows))
+    charts: dict[tuple[ChartKey, date], Chart] = {}
+    for key, week, first_line, rows in resolved:
+        if (key, week) in charts:
+            raise SourceError(
+                f"{origin}: line {first_line}: {describe(key)} {week} is listed twice"
+            )
+        charts[(key, week)] = _complete(key, week, rows, origin)
+    return tuple(charts.values())
+
+
+def _complete(key: ChartKey, week: date, rows: list[ChartRow], origin: str) -> Chart:
+    ranks = sorted(row.rank for row in rows)
+    if ranks != list(range(1, LIST_SIZE + 1)):
+        where = f"{origin}: {describe(key)} {week.isoformat()}"
+        duplicates = sorted({r for r in ranks if ranks.count(r) > 1})
+        if duplicates:
+            raise SourceError(f"{where}: rank {duplicates[0]} appears more than once")
+        absent = [r for r in range(1, LIST_SIZE + 1) if r not in ranks]
+        if absent:
+            shown = ", ".join(str(r) for r in absent)
+            raise SourceError(f"{where}: missing rank(s) {shown} (truncated file?)")
+        raise SourceError(f"{where}: ranks must be 1 to {LIST_SIZE}, found {ranks}")
+    rows.sort(key=lambda row: row.rank)
+    return Chart(key, week, tuple(rows))
+
+
+def describe(key: ChartKey) -> str:
+    """Short label for a list, e.g. "US films" or "GLOBAL tv (non-english)"."""
+    language = f" ({key.language})" if key.language else ""
+    return f"{key.region} {key.category}{language}"
+
+
+def _decode(body: bytes, origin: str) -> str:
+    stripped = body.strip()
+    if not stripped:
+        raise SourceError(f"{origin}: empty body (no Top 10 data)")
+    if stripped == b"null":
+        raise SourceError(f"{origin}: body is the literal 'null', not a Top 10 file")
+    if body.startswith(b"PK\x03\x04"):
+        raise SourceError(f"{origin}: is a ZIP/XLSX workbook, not a TSV; export it as TSV")
+    head = stripped[:512].lower()
+    if head.startswith(b"<") or b"<html" in head or b"<a href" in head:
+        text = re.sub(rb"<[^>]*>", b" ", stripped[:300]).decode("utf-8", "replace")
+        hint = " ".join(text.split())[:80]
+        raise SourceError(
+            f"{origin}: is an HTML page, not a TSV ({hint!r}); the download URL may have moved"
+        )
+    try:
+        return body.decode("utf-8-sig")
+    except UnicodeDecodeError as exc:
+        raise SourceError(f"{origin}: is not UTF-8 text (bad byte at offset {exc.start})") from None
+
+
+def _week(raw: str, origin: str, line: int) -> date:
+    if not _WEEK.fullmatch(raw):
+        raise SourceError(f"{origin}: line {line} has week {_snippet(raw)!r}, expected YYYY-MM-DD")
+    try:
+        week = date.fromisoformat(raw)
+    except ValueError:
+        raise SourceError(f"{origin}: line {line} has an impossible date {raw!r}") from None
+    if week.weekday() != 6:
+        raise SourceError(
+            f"{origin}: line {line} has week {raw}, a {week:%A}; Netflix weeks end on a Sunday"
+        )
+    return week
+
+
+def _key(region: str, raw_category: str, origin: str, line: int) -> ChartKey:
+    if region != GLOBAL and not _ISO2.fullmatch(region):
+        raise SourceError(
+            f"{origin}: line {line} has country_iso2 {_snippet(region)!r}, "
+            "expected a two-letter code"
+        )
+    mapped = _CATEGORIES.get(raw_category.strip().lower())
+    if mapped is None or (region == GLOBAL) == (mapped[1] == ""):
+        raise SourceError(f"{origin}: line {line} has unknown category {_snippet(raw_category)!r}")
+    category, language = mapped
+    return ChartKey(region, category, language)
+
+
+def _int(raw: str, column: str, origin: str, line: int) -> int:
+    if not raw.isdigit() or not raw.isascii() or len(raw) > 15:
+        raise SourceError(f"{origin}: line {line} has {column} {_snippet(raw)!r}, not a number")
+    return int(raw)
+
+
+def _opt_int(raw: str, column: str, origin: str, line: int) -> int | None:
+    return None if raw in _MISSING else _int(raw, column, origin, line)
+
+
+def _opt_float(raw: str, column: str, origin: str, line: int) -> float | None:
+    if raw in _MISSING:
+        return None
+    try:
+        value = float(raw)
+    except ValueError:
+        value = -1.0
+    if not 0 <= value < 1000:
+        raise SourceError(f"{origin}: line {line} has {column} {_snippet(raw)!r}, not a duration")
+    return value
+
+
+def _text(raw: str) -> str | None:
+    raw = raw.strip()
+    return None if raw in _MISSING else raw
+
+
+def _snippet(text: str, limit: int = 40) -> str:
+    return text if len(text) <= limit else text[:limit] + "…"
+
+
+# ---- fetching ------------------------------------------------------------------------------------
+
+
+def is_url(location: str) -> bool:
+    return location.startswith(("http://", "https://"))
+
+
+async def fetch(
+    session: aiohttp.ClientSession,
+    url: str,
+    *,
+    etag: str | None = None,
+    last_modified: str | None = None,
+    timeout: float = 60.0,
+    max_bytes: int = 64 * 1024 * 1024,
+) -> Fetched:
+    """GET `url` conditionally; SourceUnavailable for network trouble, SourceError for junk."""
+    headers = {"Accept": "text/tab-separated-values, text/plain;q=0.9, */*;q=0.1"}
+    if etag:
+        headers["If-None-Match"] = etag
+    if last_modified:
+        headers["If-Modified-Since"] = last_modified
+    try:
+        async with session.get(
+            url,
+            headers=headers,
+            timeout=aiohttp.ClientTimeout(total=timeout),
+            allow_redirects=True,
+            max_redirects=5,
+        ) as response:
+            if response.status == 304:
+                return Fetched(url, None, etag, last_modified)
+            if response.status in (408, 429) or response.status >= 500:
+                retry = _retry_after(response.headers.get("Retry-After"))
+                raise SourceUnavailable(f"{url}: HTTP {response.status}", retry_after=retry)
+            if response.status != 200:
+                raise SourceError(f"{url}: HTTP {response.status} {response.reason or ''}".strip())
+            if response.content_length is not None and response.content_length > max_bytes:
+                raise SourceError(f"{url}: {response.content_length} bytes is over the cap")
+            chunks: list[bytes] = []
+            size = 0
+            async for chunk in response.content.iter_chunked(1 << 16):
+                size += len(chunk)
+                if size > max_bytes:
+                    raise SourceError(f"{url}: more than {max_bytes} bytes; refusing to read on")
+                chunks.append(chunk)
+            return Fetched(
+                url,
+                b"".join(chunks),
+                response.headers.get("ETag"),
+                response.headers.get("Last-Modified"),
+            )
+    except TimeoutError:
+        raise SourceUnavailable(f"{url}: no complete answer within {timeout:g} s") from None
+    except aiohttp.TooManyRedirects:
+        raise SourceError(f"{url}: too many redirects") from None
+    except aiohttp.ClientError as exc:
+        raise SourceUnavailable(f"{url}: {type(exc).__name__}: {exc}") from None
+
+
+def read_local(path: Path, max_bytes: int = 64 * 1024 * 1024) -> Fetched:
+    """Read a TSV from disk with the same size cap as a download."""
+    try:
+        size = path.stat().st_size
+        if size > max_bytes:
+            raise SourceError(f"{path}: {size} bytes is over the cap of {max_bytes}")
+        return Fetched(str(path), path.read_bytes())
+    except FileNotFoundError:
+        raise SourceError(f"{path}: no such file") from None
+    except IsADirectoryError:
+        raise SourceError(f"{path}: is a directory, not a TSV file") from None
+    except OSError as exc:
+        raise SourceError(f"{path}: cannot read ({exc.strerror})") from None
+
+
+def _retry_after(value: str | None) -> float | None:
+    try:
+        return max(0.0, float(value)) if value else None
+    except ValueError:
+        return None
+
+
+def weeks_of(charts: Iterable[Chart]) -> list[date]:
+    return sorted({chart.week for chart in charts})

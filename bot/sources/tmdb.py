@@ -1,0 +1,188 @@
+"""TMDB user scores (vote_average) via search: pure parser, thin fetch."""
+
+from __future__ import annotations
+
+import json
+import logging
+import unicodedata
+from collections.abc import Callable, Mapping
+from datetime import UTC, date, datetime
+from email.utils import parsedate_to_datetime
+from typing import Any
+
+import aiohttp
+
+from bot.errors import ConfigError, SourceError, SourceUnavailable
+from bot.models import Metric, Score, Title
+
+log = logging.getLogger(__name__)
+
+PROVIDER = "tmdb"
+# Catalog years and TMDB's first release date can straddle a new year (festival
+# premiere vs. release); two years apart is a different film (remakes share names).
+_YEAR_SLACK = 1
+
+
+def parse_tmdb_search(payload: Mapping[str, Any], title: Title, fetched: date) -> tuple[Score, ...]:
+    """The TMDB score of the search result that is `title`; () when none is.
+
+    A result is `title` when its title (or original title) equals the name, ignoring
+    case, and its year is within a year of the title's; the closest year wins.
+    """
+    results = payload.get("results")
+    if not isinstance(results, list):
+        message = payload.get("status_message") or "no results list"
+        raise SourceError(f"tmdb: not a search answer ({str(message)[:80]})")
+    show = title.kind == "show"
+    names = ("name", "original_name") if show else ("title", "original_title")
+    wanted = _fold(title.name)
+    best: tuple[int, Mapping[str, Any]] | None = None
+    for result in results:
+        if not isinstance(result, dict):
+            continue
+        if not any(_fold(result.get(key)) == wanted for key in names):
+            continue
+        year = _year(result.get("first_air_date" if show else "release_date"))
+        if title.year is None:
+            distance = 0
+        elif year is None:
+            continue  # an undated namesake could be any remake
+        else:
+            distance = abs(year - title.year)
+        if distance <= _YEAR_SLACK and (best is None or distance < best[0]):
+            best = (distance, result)
+    if best is None:
+        return ()
+    return _score(best[1], fetched)
+
+
+def _score(result: Mapping[str, Any], fetched: date) -> tuple[Score, ...]:
+    average, count = result.get("vote_average"), result.get("vote_count")
+    if isinstance(average, bool) or not isinstance(average, int | float):
+        return ()
+    if isinstance(count, bool) or not isinstance(count, int) or count <= 0:
+        return ()  # TMDB shows 0.0 for titles nobody voted on: no score, not a bad one
+    if not 0 <= average <= 10:
+        return ()
+    value = round(average * 10, 2)  # TMDB gives 3 decimals; drop float noise only
+    return (Score(Metric.TMDB, value, f"{average:g}/10", PROVIDER, fetched, count),)
+
+
+def _fold(name: object) -> str:
+    if not isinstance(name, str):
+        return ""
+    return " ".join(unicodedata.normalize("NFKC", name).casefold().split())
+
+
+def _year(raw: object) -> int | None:
+    if isinstance(raw, str) and len(raw) >= 4 and raw[:4].isdigit():
+        return int(raw[:4])
+    return None
+
+
+class TmdbReviews:
+    """TMDB scores found by name and year (v3 key or v4 read token)."""
+
+    name = PROVIDER
+
+    def __init__(
+        self,
+        session: aiohttp.ClientSession,
+        *,
+        api_key: str | None = None,
+        read_token: str | None = None,
+        base_url: str = "https://api.themoviedb.org/3/",
+        timeout: float = 10.0,
+        clock: Callable[[], datetime],
+    ) -> None:
+        if not api_key and not read_token:
+            raise ConfigError("tmdb: set TMDB_API_KEY or TMDB_READ_TOKEN")
+        self._session = session
+        self._base = base_url if base_url.endswith("/") else base_url + "/"
+        self._timeout = timeout
+        self._clock = clock
+        self._params: dict[str, str] = {}
+        self._headers = {"Accept": "application/json"}
+        # Prefer the token: a header stays out of URLs, proxies' logs and tracebacks.
+        if read_token:
+            self._headers["Authorization"] = f"Bearer {read_token}"
+        elif api_key:
+            self._params["api_key"] = api_key
+
+    async def scores(self, title: Title) -> tuple[Score, ...]:
+        """TMDB's score for `title`; SourceUnavailable on 401, 429, 5xx or timeout."""
+        now = self._clock()
+        now = now.astimezone(UTC) if now.tzinfo else now.replace(tzinfo=UTC)
+        what = f"tmdb {title.name!r}"
+        show = title.kind == "show"
+        params = {**self._params, "query": title.name, "include_adult": "false"}
+        if title.year:
+            params["first_air_date_year" if show else "year"] = str(title.year)
+        path = "search/tv" if show else "search/movie"
+        status, headers, body = await self._get(path, params, what)
+        if status >= 500 or status in (401, 429):
+            message = f"{what}: HTTP {status}{_status_message(body)}"
+            retry = None
+            if status == 429:
+                retry = _retry_after(headers.get("Retry-After"), now)
+            elif status == 401:
+                log.warning("%s: TMDB refused the credentials (HTTP 401)", what)
+            raise SourceUnavailable(message, retry_after=retry)
+        try:
+            payload = json.loads(body)
+        except ValueError:
+            raise SourceError(f"{what}: HTTP {status}, body is not JSON") from None
+        if status != 200 or not isinstance(payload, dict):
+            raise SourceError(f"{what}: HTTP {status}{_status_message(body)}")
+        try:
+            return parse_tmdb_search(payload, title, now.date())
+        except SourceError as exc:
+            raise SourceError(f"{what}: {str(exc).removeprefix('tmdb: ')}") from None
+
+    async def _get(
+        self, path: str, params: dict[str, str], what: str
+    ) -> tuple[int, Mapping[str, str], bytes]:
+        # A v3 key rides in the query string, so no error here may quote the URL or
+        # aiohttp's message, and `from None` keeps it out of chained tracebacks too.
+        try:
+            async with self._session.get(
+                self._base + path,
+                params=params,
+                headers=self._headers,
+                timeout=aiohttp.ClientTimeout(total=self._timeout),
+            ) as response:
+                return response.status, response.headers, await response.read()
+        except TimeoutError:
+            message = f"{what}: no answer within {self._timeout:g} s"
+            raise SourceUnavailable(message) from None
+        except aiohttp.ClientError as exc:
+            raise SourceUnavailable(f"{what}: {type(exc).__name__}") from None
+
+
+def _status_message(body: bytes) -> str:
+    """TMDB's own explanation from an error body, when it has one."""
+    try:
+        payload = json.loads(body)
+    except ValueError:
+        return ""
+    if isinstance(payload, dict) and isinstance(payload.get("status_message"), str):
+        code = payload.get("status_code")
+        return f" (status_code {code}: {payload['status_message'][:120]})"
+    return ""
+
+
+def _retry_after(value: str | None, now: datetime) -> float | None:
+    """Seconds to wait from a Retry-After header (delta-seconds or an HTTP date)."""
+    if not value:
+        return None
+    try:
+        return max(0.0, float(value))
+    except ValueError:
+        pass
+    try:
+        when = parsedate_to_datetime(value)
+    except (TypeError, ValueError):
+        return None
+    if when.tzinfo is None:
+        when = when.replace(tzinfo=UTC)
+    return max(0.0, (when - now).total_seconds())

@@ -1,0 +1,78 @@
+"""Shared fixtures: real SQLite stores (empty, or holding the bundled 2022 weeks), the real catalog,
+and a Core wired exactly as __main__ wires it, with a hand-moved clock."""
+
+from __future__ import annotations
+
+import asyncio
+import shutil
+from collections.abc import AsyncIterator
+from datetime import UTC, datetime
+from pathlib import Path
+
+import pytest
+
+from bot.__main__ import build_core
+from bot.config import Config
+from bot.core import Core
+from bot.demo import BUNDLED_CHARTS
+from bot.sources.catalog import Catalog, load_catalog
+from bot.sources.netflix import parse_top10
+from bot.store import Store
+from tests.fakes import FakeClock
+
+SHARED = Path(__file__).resolve().parents[2] / "shared" / "data"
+TEST_DATA = Path(__file__).resolve().parent / "data"
+needs_shared = pytest.mark.skipif(
+    not SHARED.is_dir(), reason="../shared/data (the full real files) is not beside this checkout"
+)
+
+
+@pytest.fixture(scope="session")
+def catalog() -> Catalog:
+    return load_catalog()
+
+
+@pytest.fixture(scope="session")
+def bundled_db(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """A database file holding the bundled weeks (2022-05-01 … 2022-08-28), built once."""
+    path = tmp_path_factory.mktemp("bundled") / "bundled.db"
+
+    async def build() -> None:
+        store = await Store.open(path)
+        try:
+            for tsv in BUNDLED_CHARTS:
+                charts = parse_top10(tsv.read_bytes(), tsv.name)
+                await store.save_charts(charts, tsv.name, datetime(2022, 9, 1, tzinfo=UTC))
+            await store._db.execute("PRAGMA wal_checkpoint(TRUNCATE)")
+        finally:
+            await store.close()
+
+    asyncio.run(build())
+    return path
+
+
+@pytest.fixture
+def clock() -> FakeClock:
+    return FakeClock()
+
+
+@pytest.fixture
+async def store(tmp_path: Path) -> AsyncIterator[Store]:
+    opened = await Store.open(tmp_path / "test.db")
+    yield opened
+    await opened.close()
+
+
+@pytest.fixture
+async def loaded_store(bundled_db: Path, tmp_path: Path) -> AsyncIterator[Store]:
+    """A private copy of the bundled database, so tests may write to it."""
+    copy = tmp_path / "loaded.db"
+    shutil.copyfile(bundled_db, copy)
+    opened = await Store.open(copy)
+    yield opened
+    await opened.close()
+
+
+@pytest.fixture
+def core(loaded_store: Store, catalog: Catalog, clock: FakeClock) -> Core:
+    return build_core(loaded_store, Config(), catalog=catalog, clock=clock)

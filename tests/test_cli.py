@@ -1,0 +1,193 @@
+"""The `trendbot` command line, run as a real subprocess: ingest, trending, ask, replay, plot, demo.
+Errors come out as one clear line and an exit code, never a traceback."""
+
+from __future__ import annotations
+
+import json
+import os
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+from tests.conftest import TEST_DATA
+
+NETFLIX = TEST_DATA / "netflix"
+COUNTRIES = NETFLIX / "countries_US-GB-SG-CA_2022-06-05_to_2022-07-17.tsv"
+GLOBAL_7 = NETFLIX / "global_7col_2022-06-19_to_2022-07-03.tsv"
+NULL = NETFLIX / "all-weeks-countries_null_2023-12-17.tsv"
+ROOT = Path(__file__).resolve().parents[1]
+
+
+def trendbot(*args: str, cwd: Path, stdin: str = "") -> subprocess.CompletedProcess[str]:
+    env = {k: v for k, v in os.environ.items() if not k.endswith(("_TOKEN", "_KEY", "_SECRET"))}
+    env["PYTHONPATH"] = str(ROOT)
+    return subprocess.run(
+        [sys.executable, "-m", "bot", *args],
+        cwd=cwd,
+        env=env,
+        input=stdin,
+        capture_output=True,
+        text=True,
+        timeout=120,
+    )
+
+
+@pytest.fixture
+def db(tmp_path: Path) -> Path:
+    path = tmp_path / "cli.db"
+    done = trendbot("ingest", str(COUNTRIES), str(GLOBAL_7), "--db", str(path), cwd=tmp_path)
+    assert done.returncode == 0, done.stderr
+    assert "56 new lists" in done.stdout and "12 new lists" in done.stdout
+    assert "database: 7 weeks" in done.stdout
+    return path
+
+
+def test_ingest_again_changes_nothing_and_rejects_broken_files(db: Path, tmp_path: Path) -> None:
+    done = trendbot(
+        "ingest",
+        str(COUNTRIES),
+        str(NULL),
+        str(tmp_path / "missing.tsv"),
+        "--db",
+        str(db),
+        cwd=tmp_path,
+    )
+    assert done.returncode == 1
+    assert "0 new lists, 0 replaced, 56 unchanged" in done.stdout
+    assert f"REJECTED {NULL}: " in done.stdout and "literal 'null'" in done.stdout
+    assert "no such file" in done.stdout
+    assert "Traceback" not in done.stderr
+
+
+def test_trending_json_has_backtrace_new_at_8(db: Path, tmp_path: Path) -> None:
+    done = trendbot(
+        "trending",
+        "--region",
+        "US",
+        "--category",
+        "films",
+        "--week",
+        "2022-06-26",
+        "--db",
+        str(db),
+        "--json",
+        cwd=tmp_path,
+    )
+    assert done.returncode == 0, done.stderr
+    data = json.loads(done.stdout)
+    assert (data["region"], data["category"], data["week"]) == ("US", "films", "2022-06-26")
+    backtrace = data["entries"][7]
+    assert backtrace["title"] == "Backtrace" and backtrace["movement"] == "NEW"
+    assert backtrace["surprise"] is True and backtrace["weeks_in_top10"] == 1
+
+
+def test_trending_text_next_week_shows_the_climb(db: Path, tmp_path: Path) -> None:
+    done = trendbot(
+        "trending",
+        "--region",
+        "united states",
+        "--week",
+        "2022-07-03",
+        "--db",
+        str(db),
+        cwd=tmp_path,
+    )
+    assert done.returncode == 0, done.stderr
+    assert "#5 ▲3 · Backtrace: 2 weeks in top 10" in done.stdout
+
+
+def test_unknown_region_lists_close_matches(db: Path, tmp_path: Path) -> None:
+    done = trendbot("trending", "--region", "Untied States", "--db", str(db), cwd=tmp_path)
+    assert done.returncode == 2
+    assert "Unknown region “Untied States”" in done.stderr
+    assert "United States (US)" in done.stderr
+    assert "Traceback" not in done.stderr
+
+
+def test_a_week_not_stored_is_a_clear_error(db: Path, tmp_path: Path) -> None:
+    done = trendbot(
+        "trending", "--region", "US", "--week", "2019-01-06", "--db", str(db), cwd=tmp_path
+    )
+    assert done.returncode == 1 and "No chart for United States · Films" in done.stderr
+
+
+def test_ask_json(db: Path, tmp_path: Path) -> None:
+    done = trendbot(
+        "ask",
+        "should I watch Backtrace?",
+        "--region",
+        "US",
+        "--db",
+        str(db),
+        "--json",
+        cwd=tmp_path,
+    )
+    assert done.returncode == 0, done.stderr
+    data = json.loads(done.stdout)
+    assert (data["title"], data["year"]) == ("Backtrace", 2018)
+    assert data["advice"] in ("skip", "so bad it's good")
+    assert data["scores"]["imdb"]["raw"] == "3.8/10"
+    assert {
+        "region": "US",
+        "category": "films",
+        "language": None,
+        "week": "2022-06-26",
+        "rank": 8,
+    } in data["charts"]
+    assert any("IMDb 3.8/10" == r for r in data["reasons"])
+
+
+def test_replay_prints_one_json_line_per_entry(tmp_path: Path) -> None:
+    done = trendbot(
+        "replay",
+        "--charts",
+        str(COUNTRIES),
+        "--region",
+        "US",
+        "--category",
+        "films",
+        "--since",
+        "2022-06-26",
+        "--until",
+        "2022-07-03",
+        "--json",
+        cwd=tmp_path,
+    )
+    assert done.returncode == 0, done.stderr
+    rows = [json.loads(line) for line in done.stdout.splitlines()]
+    assert len(rows) == 20
+    backtrace = next(r for r in rows if r["week"] == "2022-06-26" and r["title"] == "Backtrace")
+    assert backtrace["surprise"] is True and backtrace["matched_title_id"] == "tm414073"
+    second = next(r for r in rows if r["week"] == "2022-07-03" and r["title"] == "Backtrace")
+    assert (second["rank"], second["previous_rank"], second["weeks_in_top10"]) == (5, 8, 2)
+    assert second["surprise"] is False
+
+
+def test_plot_writes_a_png(db: Path, tmp_path: Path) -> None:
+    out = tmp_path / "backtrace.png"
+    done = trendbot("plot", "Backtrace", "--out", str(out), "--db", str(db), cwd=tmp_path)
+    assert done.returncode == 0, done.stderr
+    assert out.read_bytes().startswith(b"\x89PNG\r\n\x1a\n")
+
+
+def test_bad_config_is_one_line(tmp_path: Path) -> None:
+    bad = tmp_path / "bad.toml"
+    bad.write_text("[alerts]\ndefault_threshold = 500\n")
+    done = trendbot("trending", "--config", str(bad), cwd=tmp_path)
+    assert done.returncode == 2
+    assert done.stderr.strip().startswith("trendbot: configuration error: alerts.default_threshold")
+
+
+def test_demo_without_a_terminal_replays_and_exits_0(tmp_path: Path) -> None:
+    done = trendbot("demo", cwd=tmp_path, stdin="/trending US\n")
+    assert done.returncode == 0, done.stderr
+    out = done.stdout
+    assert out.count("=== Week ending") == 18
+    assert "Surprise in United States · Films: Backtrace (2018)" in out
+    assert out.index("Week ending 2022-06-26") < out.index("Backtrace (2018)")
+    assert "=== /trending US films ===" in out
+    assert "Should you watch Backtrace (2018)?" in out
+    assert "trendbot>" not in out  # no prompt without a terminal
+    assert not list(tmp_path.iterdir())  # the demo leaves no database behind

@@ -50,9 +50,16 @@ class ConsoleAdapter:
     """Prints what a channel would receive."""
 
     platform = PLATFORM
+    connected = True  # a terminal is always there
 
     def __init__(self, out: TextIO | None = None) -> None:
         self._out = out or sys.stdout
+
+    async def start(self) -> None:
+        log.info("no chat platform configured: alerts go to standard output")
+
+    async def close(self) -> None:
+        self._out.flush()
 
     async def send(self, channel_id: str, card: Card, dedupe_key: str) -> None:
         self.show(card, prefix=f"[#{channel_id}] ")

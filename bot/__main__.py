@@ -19,9 +19,10 @@ from datetime import UTC, date, datetime
 from pathlib import Path
 
 import aiohttp
+from aiohttp import web
 
 from adapters.console_adapter import card_text
-from bot import __version__, render
+from bot import __version__, render, service
 from bot.admin import Admin
 from bot.analysis import Analyst
 from bot.commands import clean_query, parse_question
@@ -30,8 +31,11 @@ from bot.config import Config, load_config
 from bot.core import Core
 from bot.demo import run_demo
 from bot.errors import ConfigError, SourceError, UserError
+from bot.jobs import Feed
 from bot.matching import build_index
+from bot.metrics import Metrics
 from bot.models import GLOBAL, Chart, Context, Title, Trending, Watch
+from bot.notify import Notifier
 from bot.protocols import ReviewSource
 from bot.regions import resolve_region
 from bot.replay import ReplayFilter, entry_json, replay
@@ -90,17 +94,15 @@ def build_core(
     session: aiohttp.ClientSession | None = None,
     catalog: catalog_source.Catalog | None = None,
     clock: Callable[[], datetime] = utcnow,
+    reviews: Sequence[ReviewSource] | None = None,
+    metrics: Metrics | None = None,
 ) -> Core:
     catalog = catalog or catalog_source.load_catalog()
-    book = ScoreBook(
-        store,
-        [catalog_source.CatalogReviews(catalog)],
-        online_reviews(config, session),
-        clock,
-    )
+    online = list(reviews) if reviews is not None else online_reviews(config, session)
+    book = ScoreBook(store, [catalog_source.CatalogReviews(catalog)], online, clock)
     analyst = Analyst(store, build_index(catalog.titles), book, clock)
     admin = Admin(store, config.alerts, clock)
-    return Core(store, catalog, analyst, book, admin, clock)
+    return Core(store, catalog, analyst, book, admin, clock, metrics or Metrics())
 
 
 @asynccontextmanager
@@ -332,6 +334,66 @@ async def cmd_demo(args: argparse.Namespace, config: Config) -> int:
     return 0
 
 
+async def cmd_run(args: argparse.Namespace, config: Config) -> int:
+    intended = service.plan(config)
+    for line in intended.lines:
+        print(line)
+    for error in intended.errors:
+        print(f"trendbot: configuration error: {error}", file=sys.stderr)
+    if intended.errors:
+        return 2
+    if args.check:
+        print("configuration OK")
+        return 0
+    metrics = Metrics()
+    store = await Store.open(args.db or config.database)
+    session = aiohttp.ClientSession()
+    try:
+        core = build_core(store, config, session, metrics=metrics)
+        runners, apps = build_runners(core, config, intended)
+        notifier = Notifier(
+            store,
+            {runner.platform: runner for runner in runners},
+            utcnow,
+            max_attempts=config.alerts.max_attempts,
+            metrics=metrics,
+        )
+        feeds = [
+            Feed(url, session, config.netflix.timeout_seconds, config.netflix.max_bytes)
+            for url in config.netflix.urls
+        ]
+        running = service.Service(core, notifier, feeds, config, utcnow, metrics, runners, apps)
+        await running.run()
+    finally:
+        await session.close()
+        await store.close()
+    return 0
+
+
+def build_runners(
+    core: Core, config: Config, intended: service.Plan
+) -> tuple[list[service.Runner], list[web.Application]]:
+    """The chat adapters the plan says to start (the console when none is configured)."""
+    runners: list[service.Runner] = []
+    apps: list[web.Application] = []
+    if intended.discord:
+        from adapters.discord_adapter import DiscordAdapter
+
+        runners.append(DiscordAdapter(core, config.discord))
+    if intended.slack is not None:
+        from adapters.slack_adapter import SlackAdapter
+
+        slack = SlackAdapter(core, config.slack)
+        runners.append(slack)
+        if intended.slack != "socket":
+            apps.append(slack.web_app())
+    if not runners:
+        from adapters.console_adapter import ConsoleAdapter
+
+        runners.append(ConsoleAdapter())
+    return runners, apps
+
+
 def _date(text: str | None, flag: str) -> date | None:
     if not text:
         return None
@@ -351,6 +413,8 @@ def main(argv: Sequence[str] | None = None) -> int:
     )
     try:
         config = load_config(args.config, os.environ)
+        if args.command == "run" and not args.verbose:
+            logging.getLogger().setLevel(config.log_level)
         return int(asyncio.run(args.handler(args, config)))
     except ConfigError as exc:
         print(f"trendbot: configuration error: {exc}", file=sys.stderr)
@@ -424,6 +488,10 @@ def build_parser() -> argparse.ArgumentParser:
     group.add_argument("--id", help="catalog id, e.g. tm414073")
     group.add_argument("--none", action="store_true", help="never match this chart title")
     p.set_defaults(handler=cmd_override)
+
+    p = sub.add_parser("run", parents=[common], help="run the bot: adapters, scheduler, /healthz")
+    p.add_argument("--check", action="store_true", help="validate the config and credentials, exit")
+    p.set_defaults(handler=cmd_run)
 
     p = sub.add_parser(
         "demo", parents=[common], help="replay the bundled weeks into a console channel"

@@ -18,6 +18,7 @@ from bot.models import (
     Card,
     ConfigCategories,
     ConfigChannel,
+    ConfigDigest,
     ConfigRegions,
     ConfigShow,
     ConfigThreshold,
@@ -29,7 +30,9 @@ from bot.store import Store
 
 log = logging.getLogger(__name__)
 
-AdminCommand = ConfigShow | ConfigRegions | ConfigChannel | ConfigThreshold | ConfigCategories
+AdminCommand = (
+    ConfigShow | ConfigRegions | ConfigChannel | ConfigThreshold | ConfigCategories | ConfigDigest
+)
 MAX_REGIONS = 25
 
 
@@ -56,18 +59,21 @@ class Admin:
 
     async def apply_form(self, form: SettingsForm, ctx: Context) -> Card:
         """Apply a whole submitted form: the region set is replaced, other fields updated."""
-        settings = await self.ensure(ctx.platform, ctx.server_id)
-        now = self._clock()
+        # check every field before writing any, so a bad form changes nothing
+        wanted: tuple[str, ...] | None = None
         if form.regions is not None:
             wanted = tuple(dict.fromkeys(regions.resolve_region(r) for r in form.regions))
             if len(wanted) > MAX_REGIONS:
                 raise UserError(f"A server can follow at most {MAX_REGIONS} regions.")
-            gone = [r for r in settings.regions if r not in wanted]
-            await self._store.remove_regions(ctx.platform, ctx.server_id, gone)
-            await self._store.add_regions(ctx.platform, ctx.server_id, wanted, now)
         if form.threshold is not None and not 0 <= form.threshold <= 100:
             raise UserError(f"Threshold must be between 0 and 100, not {form.threshold}.")
         settings = await self.ensure(ctx.platform, ctx.server_id)
+        now = self._clock()
+        if wanted is not None:
+            gone = [r for r in settings.regions if r not in wanted]
+            await self._store.remove_regions(ctx.platform, ctx.server_id, gone)
+            await self._store.add_regions(ctx.platform, ctx.server_id, wanted, now)
+            settings = await self.ensure(ctx.platform, ctx.server_id)
         if form.channel_id is not None and form.channel_id != settings.channel_id:
             settings = replace(settings, channel_id=form.channel_id, disabled_reason=None)
         if form.threshold is not None:
@@ -82,6 +88,10 @@ class Admin:
     async def configure(self, command: AdminCommand, ctx: Context) -> Card:
         settings = await self.ensure(ctx.platform, ctx.server_id)
         now = self._clock()
+        if ctx.channel_id and ctx.channel_id != settings.admin_channel_id:
+            # remembered so admins can be told here if alerts ever have to pause
+            settings = replace(settings, admin_channel_id=ctx.channel_id)
+            await self._store.save_server(settings, now)
         if isinstance(command, ConfigShow):
             return render.config_card(
                 settings, render.health_lines(await self._store.all_source_health())
@@ -104,7 +114,9 @@ class Admin:
                 message = f"Stopped following {_names(codes)}" if removed else "Nothing to remove"
             settings = await self.ensure(ctx.platform, ctx.server_id)
             if not settings.channel_id:
-                message += " — set an alert channel with /config channel"
+                message += (
+                    f" — set an alert channel with {render.config_command(ctx.platform)} channel"
+                )
             return render.config_done(message, settings)
         if isinstance(command, ConfigChannel):
             settings = replace(settings, channel_id=command.channel_id, disabled_reason=None)
@@ -112,6 +124,9 @@ class Admin:
         elif isinstance(command, ConfigThreshold):
             settings = replace(settings, threshold=command.value)
             message = f"Alert threshold set to {command.value}/100"
+        elif isinstance(command, ConfigDigest):
+            settings = replace(settings, digest=command.enabled)
+            message = f"Weekly digest {'on' if command.enabled else 'off'}"
         else:
             settings = replace(settings, categories=command.categories)
             message = "Categories updated"

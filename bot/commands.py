@@ -18,6 +18,7 @@ from bot.models import (
     Command,
     ConfigCategories,
     ConfigChannel,
+    ConfigDigest,
     ConfigRegions,
     ConfigShow,
     ConfigThreshold,
@@ -37,6 +38,7 @@ CONFIG_ACTIONS = (
     "channel",
     "threshold",
     "categories",
+    "digest",
     "show",
 )
 COMMAND_NAMES = ("trending", "surprises", "watch", "help") + tuple(
@@ -96,6 +98,8 @@ def parse(name: str, options: Mapping[str, object]) -> Command:
         return ConfigThreshold(_threshold(opts.get("value", "")))
     if name == "config categories":
         return ConfigCategories(_categories(opts.get("categories", "")))
+    if name == "config digest":
+        return ConfigDigest(_on_off(opts.get("value", "")))
     if name in ("config show", "config"):
         return ConfigShow()
     raise UserError(f"Unknown command “{_short(name)}”. Try help to see what I can do.")
@@ -145,16 +149,17 @@ def _parse_config_text(words: list[str]) -> Command:
         if action not in ("add", "remove", "list"):
             raise UserError("Use `config regions add US GB`, `… remove US` or `… list`.")
         return parse(f"config regions {action}", {"regions": " ".join(rest[1:])})
-    if head in ("channel", "threshold", "categories", "show"):
+    if head in ("channel", "threshold", "categories", "digest", "show"):
         key = {
             "channel": "channel",
             "threshold": "value",
             "categories": "categories",
+            "digest": "value",
         }.get(head)
         return parse(f"config {head}", {key: " ".join(rest)} if key else {})
     raise UserError(
         "Config commands: regions add|remove|list, channel #name, threshold 0–100, "
-        "categories films,tv, show."
+        "categories films,tv, digest on|off, show."
     )
 
 
@@ -261,6 +266,15 @@ def _threshold(text: str) -> int:
     if not 0 <= value <= 100:
         raise UserError(f"Threshold must be between 0 and 100, not {value}.")
     return value
+
+
+def _on_off(text: str) -> bool:
+    folded = text.strip().casefold()
+    if folded in ("on", "yes", "true", "1", "enable", "enabled"):
+        return True
+    if folded in ("off", "no", "false", "0", "disable", "disabled"):
+        return False
+    raise UserError("Say on or off, e.g. `config digest on`.")
 
 
 def _categories(text: str) -> tuple[Category, ...]:

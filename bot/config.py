@@ -35,6 +35,7 @@ SECRET_ENV = (
 class NetflixConfig:
     urls: tuple[str, ...] = (NETFLIX_COUNTRIES_URL, NETFLIX_GLOBAL_URL)
     refresh_cron: str = "7 * * * *"
+    refresh_every_seconds: float = 0.0  # > 0 polls on an interval instead of the cron
     timeout_seconds: float = 60.0
     max_bytes: int = 64 * 1024 * 1024
 
@@ -45,6 +46,8 @@ class AlertsConfig:
     default_categories: tuple[Category, ...] = CATEGORIES
     outbox_retention_days: int = 90
     max_attempts: int = 8
+    deliver_every_seconds: float = 30.0
+    digest_cron: str = "0 12 * * wed"
 
 
 @dataclass(frozen=True, slots=True)
@@ -128,7 +131,8 @@ def _build(raw: Mapping[str, Any], env: Mapping[str, str]) -> Config:
         raise ConfigError(f"log_level must be one of {', '.join(_LOG_LEVELS)}, not {log_level!r}")
 
     n = t.table("netflix")
-    n.reject_unknown({"urls", "refresh_cron", "timeout_seconds", "max_bytes"})
+    n.reject_unknown({"urls", "refresh_cron", "refresh_every_seconds", "timeout_seconds",
+                      "max_bytes"})  # fmt: skip
     urls = tuple(n.get_list("urls", str, list(_DEFAULT.netflix.urls)))
     for i, url in enumerate(urls):
         if not url.strip():
@@ -136,13 +140,14 @@ def _build(raw: Mapping[str, Any], env: Mapping[str, str]) -> Config:
     netflix = NetflixConfig(
         urls=urls,
         refresh_cron=_cron(n.get("refresh_cron", str, _DEFAULT.netflix.refresh_cron)),
+        refresh_every_seconds=n.non_negative("refresh_every_seconds", 0.0),
         timeout_seconds=n.positive("timeout_seconds", 60.0),
         max_bytes=int(n.positive("max_bytes", _DEFAULT.netflix.max_bytes)),
     )
 
     a = t.table("alerts")
-    a.reject_unknown({"default_threshold", "default_categories"}
-                     | {"outbox_retention_days", "max_attempts"})  # fmt: skip
+    a.reject_unknown({"default_threshold", "default_categories", "outbox_retention_days",
+                      "max_attempts", "deliver_every_seconds", "digest_cron"})  # fmt: skip
     threshold = a.get("default_threshold", int, 60)
     if not 0 <= threshold <= 100:
         raise ConfigError(f"alerts.default_threshold must be between 0 and 100, not {threshold}")
@@ -155,6 +160,10 @@ def _build(raw: Mapping[str, Any], env: Mapping[str, str]) -> Config:
         default_categories=tuple(c for c in CATEGORIES if c in categories),
         outbox_retention_days=int(a.positive("outbox_retention_days", 90)),
         max_attempts=int(a.positive("max_attempts", 8)),
+        deliver_every_seconds=a.positive("deliver_every_seconds", 30.0),
+        digest_cron=_cron(
+            a.get("digest_cron", str, _DEFAULT.alerts.digest_cron), "alerts.digest_cron"
+        ),
     )
 
     r = t.table("reviews")
@@ -248,6 +257,12 @@ class _Table:
             raise ConfigError(f"{self._key(name)} must be a positive number, not {value!r}")
         return float(value)
 
+    def non_negative(self, name: str, default: float) -> float:
+        value = self._data.get(name, default)
+        if isinstance(value, bool) or not isinstance(value, int | float) or value < 0:
+            raise ConfigError(f"{self._key(name)} must be 0 or more, not {value!r}")
+        return float(value)
+
     def get_list(self, name: str, kind: type[_T], default: list[_T]) -> list[_T]:
         value = self._data.get(name, default)
         if not isinstance(value, list) or not all(
@@ -266,12 +281,11 @@ def _secret(env: Mapping[str, str], name: str) -> str | None:
     return value or None
 
 
-def _cron(expression: str) -> str:
+def _cron(expression: str, key: str = "netflix.refresh_cron") -> str:
     fields = expression.split()
     if len(fields) != 5:
         raise ConfigError(
-            f"netflix.refresh_cron must have 5 fields (minute hour day month weekday), "
-            f"not {expression!r}"
+            f"{key} must have 5 fields (minute hour day month weekday), not {expression!r}"
         )
     from apscheduler.triggers.cron import (
         CronTrigger,
@@ -280,5 +294,5 @@ def _cron(expression: str) -> str:
     try:
         CronTrigger.from_crontab(expression, timezone="UTC")
     except ValueError as exc:
-        raise ConfigError(f"netflix.refresh_cron {expression!r} is invalid: {exc}") from None
+        raise ConfigError(f"{key} {expression!r} is invalid: {exc}") from None
     return expression

@@ -11,12 +11,14 @@ import asyncio
 import logging
 from collections.abc import Awaitable, Callable, Mapping
 from datetime import date, datetime
+from typing import Any
 
 from bot import commands, regions, render, verdict
 from bot.admin import Admin
 from bot.analysis import Analyst
 from bot.errors import SourceError, UserError
 from bot.matching import search
+from bot.metrics import Metrics
 from bot.models import (
     ADMIN_COMMANDS,
     GLOBAL,
@@ -30,6 +32,7 @@ from bot.models import (
     Image,
     Movement,
     ScoredEntry,
+    Scores,
     ServerSettings,
     SettingsForm,
     Surprises,
@@ -45,6 +48,8 @@ from bot.store import SaveReport, Store
 
 log = logging.getLogger(__name__)
 
+_COMMAND_WORDS = {"trending", "surprises", "watch", "help", "config", "trendbot-config",
+                  "question"}  # fmt: skip
 PICK_MARGIN = 8.0  # a fuzzy winner must lead the runner-up by this much to skip the pick list
 
 
@@ -59,8 +64,10 @@ class Core:
         book: ScoreBook,
         admin: Admin,
         clock: Callable[[], datetime],
+        metrics: Metrics | None = None,
     ) -> None:
         self.store = store
+        self.metrics = metrics or Metrics()
         self.analyst = analyst
         self.admin = admin
         self._catalog = catalog
@@ -84,18 +91,27 @@ class Core:
 
     async def run(self, name: str, options: Mapping[str, object], ctx: Context) -> Card:
         """A slash command with structured options (Discord)."""
-        return await self._safely(lambda: self._parse_and_handle(name, options, None, ctx))
+        with self._timed(name):
+            return await self._safely(lambda: self._parse_and_handle(name, options, None, ctx))
 
     async def run_text(self, name: str, text: str, ctx: Context) -> Card:
         """A command with free-form arguments (Slack slash commands, the console)."""
-        return await self._safely(lambda: self._parse_and_handle(name, None, text, ctx))
+        with self._timed(name):
+            return await self._safely(lambda: self._parse_and_handle(name, None, text, ctx))
 
     async def answer(self, text: str, ctx: Context) -> Card | None:
         """A mention or DM: answer "should I watch X?"-style questions; None for anything else."""
         question = commands.parse_question(text)
         if question is None:
             return None
-        return await self._safely(lambda: self.handle(question, ctx))
+        with self._timed("question"):
+            return await self._safely(lambda: self.handle(question, ctx))
+
+    def _timed(self, name: str) -> Any:
+        # label by the command's first word only: free text must not mint new label values
+        word = name.strip().lstrip("/").split(" ")[0].casefold()
+        known = word if word in _COMMAND_WORDS else "other"
+        return self.metrics.command_seconds.labels(known).time()
 
     async def complete(self, option: str, prefix: str) -> list[Choice]:
         """Autocomplete for `region` and `title` options: at most 25 choices, from memory."""
@@ -114,6 +130,10 @@ class Core:
                 for t, _ in found
             ]
         return []
+
+    async def scores(self, title: Title) -> Scores:
+        """Every score for a title, asking online providers not asked this week."""
+        return await self._book.scores(title, online=True)
 
     def region_options(self) -> list[Choice]:
         """Every region a server can follow (GLOBAL first), for select menus."""
@@ -145,11 +165,11 @@ class Core:
         if isinstance(command, Watch):
             return await self.watch(command, ctx)
         assert isinstance(command, Help)
-        return render.help_card()
+        return render.help_card(ctx.platform)
 
     async def server_joined(self, platform: str, server_id: str) -> Card:
         await self.admin.ensure(platform, server_id)
-        return render.welcome_card()
+        return render.welcome_card(platform)
 
     async def server_removed(self, platform: str, server_id: str) -> None:
         await self.store.remove_server(platform, server_id)

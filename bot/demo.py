@@ -12,6 +12,7 @@ from datetime import date, datetime
 from pathlib import Path
 
 from bot.core import Core
+from bot.jobs import alert_new_weeks
 from bot.models import Card, Chart, Context
 from bot.notify import Notifier
 from bot.protocols import ChatAdapter
@@ -56,8 +57,7 @@ async def run_demo(
         charts = by_week[week]
         report = await core.store.save_charts(charts, "bundled sample", clock())
         core.analyst.forget()
-        analysis = await core.analyst.week(week)
-        queued = await notifier.queue_week(week, analysis)
+        queued = await alert_new_weeks(core, notifier, report)
         say(
             f"\n=== Week ending {week.isoformat()}: {len(report.saved)} lists stored, "
             f"{queued} alert(s) for #{DEMO_CHANNEL} ==="

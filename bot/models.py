@@ -394,6 +394,11 @@ class ConfigCategories:
 
 
 @dataclass(frozen=True, slots=True)
+class ConfigDigest:
+    enabled: bool
+
+
+@dataclass(frozen=True, slots=True)
 class SettingsForm:
     """A whole settings form submitted from a UI (Slack App Home); None leaves a setting as is."""
 
@@ -413,6 +418,7 @@ Command = (
     | ConfigChannel
     | ConfigThreshold
     | ConfigCategories
+    | ConfigDigest
 )
 ADMIN_COMMANDS = (
     ConfigShow,
@@ -420,6 +426,7 @@ ADMIN_COMMANDS = (
     ConfigChannel,
     ConfigThreshold,
     ConfigCategories,
+    ConfigDigest,
 )
 
 
@@ -438,6 +445,7 @@ class ServerSettings:
     regions: tuple[str, ...] = ()
     disabled_reason: str | None = None
     digest: bool = False
+    admin_channel_id: str | None = None  # where an admin last ran a config command
 
 
 @dataclass(frozen=True, slots=True)
@@ -461,6 +469,7 @@ class PendingAlert:
     id: int
     alert: Alert
     attempts: int
+    maybe_sent: bool = False  # a send started and never finished (the process died mid-send)
 
 
 @dataclass(frozen=True, slots=True)

@@ -1,22 +1,29 @@
 """Alert delivery: plan alerts for subscribed channels, queue them in the outbox, drain it.
 
 The outbox row is written before anything is sent and has a UNIQUE key (platform, channel, list,
-week, title, kind), so re-planning a week or restarting after a crash never queues an alert twice.
-Delivery failures follow DESIGN §4: 429 → wait Retry-After; 5xx/timeouts → back off and retry;
-403/404 (channel gone, no permission) → disable that server's alerts with a reason.
+week, title, kind), so re-planning a week never queues an alert twice. Each send is claimed first;
+after a crash a claimed row is checked with the platform (Discord drops a repeated nonce; Slack is
+asked whether the message is already there) instead of being posted again.
+Pacing follows DESIGN §4: a platform-wide rate and a per-channel interval, many channels at once;
+429 → wait Retry-After; 5xx/timeouts → back off and retry; 403/404 → disable that server's alerts
+with a reason and tell its admins once.
 """
 
 from __future__ import annotations
 
+import asyncio
 import logging
-from collections.abc import Callable, Iterable, Mapping
-from dataclasses import dataclass
+import time
+from collections.abc import Awaitable, Callable, Iterable, Mapping
+from dataclasses import dataclass, field
 from datetime import date, datetime, timedelta
+from enum import Enum
 
 from bot import render
 from bot.errors import ChannelUnavailable, RateLimited, TransientDeliveryError
+from bot.metrics import Metrics
 from bot.models import Alert, ChartKey, PendingAlert, ScoredEntry
-from bot.protocols import ChatAdapter
+from bot.protocols import AdminNotifier, ChatAdapter, SentLookup, ServerSender
 from bot.store import Store, Subscriber
 
 log = logging.getLogger(__name__)
@@ -27,11 +34,51 @@ BACKOFF_CAP = timedelta(hours=1)
 
 
 @dataclass(frozen=True, slots=True)
+class Pace:
+    """How fast one platform may be posted to."""
+
+    per_second: float  # across the whole platform
+    channel_interval: float  # seconds between two posts to one channel
+    concurrency: int  # channels worked on at once
+
+
+# Discord allows ~50 requests/s per bot and ~5 messages per 5 s per channel; Slack's
+# chat.postMessage about 1 per second per channel. We stay a little under both.
+PACES: dict[str, Pace] = {
+    "discord": Pace(per_second=45.0, channel_interval=1.0, concurrency=64),
+    "slack": Pace(per_second=20.0, channel_interval=1.1, concurrency=32),
+}
+DEFAULT_PACE = Pace(per_second=50.0, channel_interval=0.0, concurrency=16)
+
+
+@dataclass(frozen=True, slots=True)
 class DrainReport:
     sent: int = 0
     retried: int = 0
     failed: int = 0
     disabled_channels: tuple[tuple[str, str], ...] = ()  # (platform, channel)
+
+
+class _Outcome(Enum):
+    SENT = "sent"
+    RETRY = "retry"  # this alert later; the channel may continue
+    STOP = "stop"  # rate limited or gone: leave the rest of this channel for later
+
+
+@dataclass(slots=True)
+class _Gate:
+    """The earliest monotonic time the next call may start; calls are `interval` apart."""
+
+    interval: float
+    next_free: float = 0.0
+
+
+@dataclass(slots=True)
+class _Tally:
+    sent: int = 0
+    retried: int = 0
+    failed: int = 0
+    disabled: list[tuple[str, str]] = field(default_factory=list)
 
 
 def plan_alerts(
@@ -83,15 +130,52 @@ class Notifier:
         store: Store,
         adapters: Mapping[str, ChatAdapter],
         clock: Callable[[], datetime],
+        *,
         max_attempts: int = 8,
+        paces: Mapping[str, Pace] = PACES,
+        metrics: Metrics | None = None,
+        sleep: Callable[[float], Awaitable[object]] = asyncio.sleep,
+        monotonic: Callable[[], float] = time.monotonic,
     ) -> None:
         self._store = store
         self._adapters = adapters
         self._clock = clock
         self._max_attempts = max_attempts
+        self._paces = paces
+        self._metrics = metrics or Metrics()
+        self._sleep = sleep
+        self._monotonic = monotonic
+        self._platform_gates: dict[str, _Gate] = {}
+        self._channel_gates: dict[tuple[str, str], _Gate] = {}
+        self._stopping = asyncio.Event()
+        self._lock = asyncio.Lock()
+
+    def stop(self) -> None:
+        """Finish the sends under way, start no new ones (the rest stays queued)."""
+        self._stopping.set()
+
+    async def wait_idle(self, timeout: float) -> bool:
+        """Wait for a drain under way to finish its in-flight sends; False if it took too long."""
+        try:
+            async with asyncio.timeout(timeout):
+                async with self._lock:
+                    return True
+        except TimeoutError:
+            log.warning(
+                "gave up waiting for in-flight sends after %.0f s; they stay queued", timeout
+            )
+            return False
 
     async def enqueue(self, alerts: Iterable[Alert]) -> int:
-        return await self._store.enqueue(alerts, self._clock())
+        by_platform: dict[str, list[Alert]] = {}
+        for alert in alerts:
+            by_platform.setdefault(alert.platform, []).append(alert)
+        total = 0
+        for platform, group in by_platform.items():
+            added = await self._store.enqueue(group, self._clock())
+            self._metrics.alerts_queued.labels(platform).inc(added)
+            total += added
+        return total
 
     async def subscribers_for(
         self, keys: Iterable[ChartKey]
@@ -109,54 +193,126 @@ class Notifier:
         subscribers = await self.subscribers_for(analysis)
         return await self.enqueue(plan_alerts(analysis, subscribers))
 
-    async def drain(self) -> DrainReport:
-        """Try every due alert once; returns what happened."""
-        sent = retried = failed = 0
-        disabled: list[tuple[str, str]] = []
-        for pending in await self._store.due(self._clock()):
-            alert = pending.alert
-            if (alert.platform, alert.channel_id) in disabled:
-                continue
-            adapter = self._adapters.get(alert.platform)
-            if adapter is None:
-                continue  # that platform is not running in this process; leave it queued
-            try:
-                await adapter.send(alert.channel_id, alert.card, dedupe_key(pending))
-            except RateLimited as exc:
-                retried += 1
-                when = self._clock() + timedelta(seconds=exc.retry_after)
-                await self._store.mark_retry(pending.id, when, f"rate limited: {exc}")
-            except ChannelUnavailable as exc:
-                failed += 1
-                reason = str(exc)
-                disabled.append((alert.platform, alert.channel_id))
-                servers = await self._store.disable_channel(
-                    alert.platform, alert.channel_id, reason, self._clock()
+    async def drain(self, limit: int = 5000) -> DrainReport:
+        """Try every due alert once, many channels at once within each platform's pace."""
+        async with self._lock:  # the scheduler and a refresh may both ask; one drain at a time
+            tally = _Tally()
+            groups: dict[tuple[str, str], list[PendingAlert]] = {}
+            for pending in await self._store.due(self._clock(), limit):
+                if pending.alert.platform in self._adapters:  # else: not running here; keep it
+                    key = (pending.alert.platform, pending.alert.channel_id)
+                    groups.setdefault(key, []).append(pending)
+            semaphores = {
+                platform: asyncio.Semaphore(self._pace(platform).concurrency)
+                for platform, _channel in groups
+            }
+            await asyncio.gather(
+                *(
+                    self._channel(items, semaphores[platform], tally)
+                    for (platform, _channel), items in groups.items()
                 )
-                log.warning(
-                    "%s channel %s refused alerts (%s); disabled for servers %s",
-                    alert.platform, alert.channel_id, reason, servers,
-                )  # fmt: skip
-            except (TransientDeliveryError, TimeoutError, OSError) as exc:
-                await self._retry_or_fail(pending, f"{type(exc).__name__}: {exc}")
-                retried += 1
-            except Exception as exc:  # an adapter bug must not stop the other deliveries
-                log.exception("unexpected error delivering alert %d", pending.id)
-                await self._retry_or_fail(pending, f"{type(exc).__name__}: {exc}")
-                retried += 1
+            )
+            self._metrics.outbox_pending.set((await self._store.outbox_counts()).get("pending", 0))
+            return DrainReport(tally.sent, tally.retried, tally.failed, tuple(tally.disabled))
+
+    def _pace(self, platform: str) -> Pace:
+        return self._paces.get(platform, DEFAULT_PACE)
+
+    async def _channel(
+        self, items: list[PendingAlert], semaphore: asyncio.Semaphore, tally: _Tally
+    ) -> None:
+        async with semaphore:
+            for pending in items:
+                if self._stopping.is_set():
+                    return
+                await self._wait_turn(pending.alert)
+                if self._stopping.is_set():
+                    return
+                if await self._deliver(pending, tally) is _Outcome.STOP:
+                    return
+
+    async def _wait_turn(self, alert: Alert) -> None:
+        pace = self._pace(alert.platform)
+        platform_gate = self._platform_gates.setdefault(alert.platform, _Gate(1 / pace.per_second))
+        channel_gate = self._channel_gates.setdefault(
+            (alert.platform, alert.channel_id), _Gate(pace.channel_interval)
+        )
+        # reserve both slots at one start time (no await in between, so no race)
+        now = self._monotonic()
+        start = max(now, channel_gate.next_free, platform_gate.next_free)
+        channel_gate.next_free = start + channel_gate.interval
+        platform_gate.next_free = start + platform_gate.interval
+        if start > now:
+            await self._sleep(start - now)
+
+    async def _deliver(self, pending: PendingAlert, tally: _Tally) -> _Outcome:
+        alert = pending.alert
+        adapter = self._adapters[alert.platform]
+        key = dedupe_key(pending)
+        metrics = self._metrics
+        try:
+            if pending.maybe_sent and isinstance(adapter, SentLookup):
+                if await adapter.was_sent(alert.channel_id, key):
+                    log.info("alert %d went out before a restart; not sending again", pending.id)
+                    await self._store.mark_sent(pending.id, self._clock())
+                    tally.sent += 1
+                    return _Outcome.SENT
+            await self._store.claim(pending.id, self._clock())
+            if isinstance(adapter, ServerSender):
+                await adapter.send_to(alert.server_id, alert.channel_id, alert.card, key)
             else:
-                sent += 1
-                await self._store.mark_sent(pending.id, self._clock())
-        return DrainReport(sent, retried, failed, tuple(disabled))
+                await adapter.send(alert.channel_id, alert.card, key)
+        except RateLimited as exc:
+            metrics.send_errors.labels(alert.platform, "rate_limited").inc()
+            tally.retried += 1
+            when = self._clock() + timedelta(seconds=exc.retry_after)
+            await self._store.mark_retry(pending.id, when, f"rate limited: {exc}")
+            return _Outcome.STOP
+        except ChannelUnavailable as exc:
+            metrics.send_errors.labels(alert.platform, "channel").inc()
+            metrics.alerts_failed.labels(alert.platform).inc()
+            tally.failed += 1
+            tally.disabled.append((alert.platform, alert.channel_id))
+            await self._disable(adapter, alert, str(exc))
+            return _Outcome.STOP
+        except (TransientDeliveryError, TimeoutError, OSError) as exc:
+            metrics.send_errors.labels(alert.platform, "transient").inc()
+            tally.retried += 1
+            await self._retry_or_fail(pending, f"{type(exc).__name__}: {exc}")
+            return _Outcome.RETRY
+        except Exception as exc:  # an adapter bug must not stop the other deliveries
+            log.exception("unexpected error delivering alert %d", pending.id)
+            metrics.send_errors.labels(alert.platform, "unexpected").inc()
+            tally.retried += 1
+            await self._retry_or_fail(pending, f"{type(exc).__name__}: {exc}")
+            return _Outcome.RETRY
+        tally.sent += 1
+        metrics.alerts_sent.labels(alert.platform).inc()
+        await self._store.mark_sent(pending.id, self._clock())
+        return _Outcome.SENT
+
+    async def _disable(self, adapter: ChatAdapter, alert: Alert, reason: str) -> None:
+        servers = await self._store.disable_channel(
+            alert.platform, alert.channel_id, reason, self._clock()
+        )
+        log.warning(
+            "%s channel %s refused alerts (%s); alerts paused for servers %s",
+            alert.platform, alert.channel_id, reason, servers,
+        )  # fmt: skip
+        if not isinstance(adapter, AdminNotifier):
+            return
+        notice = render.disabled_notice(alert.channel_id, reason, alert.platform)
+        for server_id in servers:  # only servers newly disabled: admins hear about it once
+            try:
+                await adapter.notify_admins(server_id, notice)
+            except Exception:  # telling admins is best effort; the reason is in /config show
+                log.warning("could not tell %s server %s's admins", alert.platform, server_id)
 
     async def _retry_or_fail(self, pending: PendingAlert, error: str) -> None:
         if pending.attempts + 1 >= self._max_attempts:
-            log.error(
-                "alert %d failed %d times; giving up: %s",
-                pending.id,
-                pending.attempts + 1,
-                error,
-            )
+            tries = pending.attempts + 1
+            log.error("alert %d failed %d times; giving up: %s", pending.id, tries, error)
+            self._metrics.alerts_failed.labels(pending.alert.platform).inc()
             await self._store.mark_failed(pending.id, error)
         else:
             when = self._clock() + backoff(pending.attempts)

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from typing import Protocol
+from typing import Protocol, runtime_checkable
 
 from bot.models import Card, Score, Title
 from bot.sources.netflix import Fetched
@@ -40,3 +40,26 @@ class ChatAdapter(Protocol):
         a repeat sent after a crash.
         """
         ...
+
+
+@runtime_checkable
+class SentLookup(Protocol):
+    """A platform that can tell whether an alert already reached a channel (after a crash)."""
+
+    async def was_sent(self, channel_id: str, dedupe_key: str) -> bool: ...
+
+
+@runtime_checkable
+class AdminNotifier(Protocol):
+    """A platform that can tell a server's admins something (owner DM, App Home, ...)."""
+
+    async def notify_admins(self, server_id: str, card: Card) -> None: ...
+
+
+@runtime_checkable
+class ServerSender(Protocol):
+    """A platform whose token depends on the server (Slack OAuth: one bot token per workspace)."""
+
+    async def send_to(
+        self, server_id: str, channel_id: str, card: Card, dedupe_key: str
+    ) -> None: ...

@@ -42,6 +42,34 @@ _METRIC_NAMES = {
     Metric.METACRITIC.value: "Metacritic",
     Metric.TMDB.value: "TMDB users",
 }
+# What each command and option is for, where a platform asks for it (Discord slash commands
+# require a description on every command and option).
+COMMAND_TEXT = {
+    "trending": "This week's Netflix Top 10 with movement and surprise marks",
+    "surprises": "This week's surprising Top 10 entries, with reasons",
+    "watch": "Should I watch it? A verdict with review scores and chart history",
+    "help": "What trendbot does and how to set it up",
+    "config": "trendbot settings for this server (Manage Server)",
+    "config regions": "The regions whose Top 10 alerts come from",
+    "config regions add": "Follow more regions",
+    "config regions remove": "Stop following regions",
+    "config regions list": "Show the followed regions",
+    "config channel": "Where alerts are posted",
+    "config threshold": "How surprising an entry must be to alert (0–100)",
+    "config categories": "Films, TV or both",
+    "config digest": "A weekly round-up of the surprises in your regions",
+    "config show": "Show this server's settings",
+    "region": "Country or GLOBAL (name or ISO code)",
+    "regions": "Countries, comma-separated (names or ISO codes)",
+    "category": "Films or TV",
+    "week": "The Sunday ending the week, e.g. 2022-06-26 (default: latest)",
+    "title": "A film or series",
+    "channel": "The alert channel",
+    "value": "0–100; higher means fewer, bigger surprises",
+    "categories": "Which lists alert",
+    "digest value": "On or off",
+}
+
 SETTINGS_SAVED = "Settings saved"
 
 
@@ -58,6 +86,8 @@ class FormLabels:
     categories: str = "Categories"
     films: str = "Films"
     tv: str = "TV"
+    on: str = "On"
+    off: str = "Off"
     save: str = "Save settings"
     read_only: str = "Only workspace admins can change these settings."
     invalid_threshold: str = "Enter a whole number from 0 to 100."
@@ -281,7 +311,12 @@ def not_found_card(query: str, suggestions: Sequence[Title]) -> Card:
     )
 
 
-def help_card() -> Card:
+def config_command(platform: str) -> str:
+    """Slack has no command namespaces, so its admin command is /trendbot-config."""
+    return "/trendbot-config" if platform == "slack" else "/config"
+
+
+def help_card(platform: str = "") -> Card:
     return Card(
         title="trendbot — surprises in Netflix's Top 10",
         text=(
@@ -302,8 +337,9 @@ def help_card() -> Card:
                 False,
             ),
             Field(
-                "/config (admins)",
-                "regions add|remove|list · channel · threshold 0–100 · categories · show",
+                f"{config_command(platform)} (admins)",
+                "regions add|remove|list · channel · threshold 0–100 · categories · "
+                "digest on|off · show",
                 False,
             ),
         ),
@@ -312,12 +348,41 @@ def help_card() -> Card:
     )
 
 
-def welcome_card() -> Card:
+def digest_card(
+    regions: Sequence[str], week: date, surprises: Sequence[ScoredEntry], threshold: int
+) -> Card:
+    """The opt-in weekly round-up for one server: its regions' surprises, biggest first."""
+    names = ", ".join(region_name(r) for r in regions)
+    if not surprises:
+        return Card(
+            title=f"Weekly digest · {names}",
+            text=f"No surprises this week (threshold {threshold}).",
+            footer=footer(week),
+        )
+    fields = tuple(
+        Field(
+            f"{e.movement.title} — {list_name(e.key)} #{e.movement.rank} ({e.surprise.score}/100)",
+            " · ".join(reason_text(r) for r in e.surprise.reasons[:3]),
+            inline=False,
+        )
+        for e in surprises[:10]
+    )
+    return Card(
+        title=f"Weekly digest · {names}",
+        text=f"{_plural(len(surprises), 'surprise')} this week (threshold {threshold}).",
+        fields=fields,
+        footer=footer(week),
+        tone=tone_for(max(e.surprise.score for e in surprises)),
+    )
+
+
+def welcome_card(platform: str = "") -> Card:
+    config = config_command(platform)
     return Card(
         title="Thanks for adding trendbot 👋",
         text=(
-            "An admin can set me up in three steps: `/config channel #alerts`, "
-            "`/config regions add US, GB`, and optionally `/config threshold 60`. "
+            f"An admin can set me up in three steps: `{config} channel #alerts`, "
+            f"`{config} regions add US, GB`, and optionally `{config} threshold 60`. "
             "Anyone can try `/trending US` or ask “should I watch Backtrace?”."
         ),
     )
@@ -370,6 +435,7 @@ def config_card(settings: ServerSettings, health: Sequence[tuple[str, str]] = ()
         Field("Regions", regions),
         Field("Threshold", f"{settings.threshold}/100"),
         Field("Categories", ", ".join(_category_name(c) for c in settings.categories)),
+        Field("Weekly digest", "on" if settings.digest else "off"),
     ]
     if settings.disabled_reason:
         fields.append(Field("⚠ Alerts paused", settings.disabled_reason, False))
@@ -388,12 +454,12 @@ def config_done(message: str, settings: ServerSettings) -> Card:
     return Card(title=message, fields=card.fields, tone=Tone.GOOD, private=True)
 
 
-def disabled_notice(channel_id: str, reason: str) -> Card:
+def disabled_notice(channel_id: str, reason: str, platform: str = "") -> Card:
     return Card(
         title="trendbot alerts are paused",
         text=(
             f"I could not post to <#{channel_id}>: {reason}. Alerts stay paused until an admin "
-            "runs `/config channel` again (after fixing my permissions there)."
+            f"runs `{config_command(platform)} channel` again (after fixing my permissions there)."
         ),
         tone=Tone.WARNING,
     )

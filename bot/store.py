@@ -91,7 +91,7 @@ MIGRATIONS: tuple[str, ...] = (
         platform TEXT NOT NULL, server_id TEXT NOT NULL, channel_id TEXT,
         threshold INTEGER NOT NULL, categories TEXT NOT NULL,
         disabled_reason TEXT, disabled_at TEXT, digest INTEGER NOT NULL DEFAULT 0,
-        updated_at TEXT NOT NULL,
+        admin_channel_id TEXT, updated_at TEXT NOT NULL,
         PRIMARY KEY (platform, server_id)
     );
     CREATE TABLE server_regions (
@@ -108,7 +108,7 @@ MIGRATIONS: tuple[str, ...] = (
         language TEXT NOT NULL, week TEXT NOT NULL, title TEXT NOT NULL, kind TEXT NOT NULL,
         card TEXT NOT NULL, state TEXT NOT NULL DEFAULT 'pending',
         attempts INTEGER NOT NULL DEFAULT 0, next_attempt_at TEXT NOT NULL,
-        last_error TEXT, created_at TEXT NOT NULL, sent_at TEXT,
+        claimed_at TEXT, last_error TEXT, created_at TEXT NOT NULL, sent_at TEXT,
         UNIQUE (platform, channel_id, service, region, category, language, week, title, kind)
     );
     CREATE INDEX outbox_due ON outbox (state, next_attempt_at);
@@ -547,7 +547,8 @@ class Store:
 
     async def server(self, platform: str, server_id: str) -> ServerSettings | None:
         rows = await self._all(
-            "SELECT channel_id, threshold, categories, disabled_reason, digest FROM servers "
+            "SELECT channel_id, threshold, categories, disabled_reason, digest, admin_channel_id "
+            "FROM servers "
             "WHERE platform = ? AND server_id = ?",
             (platform, server_id),
         )
@@ -567,6 +568,7 @@ class Store:
             tuple(x[0] for x in regions),
             r[3],
             bool(r[4]),
+            r[5],
         )
 
     async def save_server(self, settings: ServerSettings, now: datetime) -> None:
@@ -574,12 +576,13 @@ class Store:
         async with self._tx():
             await self._db.execute(
                 "INSERT INTO servers (platform, server_id, channel_id, threshold, categories, "
-                "disabled_reason, disabled_at, digest, updated_at) "
-                "VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?) "
+                "disabled_reason, disabled_at, digest, admin_channel_id, updated_at) "
+                "VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?) "
                 "ON CONFLICT (platform, server_id) DO UPDATE SET channel_id = excluded.channel_id, "
                 "threshold = excluded.threshold, categories = excluded.categories, "
                 "disabled_reason = excluded.disabled_reason, disabled_at = excluded.disabled_at, "
-                "digest = excluded.digest, updated_at = excluded.updated_at",
+                "digest = excluded.digest, admin_channel_id = excluded.admin_channel_id, "
+                "updated_at = excluded.updated_at",
                 (
                     settings.platform,
                     settings.server_id,
@@ -589,6 +592,7 @@ class Store:
                     settings.disabled_reason,
                     now.isoformat() if settings.disabled_reason else None,
                     int(settings.digest),
+                    settings.admin_channel_id,
                     now.isoformat(),
                 ),
             )
@@ -709,7 +713,7 @@ class Store:
         """Pending alerts whose next attempt is due, oldest first."""
         rows = await self._all(
             "SELECT id, platform, server_id, channel_id, service, region, category, language, "
-            "week, title, kind, card, attempts FROM outbox "
+            "week, title, kind, card, attempts, claimed_at FROM outbox "
             "WHERE state = 'pending' AND next_attempt_at <= ? ORDER BY id LIMIT ?",
             (now.isoformat(), limit),
         )
@@ -727,6 +731,7 @@ class Store:
                     Card.from_dict(json.loads(r[11])),
                 ),
                 r[12],
+                r[13] is not None,
             )
             for r in rows
         ]
@@ -736,6 +741,13 @@ class Store:
             "SELECT MIN(next_attempt_at) FROM outbox WHERE state = 'pending'"
         )
         return datetime.fromisoformat(value) if value else None
+
+    async def claim(self, alert_id: int, now: datetime) -> None:
+        """Note that a send is about to start: after a crash, the alert may already be out."""
+        async with self._tx():
+            await self._db.execute(
+                "UPDATE outbox SET claimed_at = ? WHERE id = ?", (now.isoformat(), alert_id)
+            )
 
     async def mark_sent(self, alert_id: int, now: datetime) -> None:
         async with self._tx():
@@ -748,8 +760,8 @@ class Store:
     async def mark_retry(self, alert_id: int, next_attempt: datetime, error: str) -> None:
         async with self._tx():
             await self._db.execute(
-                "UPDATE outbox SET attempts = attempts + 1, next_attempt_at = ?, last_error = ? "
-                "WHERE id = ?",
+                "UPDATE outbox SET attempts = attempts + 1, next_attempt_at = ?, last_error = ?, "
+                "claimed_at = NULL WHERE id = ?",
                 (next_attempt.isoformat(), error, alert_id),
             )
 

@@ -34,3 +34,18 @@ class RecordingAdapter:
         if self.failures:
             raise self.failures.pop(0)
         self.sent.append((channel_id, card, dedupe_key))
+
+
+class FakeSleep:
+    """An `asyncio.sleep` stand-in that moves a fake monotonic clock instead of waiting."""
+
+    def __init__(self) -> None:
+        self.now = 1000.0
+        self.sleeps: list[float] = []
+
+    def monotonic(self) -> float:
+        return self.now
+
+    async def __call__(self, seconds: float) -> None:
+        self.sleeps.append(seconds)
+        self.now += seconds

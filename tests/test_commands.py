@@ -127,3 +127,12 @@ def test_text_arguments_as_slack_sends_them() -> None:
     assert parse_text("watch", "  Backtrace ") == Watch("Backtrace")
     with pytest.raises(UserError):
         parse_text("config", "explode")
+
+
+def test_digest_on_and_off() -> None:
+    from bot.models import ConfigDigest
+
+    assert parse_text("config", "digest on") == ConfigDigest(True)
+    assert parse("config digest", {"value": "off"}) == ConfigDigest(False)
+    with pytest.raises(UserError, match="on or off"):
+        parse_text("config", "digest sometimes")

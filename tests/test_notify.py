@@ -7,9 +7,9 @@ from datetime import date, timedelta
 
 from bot.core import Core
 from bot.errors import ChannelUnavailable, RateLimited, TransientDeliveryError
-from bot.models import ChartKey, Context
-from bot.notify import Notifier, backoff
-from tests.fakes import FakeClock, RecordingAdapter
+from bot.models import Alert, Card, ChartKey, Context
+from bot.notify import Notifier, Pace, backoff
+from tests.fakes import FakeClock, FakeSleep, RecordingAdapter
 
 WEEK = date(2022, 6, 26)
 ADMIN = Context("test", "guild-1", "general", "admin", is_admin=True)
@@ -33,7 +33,7 @@ async def test_backtrace_alert_is_planned_once_per_channel(core: Core, clock: Fa
     await subscribe(core, Context("test", "guild-2", "x", "admin", is_admin=True), "other")
     await rewind_baseline(core)
     await rewind_baseline(core, "guild-2")
-    notifier = Notifier(core.store, {"test": adapter}, clock)
+    notifier = Notifier(core.store, {"test": adapter}, clock, sleep=FakeSleep())
     analysis = await core.analyst.week(WEEK)
     assert await notifier.queue_week(WEEK, analysis) == 2
     assert await notifier.queue_week(WEEK, analysis) == 0  # the unique key holds
@@ -48,7 +48,7 @@ async def test_backtrace_alert_is_planned_once_per_channel(core: Core, clock: Fa
 
 async def test_a_new_subscription_does_not_flood_old_weeks(core: Core, clock: FakeClock) -> None:
     await subscribe(core)  # baseline = latest stored week (2022-08-28)
-    notifier = Notifier(core.store, {"test": RecordingAdapter()}, clock)
+    notifier = Notifier(core.store, {"test": RecordingAdapter()}, clock, sleep=FakeSleep())
     assert await notifier.queue_week(WEEK, await core.analyst.week(WEEK)) == 0
 
 
@@ -56,14 +56,14 @@ async def test_threshold_is_per_server(core: Core, clock: FakeClock) -> None:
     await subscribe(core)
     await rewind_baseline(core)
     await core.run("config threshold", {"value": 95}, ADMIN)
-    notifier = Notifier(core.store, {"test": RecordingAdapter()}, clock)
+    notifier = Notifier(core.store, {"test": RecordingAdapter()}, clock, sleep=FakeSleep())
     assert await notifier.queue_week(WEEK, await core.analyst.week(WEEK)) == 0
 
 
 async def prepared(core: Core, clock: FakeClock, adapter: RecordingAdapter) -> Notifier:
     await subscribe(core)
     await rewind_baseline(core)
-    notifier = Notifier(core.store, {"test": adapter}, clock, max_attempts=3)
+    notifier = Notifier(core.store, {"test": adapter}, clock, max_attempts=3, sleep=FakeSleep())
     await notifier.queue_week(WEEK, await core.analyst.week(WEEK))
     return notifier
 
@@ -111,8 +111,102 @@ def test_backoff_doubles_and_is_capped() -> None:
 async def test_alerts_for_a_platform_not_running_stay_queued(core: Core, clock: FakeClock) -> None:
     await subscribe(core)
     await rewind_baseline(core)
-    notifier = Notifier(core.store, {}, clock)
+    notifier = Notifier(core.store, {}, clock, sleep=FakeSleep())
     await notifier.queue_week(WEEK, await core.analyst.week(WEEK))
     await notifier.drain()
     assert await core.store.outbox_counts() == {"pending": 1}
     assert ChartKey("US", "films") in await core.analyst.week(WEEK)
+
+
+def _alerts(channels: list[str], per_channel: int) -> list[Alert]:
+    return [
+        Alert("slack", "T1", channel, ChartKey("US", "films"), WEEK, f"title {n}", "surprise",
+              Card(f"title {n}"))
+        for channel in channels
+        for n in range(per_channel)
+    ]  # fmt: skip
+
+
+async def test_pacing_spaces_posts_per_channel_and_per_platform(
+    core: Core, clock: FakeClock
+) -> None:
+    sleep = FakeSleep()
+    adapter = RecordingAdapter(platform="slack")
+    pace = Pace(per_second=10.0, channel_interval=1.5, concurrency=8)
+    notifier = Notifier(core.store, {"slack": adapter}, clock, paces={"slack": pace},
+                        sleep=sleep, monotonic=sleep.monotonic)  # fmt: skip
+    await notifier.enqueue(_alerts(["C1", "C2", "C3"], per_channel=2))
+    started = sleep.now
+    report = await notifier.drain()
+    assert report.sent == 6
+    # six posts at 10/s need >= 0.5 s; two posts per channel 1.5 s apart need >= 1.5 s
+    assert sleep.now - started >= 1.5
+    assert sleep.now - started < 2.0  # the three channels went in parallel, not one after another
+    assert sorted(ch for ch, _card, _key in adapter.sent) == ["C1", "C1", "C2", "C2", "C3", "C3"]
+
+
+class LookupAdapter(RecordingAdapter):
+    """A platform that can say whether a message with a dedupe key is already in a channel."""
+
+    def __init__(self, already: set[str]) -> None:
+        super().__init__(platform="slack")
+        self.already = already
+
+    async def was_sent(self, channel_id: str, dedupe_key: str) -> bool:
+        return dedupe_key in self.already
+
+
+async def test_a_send_cut_off_by_a_crash_is_checked_not_repeated(
+    core: Core, clock: FakeClock
+) -> None:
+    await core.store.enqueue(_alerts(["C1"], per_channel=2), clock())
+    first, second = await core.store.due(clock())
+    await core.store.claim(first.id, clock())  # the process died right after this send started
+    await core.store.claim(second.id, clock())  # ... and this one never reached Slack
+    adapter = LookupAdapter(already={f"tb{first.id}"})
+    notifier = Notifier(core.store, {"slack": adapter}, clock, sleep=FakeSleep())
+    report = await notifier.drain()
+    assert report.sent == 2
+    assert [key for _ch, _card, key in adapter.sent] == [f"tb{second.id}"]
+    assert await core.store.outbox_counts() == {"sent": 2}
+
+
+class NoticeAdapter(RecordingAdapter):
+    def __init__(self) -> None:
+        super().__init__(failures=[ChannelUnavailable("Slack: not_in_channel")] * 2)
+        self.notices: list[tuple[str, Card]] = []
+
+    async def notify_admins(self, server_id: str, card: Card) -> None:
+        self.notices.append((server_id, card))
+
+
+async def test_admins_are_told_once_when_alerts_pause(core: Core, clock: FakeClock) -> None:
+    adapter = NoticeAdapter()
+    await subscribe(core)
+    await rewind_baseline(core)
+    notifier = Notifier(core.store, {"test": adapter}, clock, sleep=FakeSleep())
+    await notifier.queue_week(WEEK, await core.analyst.week(WEEK))
+    await notifier.drain()
+    await notifier.enqueue([Alert("test", "guild-1", "alerts", ChartKey("US", "films"),
+                                  date(2022, 7, 3), "Other", "surprise", Card("x"))])  # fmt: skip
+    await notifier.drain()
+    assert [(server, card.title) for server, card in adapter.notices] == [
+        ("guild-1", "trendbot alerts are paused")
+    ]
+    assert "Slack: not_in_channel" in adapter.notices[0][1].text
+
+
+async def test_stop_finishes_in_flight_and_keeps_the_rest(core: Core, clock: FakeClock) -> None:
+    sleep = FakeSleep()
+    adapter = RecordingAdapter(platform="slack")
+    notifier = Notifier(core.store, {"slack": adapter}, clock, sleep=sleep,
+                        paces={"slack": Pace(100.0, 1.0, 1)})  # fmt: skip
+    await notifier.enqueue(_alerts(["C1"], per_channel=3))
+
+    async def stop_after_first(seconds: float) -> None:
+        notifier.stop()  # SIGTERM arrives while we wait for the channel's next slot
+
+    notifier._sleep = stop_after_first
+    report = await notifier.drain()
+    assert report.sent == 1
+    assert await core.store.outbox_counts() == {"sent": 1, "pending": 2}

@@ -1,0 +1,477 @@
+"""The Discord adapter: discord.py slash commands, mentions, alerts and guild lifecycle ↔ the Core.
+
+A translator only. Discord events become `core.run/answer/complete/server_*` calls and the Cards
+that come back become embeds (adapters/discord_render.py). The one text of its own is the command
+schema Discord requires (its descriptions come from render.COMMAND_TEXT). Admin = Manage Server: the
+/config group is hidden from others by `default_permissions`, and the core refuses non-admins by
+`is_admin`.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import hashlib
+import logging
+from collections.abc import Mapping
+from typing import Any
+
+import aiohttp
+import discord
+import yarl
+from discord import app_commands
+from discord.gateway import DiscordWebSocket
+from discord.http import Route
+
+from adapters.discord_render import render, to_choices
+from bot import render as words
+from bot.config import DiscordConfig
+from bot.core import Core
+from bot.errors import ChannelUnavailable, ConfigError, RateLimited, TransientDeliveryError
+from bot.models import Card, Choice, Context
+
+log = logging.getLogger(__name__)
+
+PLATFORM = "discord"
+NONCE_MAX = 25
+
+
+def intents() -> discord.Intents:
+    """Minimal, unprivileged: guild lifecycle, and messages for mentions and DMs."""
+    return discord.Intents(guilds=True, guild_messages=True, dm_messages=True)
+
+
+class DiscordAdapter:
+    """The bot's Discord side. `await start()` logs in, syncs commands and connects; `close()`."""
+
+    platform = PLATFORM
+
+    def __init__(
+        self,
+        core: Core,
+        config: DiscordConfig,
+        *,
+        guild_ready_timeout: float = 2.0,
+        ready_timeout: float = 60.0,
+        max_ratelimit_timeout: float = 30.0,
+    ) -> None:
+        self._core = core
+        self._config = config
+        self._ready_timeout = ready_timeout
+        options: dict[str, Any] = {
+            "intents": intents(),
+            "guild_ready_timeout": guild_ready_timeout,
+            "max_ratelimit_timeout": max_ratelimit_timeout,  # longer waits surface as RateLimited
+            "allowed_mentions": discord.AllowedMentions.none(),
+        }
+        self.client: discord.Client = (
+            discord.AutoShardedClient(shard_count=config.shard_count, **options)
+            if config.shard_count
+            else discord.Client(**options)
+        )
+        self.tree: app_commands.CommandTree[discord.Client] = app_commands.CommandTree(self.client)
+        for command in _commands(self):
+            self.tree.add_command(command)
+        self.tree.error(self._on_command_error)
+        for handler in (self.on_message, self.on_guild_join, self.on_guild_remove):
+            self.client.event(handler)
+        self._gateway: asyncio.Task[None] | None = None
+        self._saved_endpoints: tuple[str, yarl.URL] | None = None
+
+    # ---- lifecycle -----------------------------------------------------------------------------
+
+    @property
+    def connected(self) -> bool:
+        """True while the gateway connection (every shard) is up and the cache is ready."""
+        client = self.client
+        if client.is_closed() or not client.is_ready():
+            return False
+        if isinstance(client, discord.AutoShardedClient):
+            return bool(client.shards) and not any(s.is_closed() for s in client.shards.values())
+        ws: DiscordWebSocket | None = getattr(client, "ws", None)
+        return ws is not None and ws.open
+
+    async def start(self) -> None:
+        """Log in, sync the slash commands and connect; returns once Discord says READY.
+
+        Raises ConfigError for a missing or rejected token (or a refused intent) and TimeoutError
+        when the gateway is not ready within `ready_timeout` seconds.
+        """
+        if not self._config.token:
+            raise ConfigError("DISCORD_TOKEN is not set")
+        self._use_endpoints()
+        try:
+            await self.client.login(self._config.token)
+            await self.sync_commands()
+        except discord.LoginFailure:
+            await self.close()
+            raise ConfigError("DISCORD_TOKEN was rejected by Discord (401 Unauthorized)") from None
+        except BaseException:
+            await self.close()
+            raise
+        self._gateway = asyncio.create_task(self.client.connect(), name="discord-gateway")
+        ready = asyncio.create_task(self.client.wait_until_ready())
+        await asyncio.wait(
+            {ready, self._gateway}, timeout=self._ready_timeout, return_when="FIRST_COMPLETED"
+        )
+        if ready.done():
+            log.info("Discord ready as %s in %d guilds", self.client.user, len(self.client.guilds))
+            return
+        ready.cancel()
+        failure = self._gateway.exception() if self._gateway.done() else None
+        self._gateway = None if failure else self._gateway
+        await self.close()
+        if isinstance(failure, discord.ConnectionClosed | discord.PrivilegedIntentsRequired):
+            raise ConfigError(f"Discord refused the gateway connection: {failure}") from failure
+        if failure is not None:
+            raise failure
+        raise TimeoutError(f"Discord gateway not ready after {self._ready_timeout:g} s")
+
+    async def sync_commands(self) -> None:
+        """Publish the command schema: to each dev guild (instant) if listed, else globally."""
+        for guild_id in self._config.dev_guild_ids:
+            guild = discord.Object(id=guild_id)
+            self.tree.copy_global_to(guild=guild)
+            synced = await self.tree.sync(guild=guild)
+            log.info("synced %d Discord commands to guild %s", len(synced), guild_id)
+        if not self._config.dev_guild_ids:
+            synced = await self.tree.sync()
+            log.info("synced %d global Discord commands", len(synced))
+
+    async def close(self) -> None:
+        """Disconnect and restore discord.py's default endpoints."""
+        if not self.client.is_closed():
+            await self.client.close()
+        gateway, self._gateway = self._gateway, None
+        if gateway is not None:
+            try:
+                await gateway
+            except Exception:
+                log.exception("the Discord gateway connection had failed")
+        self._restore_endpoints()
+
+    def _use_endpoints(self) -> None:
+        # discord.py reads these process-global class attributes; close() puts them back.
+        if self._saved_endpoints is None:
+            self._saved_endpoints = (Route.BASE, DiscordWebSocket.DEFAULT_GATEWAY)
+        if self._config.api_base:
+            Route.BASE = self._config.api_base.rstrip("/")
+        if self._config.gateway_url:
+            DiscordWebSocket.DEFAULT_GATEWAY = yarl.URL(self._config.gateway_url)
+
+    def _restore_endpoints(self) -> None:
+        if self._saved_endpoints is not None:
+            Route.BASE, DiscordWebSocket.DEFAULT_GATEWAY = self._saved_endpoints
+            self._saved_endpoints = None
+
+    # ---- alerts (ChatAdapter) ------------------------------------------------------------------
+
+    async def send(self, channel_id: str, card: Card, dedupe_key: str) -> None:
+        """Post a card to a channel; `dedupe_key` becomes the message nonce Discord dedupes on."""
+        if not channel_id.isdigit():
+            raise ChannelUnavailable(f"not a Discord channel id: {channel_id[:40]!r}")
+        if self.client.is_closed() or self.client.user is None:
+            raise TransientDeliveryError("the Discord client is not logged in")
+        channel = self.client.get_partial_messageable(int(channel_id))
+        try:
+            await channel.send(**render(card).kwargs(), nonce=_nonce(dedupe_key))
+        except discord.RateLimited as exc:
+            raise RateLimited(f"Discord rate limit: {exc}", retry_after=exc.retry_after) from exc
+        except (discord.Forbidden, discord.NotFound) as exc:
+            raise ChannelUnavailable(_reason(exc)) from exc
+        except discord.DiscordServerError as exc:
+            raise TransientDeliveryError(_reason(exc)) from exc
+        except discord.HTTPException as exc:
+            if exc.status == 429:  # a 429 discord.py would not retry (no Via: a Cloudflare ban)
+                after = float(exc.response.headers.get("Retry-After", 60))
+                raise RateLimited(_reason(exc), retry_after=after) from exc
+            raise
+        except (aiohttp.ClientError, OSError, TimeoutError) as exc:
+            raise TransientDeliveryError(f"{type(exc).__name__}: {exc}") from exc
+
+    async def notify_admins(self, server_id: str, card: Card) -> None:
+        """Tell a guild's admins (alerts paused): in the channel where /config was last used,
+        else the owner by DM (AdminNotifier)."""
+        if not server_id.isdigit():
+            return
+        settings = await self._core.store.server(PLATFORM, server_id)
+        if (
+            settings is not None
+            and settings.admin_channel_id
+            and settings.admin_channel_id.isdigit()
+        ):
+            channel = self.client.get_partial_messageable(int(settings.admin_channel_id))
+            try:
+                await channel.send(**render(card).kwargs())
+                return
+            except discord.HTTPException as exc:
+                log.info("could not post in guild %s's config channel: %s", server_id, exc)
+        guild = self.client.get_guild(int(server_id))
+        owner_id = guild.owner_id if guild is not None else None
+        if owner_id is None:
+            log.info("no channel or owner to tell about paused alerts in guild %s", server_id)
+            return
+        # no member cache without the members intent: open the DM by id alone
+        dm = await self.client.create_dm(discord.Object(id=owner_id))
+        await dm.send(**render(card).kwargs())
+
+    # ---- inbound -------------------------------------------------------------------------------
+
+    async def _answer_command(
+        self,
+        interaction: discord.Interaction,
+        name: str,
+        options: Mapping[str, object],
+        *,
+        defer: bool = True,
+    ) -> None:
+        """Run a slash command through the core and reply; deferred first when it may be slow."""
+        private = name.startswith("config")  # settings replies are for the admin alone
+        if defer:
+            await interaction.response.defer(ephemeral=private, thinking=True)
+        card = await self._core.run(name, options, _context(interaction))
+        await self._reply(interaction, card, deferred_privately=private)
+
+    async def _reply(
+        self, interaction: discord.Interaction, card: Card, *, deferred_privately: bool = False
+    ) -> None:
+        out = render(card)
+        if not interaction.response.is_done():
+            await interaction.response.send_message(**out.kwargs(), ephemeral=out.ephemeral)
+            return
+        if out.ephemeral and not deferred_privately:
+            # Discord keeps the first followup after a public defer public whatever its flags
+            # say; removing the "thinking…" message lets the private reply stay private.
+            await interaction.delete_original_response()
+        await interaction.followup.send(**out.kwargs(), ephemeral=out.ephemeral)
+
+    async def _complete(self, option: str, current: str) -> list[app_commands.Choice[str]]:
+        return to_choices(await self._core.complete(option, current))
+
+    async def _complete_list(self, current: str) -> list[app_commands.Choice[str]]:
+        """Region suggestions for the last item of a comma-separated list."""
+        head, comma, last = current.rpartition(",")
+        found = await self._core.complete("region", last.strip())
+        if not comma:
+            return to_choices(found)
+        done = head.strip() + ", "
+        return to_choices([Choice(done + c.name, done + c.value) for c in found])
+
+    async def on_message(self, message: discord.Message) -> None:
+        """A mention or a DM: "should I watch X?" gets a verdict, anything else the help card."""
+        me = self.client.user
+        if message.author.bot or me is None:
+            return
+        if message.guild is not None and not any(u.id == me.id for u in message.mentions):
+            return
+        author = message.author
+        ctx = Context(
+            PLATFORM,
+            str(message.guild.id) if message.guild else f"dm:{author.id}",
+            str(message.channel.id),
+            str(author.id),
+            is_admin=isinstance(author, discord.Member) and author.guild_permissions.manage_guild,
+        )
+        try:
+            async with message.channel.typing():
+                card = await self._core.answer(message.content, ctx)
+                card = card or await self._core.run("help", {}, ctx)
+            reference = message.to_reference(fail_if_not_exists=False)
+            await message.channel.send(**render(card).kwargs(), reference=reference)
+        except discord.HTTPException as exc:
+            log.warning("could not answer in Discord channel %s: %s", message.channel.id, exc)
+
+    async def on_guild_join(self, guild: discord.Guild) -> None:
+        """Post the core's how-to-configure card where the bot may write."""
+        card = await self._core.server_joined(PLATFORM, str(guild.id))
+        me = self.client.user
+        channel = _welcome_channel(guild, me.id) if me else None
+        if channel is None:
+            log.info("joined guild %s but may not post in any of its channels", guild.id)
+            return
+        try:
+            await channel.send(**render(card).kwargs())
+        except discord.HTTPException as exc:
+            log.warning("could not post the welcome note in guild %s: %s", guild.id, exc)
+
+    async def on_guild_remove(self, guild: discord.Guild) -> None:
+        """Kicked, banned or the guild deleted: forget its settings and subscriptions."""
+        await self._core.server_removed(PLATFORM, str(guild.id))
+
+    async def _on_command_error(
+        self, interaction: discord.Interaction, error: app_commands.AppCommandError
+    ) -> None:
+        cause = error.original if isinstance(error, app_commands.CommandInvokeError) else error
+        if isinstance(cause, discord.NotFound) and cause.code == 10062:
+            log.warning("Discord interaction %s expired before it was answered", interaction.id)
+            return
+        name = interaction.command.qualified_name if interaction.command else "?"
+        log.error("Discord command /%s failed", name, exc_info=error)
+        try:
+            await self._reply(interaction, words.internal_error_card())
+        except discord.HTTPException as exc:
+            log.warning("could not report the failure to the user: %s", exc)
+
+
+class _ChannelId(app_commands.Transformer):
+    """A channel option handed to the core as its id; Discord offers text and announcement ones."""
+
+    @property
+    def type(self) -> discord.AppCommandOptionType:
+        return discord.AppCommandOptionType.channel
+
+    @property
+    def channel_types(self) -> list[discord.ChannelType]:
+        return [discord.ChannelType.text, discord.ChannelType.news]
+
+    async def transform(self, interaction: discord.Interaction, value: Any, /) -> str:
+        return str(getattr(value, "id", value))
+
+
+def _commands(
+    adapter: DiscordAdapter,
+) -> list[app_commands.Command[Any, ..., None] | app_commands.Group]:
+    """The slash-command schema; each callback only forwards its options to the core."""
+    text = words.COMMAND_TEXT
+    run = adapter._answer_command
+    category_choices = [
+        app_commands.Choice(name=words.FORM.films, value="films"),
+        app_commands.Choice(name=words.FORM.tv, value="tv"),
+    ]
+    both = f"{words.FORM.films} + {words.FORM.tv}"
+
+    async def region_options(
+        _: discord.Interaction, current: str
+    ) -> list[app_commands.Choice[str]]:
+        return await adapter._complete("region", current)
+
+    async def title_options(_: discord.Interaction, current: str) -> list[app_commands.Choice[str]]:
+        return await adapter._complete("title", current)
+
+    async def region_list(_: discord.Interaction, current: str) -> list[app_commands.Choice[str]]:
+        return await adapter._complete_list(current)
+
+    @app_commands.command(name="trending", description=text["trending"])
+    @app_commands.describe(region=text["region"], category=text["category"], week=text["week"])
+    @app_commands.choices(category=category_choices)
+    @app_commands.autocomplete(region=region_options)
+    async def trending(
+        i: discord.Interaction, region: str | None = None, category: str | None = None,
+        week: str | None = None,
+    ) -> None:  # fmt: skip
+        await run(i, "trending", {"region": region, "category": category, "week": week})
+
+    @app_commands.command(name="surprises", description=text["surprises"])
+    @app_commands.describe(region=text["region"])
+    @app_commands.autocomplete(region=region_options)
+    async def surprises(i: discord.Interaction, region: str | None = None) -> None:
+        await run(i, "surprises", {"region": region})
+
+    @app_commands.command(name="watch", description=text["watch"])
+    @app_commands.describe(title=text["title"], region=text["region"])
+    @app_commands.autocomplete(title=title_options, region=region_options)
+    async def watch(i: discord.Interaction, title: str, region: str | None = None) -> None:
+        await run(i, "watch", {"title": title, "region": region})
+
+    @app_commands.command(name="help", description=text["help"])
+    async def help_(i: discord.Interaction) -> None:
+        await run(i, "help", {}, defer=False)
+
+    config = app_commands.Group(
+        name="config",
+        description=text["config"],
+        guild_only=True,
+        default_permissions=discord.Permissions(manage_guild=True),
+    )
+    regions = app_commands.Group(name="regions", description=text["config regions"], parent=config)
+
+    @regions.command(name="add", description=text["config regions add"])
+    @app_commands.describe(regions=text["regions"])
+    @app_commands.autocomplete(regions=region_list)
+    async def regions_add(i: discord.Interaction, regions: str) -> None:
+        await run(i, "config regions add", {"regions": regions})
+
+    @regions.command(name="remove", description=text["config regions remove"])
+    @app_commands.describe(regions=text["regions"])
+    @app_commands.autocomplete(regions=region_list)
+    async def regions_remove(i: discord.Interaction, regions: str) -> None:
+        await run(i, "config regions remove", {"regions": regions})
+
+    @regions.command(name="list", description=text["config regions list"])
+    async def regions_list(i: discord.Interaction) -> None:
+        await run(i, "config regions list", {})
+
+    @config.command(name="channel", description=text["config channel"])
+    @app_commands.describe(channel=text["channel"])
+    async def channel(
+        i: discord.Interaction, channel: app_commands.Transform[str, _ChannelId]
+    ) -> None:
+        await run(i, "config channel", {"channel": channel})
+
+    @config.command(name="threshold", description=text["config threshold"])
+    @app_commands.describe(value=text["value"])
+    async def threshold(i: discord.Interaction, value: app_commands.Range[int, 0, 100]) -> None:
+        await run(i, "config threshold", {"value": value})
+
+    @config.command(name="categories", description=text["config categories"])
+    @app_commands.describe(categories=text["categories"])
+    @app_commands.choices(
+        categories=[*category_choices, app_commands.Choice(name=both, value="films tv")]
+    )
+    async def categories(i: discord.Interaction, categories: str) -> None:
+        await run(i, "config categories", {"categories": categories})
+
+    @config.command(name="digest", description=text["config digest"])
+    @app_commands.describe(value=text["digest value"])
+    @app_commands.choices(
+        value=[
+            app_commands.Choice(name=words.FORM.on, value="on"),
+            app_commands.Choice(name=words.FORM.off, value="off"),
+        ]
+    )
+    async def digest(i: discord.Interaction, value: str) -> None:
+        await run(i, "config digest", {"value": value})
+
+    @config.command(name="show", description=text["config show"])
+    async def show(i: discord.Interaction) -> None:
+        await run(i, "config show", {})
+
+    return [trending, surprises, watch, help_, config]
+
+
+def _context(interaction: discord.Interaction) -> Context:
+    guild_id = interaction.guild_id
+    return Context(
+        PLATFORM,
+        str(guild_id) if guild_id else f"dm:{interaction.user.id}",
+        str(interaction.channel_id or ""),
+        str(interaction.user.id),
+        is_admin=guild_id is not None and interaction.permissions.manage_guild,
+    )
+
+
+def _welcome_channel(guild: discord.Guild, bot_id: int) -> discord.TextChannel | None:
+    """The system channel if the bot may post there, else the first text channel it may."""
+    me = guild.get_member(bot_id)
+    if me is None:
+        return None
+    candidates = [guild.system_channel, *sorted(guild.text_channels, key=lambda c: c.position)]
+    for channel in candidates:
+        if channel is None:
+            continue
+        allowed = channel.permissions_for(me)
+        if allowed.view_channel and allowed.send_messages and allowed.embed_links:
+            return channel
+    return None
+
+
+def _nonce(dedupe_key: str) -> str:
+    """Discord nonces are at most 25 characters; longer keys are hashed down."""
+    if len(dedupe_key) <= NONCE_MAX:
+        return dedupe_key
+    return hashlib.sha256(dedupe_key.encode()).hexdigest()[:NONCE_MAX]
+
+
+def _reason(exc: discord.HTTPException) -> str:
+    """A short factual reason, e.g. "Discord 403 Forbidden: Missing Permissions (code 50013)"."""
+    what = f": {exc.text}" if exc.text else ""
+    return f"Discord {exc.status} {exc.response.reason}{what} (code {exc.code})"

@@ -1,0 +1,621 @@
+"""The Slack adapter: a slack-bolt AsyncApp over Socket Mode or HTTP (+ OAuth), Block Kit, App Home.
+
+A translator only: a Slack payload becomes a Core call, the Card that comes back becomes Block Kit.
+It decides nothing and words nothing; `bot.render` does both. Block Kit lives in slack_blocks,
+the OAuth stores in slack_install.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+from collections.abc import Callable, Mapping
+from datetime import UTC, datetime
+from functools import partial
+from typing import Any
+
+import aiohttp
+from aiohttp import web
+from slack_bolt.adapter.aiohttp import to_aiohttp_response
+from slack_bolt.adapter.socket_mode.aiohttp import AsyncSocketModeHandler
+from slack_bolt.async_app import AsyncApp
+from slack_bolt.context.ack.async_ack import AsyncAck
+from slack_bolt.context.async_context import AsyncBoltContext
+from slack_bolt.context.respond.async_respond import AsyncRespond
+from slack_bolt.oauth.async_callback_options import AsyncSuccessArgs
+from slack_bolt.request.async_request import AsyncBoltRequest
+from slack_bolt.response import BoltResponse
+from slack_sdk.errors import SlackApiError, SlackClientError
+from slack_sdk.http_retry.async_handler import AsyncRetryHandler
+from slack_sdk.http_retry.builtin_async_handlers import (
+    AsyncConnectionErrorRetryHandler,
+    AsyncRateLimitErrorRetryHandler,
+)
+from slack_sdk.http_retry.request import HttpRequest
+from slack_sdk.http_retry.response import HttpResponse
+from slack_sdk.http_retry.state import RetryState
+from slack_sdk.signature import Clock, SignatureVerifier
+from slack_sdk.web.async_client import AsyncWebClient
+
+from adapters.slack_blocks import (
+    LINK_ACTION,
+    SAVE_ACTION,
+    card_blocks,
+    fallback_text,
+    form_from_state,
+    home_view,
+)
+from adapters.slack_install import (
+    INSTALL_PATH,
+    REDIRECT_PATH,
+    StoreInstallationStore,
+    oauth_settings,
+    server_id_for,
+    split_server_id,
+)
+from bot import render
+from bot.config import SlackConfig
+from bot.core import Core
+from bot.errors import (
+    ChannelUnavailable,
+    ConfigError,
+    DeliveryError,
+    RateLimited,
+    TransientDeliveryError,
+)
+from bot.models import Card, Context, Image
+
+log = logging.getLogger(__name__)
+
+PLATFORM = "slack"
+# Slack has no command namespaces, so config and help carry the bot's name.
+COMMANDS = {
+    "/trending": "trending",
+    "/surprises": "surprises",
+    "/watch": "watch",
+    "/trendbot-config": "config",
+    "/trendbot-help": "help",
+}
+EVENTS_PATH = "/slack/events"
+# Errors after which posting to that channel cannot work until someone fixes something.
+CHANNEL_GONE = frozenset({
+    "channel_not_found", "not_in_channel", "is_archived", "invalid_auth", "not_authed",
+    "account_inactive", "token_revoked", "token_expired", "missing_scope", "restricted_action",
+    "team_access_not_granted", "ekm_access_denied",
+})  # fmt: skip
+# what a Web API call can end in besides an answer (SlackApiError is a SlackClientError)
+_FAILED = (SlackClientError, aiohttp.ClientError, TimeoutError)
+ADMIN_CACHE_SECONDS = 300.0
+MAX_RETRY_WAIT = 10.0  # longer waits go back to the Notifier as RateLimited, so others still flow
+DEFAULT_API = "https://slack.com/api/"
+
+
+class RetryAfter(AsyncRateLimitErrorRetryHandler):
+    """Retry a 429 once, after exactly Retry-After seconds (slack_sdk's own handler adds up to 1 s
+    of jitter); a longer wait than `max_wait` is not slept through here but raised to the caller."""
+
+    def __init__(self, max_wait: float = MAX_RETRY_WAIT) -> None:
+        super().__init__(max_retry_count=1)
+        self.max_wait = max_wait
+
+    async def _can_retry_async(
+        self,
+        *,
+        state: RetryState,
+        request: HttpRequest,
+        response: HttpResponse | None = None,
+        error: Exception | None = None,
+    ) -> bool:
+        return (
+            response is not None
+            and response.status_code == 429
+            and retry_after(response.headers) <= self.max_wait
+        )
+
+    async def prepare_for_next_attempt_async(
+        self,
+        *,
+        state: RetryState,
+        request: HttpRequest,
+        response: HttpResponse | None = None,
+        error: Exception | None = None,
+    ) -> None:
+        state.next_attempt_requested = True
+        await asyncio.sleep(retry_after(response.headers) if response is not None else 1.0)
+        state.increment_current_attempt()
+
+
+def retry_handlers() -> list[AsyncRetryHandler]:
+    return [AsyncConnectionErrorRetryHandler(), RetryAfter()]
+
+
+def retry_after(headers: Mapping[str, Any]) -> float:
+    """Seconds from a Retry-After header (1 when absent or unreadable)."""
+    for key, value in headers.items():
+        if key.lower() == "retry-after":
+            first = value[0] if isinstance(value, list | tuple) and value else value
+            try:
+                return max(0.0, float(first))
+            except (TypeError, ValueError):
+                return 1.0
+    return 1.0
+
+
+def delivery_error(exc: SlackApiError) -> DeliveryError:
+    """The typed delivery failure the Notifier acts on, for a refused Web API call."""
+    code = slack_error(exc)
+    status = exc.response.status_code
+    if status == 429 or code == "ratelimited":
+        return RateLimited("Slack: ratelimited", retry_after=retry_after(exc.response.headers))
+    if code in CHANNEL_GONE:
+        return ChannelUnavailable(f"Slack: {code}")
+    return TransientDeliveryError(f"Slack: {code or f'HTTP {status}'}")
+
+
+def slack_error(exc: SlackApiError) -> str:
+    data = exc.response.data
+    return str(data.get("error") or "") if isinstance(data, dict) else ""
+
+
+class _ClockAdapter(Clock):
+    """slack_sdk's verifier clock, reading ours (tests pin it to Slack's documented example)."""
+
+    def __init__(self, clock: Callable[[], datetime]) -> None:
+        self._clock = clock
+
+    def now(self) -> float:
+        return float(self._clock().timestamp())
+
+
+def _utcnow() -> datetime:
+    return datetime.now(UTC)
+
+
+class SlackAdapter:
+    """trendbot in Slack. Socket Mode: `await start_socket_mode()`. HTTP: serve `web_app()`."""
+
+    platform = PLATFORM
+
+    def __init__(
+        self,
+        core: Core,
+        config: SlackConfig,
+        *,
+        client: AsyncWebClient | None = None,
+        clock: Callable[[], datetime] | None = None,
+    ) -> None:
+        self.core = core
+        self._config = config
+        self._clock = clock or _utcnow
+        self._oauth = config.mode == "http" and bool(config.client_id and config.client_secret)
+        _check(config, self._oauth)
+        self._admins: dict[tuple[str, str], tuple[bool, float]] = {}
+        self._installs = StoreInstallationStore(core.store, self._clock) if self._oauth else None
+        self._verifier = (
+            SignatureVerifier(config.signing_secret, clock=_ClockAdapter(self._clock))
+            if config.signing_secret
+            else None
+        )
+        self._client = client or AsyncWebClient(
+            token=None if self._oauth else config.bot_token,
+            base_url=config.api_base or DEFAULT_API,
+            retry_handlers=retry_handlers(),
+        )
+        self.app = AsyncApp(
+            client=self._client,
+            signing_secret=config.signing_secret or "",
+            # the signature is checked in _events (with our clock) before Bolt sees the request
+            request_verification_enabled=False,
+            oauth_settings=(
+                oauth_settings(config, self._installs, self._clock, self._installed)
+                if self._installs is not None
+                else None
+            ),
+        )
+        self._register()
+        self._socket: AsyncSocketModeHandler | None = None
+        self._serving = False
+
+    # ---- transports ------------------------------------------------------------------------------
+
+    def web_app(self) -> web.Application:
+        """HTTP routes: /slack/events; with OAuth also /slack/install, /slack/oauth_redirect."""
+        app = web.Application()
+        app.router.add_post(EVENTS_PATH, self._events)
+        if self._oauth:
+            app.router.add_get(INSTALL_PATH, partial(self._oauth_step, callback=False))
+            app.router.add_get(REDIRECT_PATH, partial(self._oauth_step, callback=True))
+        self._serving = True
+        return app
+
+    async def start(self) -> None:
+        """Start the configured transport: Socket Mode connects; HTTP mode waits for requests
+        on `web_app()`, which the service serves on its own port."""
+        if self._config.mode == "socket":
+            await self.start_socket_mode()
+
+    async def start_socket_mode(self) -> None:
+        """Connect to Slack over a websocket (no public URL needed); returns once connected."""
+        if not self._config.app_token:
+            raise ConfigError("Slack Socket Mode needs SLACK_APP_TOKEN (an xapp- token)")
+        self._socket = AsyncSocketModeHandler(self.app, app_token=self._config.app_token)
+        await self._socket.connect_async()  # type: ignore[no-untyped-call]
+        log.info("Slack: connected in Socket Mode")
+
+    async def close(self) -> None:
+        if self._socket is not None:
+            await self._socket.close_async()  # type: ignore[no-untyped-call]
+            self._socket = None
+        self._serving = False
+
+    @property
+    def connected(self) -> bool:
+        if self._socket is not None:
+            client = self._socket.client
+            session = client.current_session
+            return not client.closed and session is not None and not session.closed
+        return self._serving
+
+    # ---- outbound alerts ------------------------------------------------------------------------
+
+    async def send(self, channel_id: str, card: Card, dedupe_key: str) -> None:
+        """Post an alert (ChatAdapter). With many workspaces, the channel's team is looked up."""
+        server_id = await self._server_of(channel_id) if self._oauth else None
+        await self.send_to(server_id, channel_id, card, dedupe_key)
+
+    async def send_to(
+        self, server_id: str | None, channel_id: str, card: Card, dedupe_key: str
+    ) -> None:
+        """Post a card to a channel of a known workspace; raises the typed DeliveryErrors."""
+        client = await self._client_for(server_id)
+        try:
+            await client.chat_postMessage(
+                channel=channel_id,
+                text=fallback_text(card),
+                blocks=card_blocks(card),
+                unfurl_links=False,
+                unfurl_media=False,
+                # kept with the message so a later check can tell it was delivered
+                metadata={"event_type": "trendbot_alert", "event_payload": {"key": dedupe_key}},
+            )
+        except SlackApiError as exc:
+            raise delivery_error(exc) from None
+        except _FAILED as exc:
+            raise TransientDeliveryError(f"Slack: {type(exc).__name__}: {exc}") from None
+        if card.image is not None:
+            await self._upload(client, channel_id, card.image)
+
+    async def was_sent(self, channel_id: str, dedupe_key: str) -> bool:
+        """After a crash mid-send: is this alert already in the channel? (SentLookup)
+
+        Alerts carry their dedupe key in message metadata; the newest messages are checked. If
+        Slack will not say (not a member, no history scope), the alert is sent again.
+        """
+        try:
+            server_id = await self._server_of(channel_id) if self._oauth else None
+            client = await self._client_for(server_id)
+            found = await client.conversations_history(
+                channel=channel_id, limit=50, include_all_metadata=True
+            )
+        except (SlackApiError, ChannelUnavailable, *_FAILED) as exc:
+            log.info("cannot check Slack channel %s for %s (%s); sending it", channel_id,
+                     dedupe_key, exc)  # fmt: skip
+            return False
+        for message in found.get("messages") or []:
+            payload = (message.get("metadata") or {}).get("event_payload") or {}
+            if payload.get("key") == dedupe_key:
+                return True
+        return False
+
+    async def notify_admins(self, server_id: str, card: Card) -> None:
+        """Tell a workspace's admins (alerts paused): a DM to its installer and allow-listed admins.
+
+        Without either (Socket Mode, no admin_user_ids) admins see the reason in App Home instead.
+        """
+        client = await self._client_for(server_id if self._oauth else None)
+        users = list(self._config.admin_user_ids)
+        if self._installs is not None:
+            enterprise_id, team_id = split_server_id(server_id)
+            found = await self._installs.async_find_installation(
+                enterprise_id=enterprise_id, team_id=team_id
+            )
+            if found is not None and found.user_id:
+                users.append(found.user_id)
+        for user_id in dict.fromkeys(users):
+            await self._post(client, user_id, user_id, card, dm=True)
+
+    async def _server_of(self, channel_id: str) -> str:
+        for settings in await self.core.store.servers(PLATFORM):
+            if settings.channel_id == channel_id:
+                return settings.server_id
+        raise ChannelUnavailable("Slack: channel_not_found")
+
+    async def _client_for(self, server_id: str | None) -> AsyncWebClient:
+        if self._installs is None or server_id is None:
+            return self._client
+        enterprise_id, team_id = split_server_id(server_id)
+        bot = await self._installs.async_find_bot(enterprise_id=enterprise_id, team_id=team_id)
+        if bot is None and enterprise_id:
+            bot = await self._installs.async_find_bot(
+                enterprise_id=enterprise_id, team_id=None, is_enterprise_install=True
+            )
+        if bot is None:
+            raise ChannelUnavailable("Slack: not_installed")
+        return self._workspace_client(bot.bot_token)
+
+    def _workspace_client(self, token: str) -> AsyncWebClient:
+        return AsyncWebClient(
+            token=token,
+            base_url=self._client.base_url,
+            retry_handlers=self._client.retry_handlers,
+            timeout=self._client.timeout,
+        )
+
+    # ---- HTTP endpoints -------------------------------------------------------------------------
+
+    async def _events(self, request: web.Request) -> web.Response:
+        body = await request.read()
+        if not self._signed(body, request.headers):
+            log.info("Slack: refused a request with a missing, wrong or stale signature")
+            return web.json_response({"error": "invalid request"}, status=401)
+        bolt_request = AsyncBoltRequest(
+            body=body.decode("utf-8"),
+            query=request.query_string,
+            headers={key.lower(): value for key, value in request.headers.items()},
+        )
+        return await to_aiohttp_response(await self.app.async_dispatch(bolt_request))
+
+    def _signed(self, body: bytes, headers: Mapping[str, str]) -> bool:
+        if self._verifier is None:
+            return False
+        try:
+            return self._verifier.is_valid(
+                body,
+                headers.get("X-Slack-Request-Timestamp"),
+                headers.get("X-Slack-Signature"),
+            )
+        except (ValueError, UnicodeDecodeError):
+            return False
+
+    async def _oauth_step(self, request: web.Request, *, callback: bool) -> web.Response:
+        flow = self.app.oauth_flow
+        if flow is None:
+            return web.Response(status=404)
+        bolt_request = AsyncBoltRequest(
+            body="",
+            query=request.query_string,
+            headers={key.lower(): value for key, value in request.headers.items()},
+        )
+        handle = flow.handle_callback if callback else flow.handle_installation
+        return await to_aiohttp_response(await handle(bolt_request))
+
+    async def _installed(self, args: AsyncSuccessArgs) -> BoltResponse:
+        installation = args.installation
+        server_id = server_id_for(installation.enterprise_id, installation.team_id)
+        card = await self.core.server_joined(PLATFORM, server_id)
+        if installation.bot_token and installation.user_id:
+            client = self._workspace_client(installation.bot_token)
+            await self._post(client, installation.user_id, installation.user_id, card, dm=True)
+        return await args.default.success(args)
+
+    # ---- inbound: listeners ---------------------------------------------------------------------
+
+    def _register(self) -> None:
+        for command in COMMANDS:
+            self.app.command(command)(self._on_command)
+        self.app.event("app_mention")(self._on_mention)
+        self.app.event("message")(self._on_message)
+        self.app.event("app_home_opened")(self._on_home_opened)
+        self.app.event("app_uninstalled")(self._on_uninstalled)
+        self.app.event("tokens_revoked")(self._on_tokens_revoked)
+        self.app.action(SAVE_ACTION)(self._on_save)
+        self.app.action(LINK_ACTION)(self._on_link)
+
+    async def _on_command(
+        self,
+        ack: AsyncAck,
+        body: dict[str, Any],
+        respond: AsyncRespond,
+        context: AsyncBoltContext,
+        client: AsyncWebClient,
+    ) -> None:
+        await ack()  # inside Slack's 3 s; the answer follows through response_url
+        ctx = await self._context(context, client)
+        card = await self.core.run_text(
+            COMMANDS[str(body.get("command"))], str(body.get("text") or ""), ctx
+        )
+        try:
+            await respond(
+                text=fallback_text(card),
+                blocks=card_blocks(card),
+                response_type="ephemeral" if card.private else "in_channel",
+                unfurl_links=False,
+                unfurl_media=False,
+            )
+        except (aiohttp.ClientError, TimeoutError) as exc:
+            log.warning("Slack: could not answer %s: %s", body.get("command"), exc)
+            return
+        if card.image is not None and not card.private:
+            await self._upload(client, ctx.channel_id, card.image)
+
+    async def _on_mention(
+        self, event: dict[str, Any], context: AsyncBoltContext, client: AsyncWebClient
+    ) -> None:
+        await self._answer(event, context, client, dm=False)
+
+    async def _on_message(
+        self, event: dict[str, Any], context: AsyncBoltContext, client: AsyncWebClient
+    ) -> None:
+        if event.get("channel_type") != "im" or event.get("subtype") or event.get("bot_id"):
+            return  # edits, joins and other bots' messages are not questions
+        await self._answer(event, context, client, dm=True)
+
+    async def _answer(
+        self, event: dict[str, Any], context: AsyncBoltContext, client: AsyncWebClient, *, dm: bool
+    ) -> None:
+        ctx = await self._context(context, client)
+        text = str(event.get("text") or "")
+        card = await self.core.answer(text, ctx) or await self.core.run("help", {}, ctx)
+        channel = str(event.get("channel") or ctx.channel_id)
+        thread = event.get("thread_ts")
+        await self._post(client, channel, ctx.user_id, card, dm=dm, thread_ts=thread)
+
+    async def _on_home_opened(
+        self, event: dict[str, Any], context: AsyncBoltContext, client: AsyncWebClient
+    ) -> None:
+        if event.get("tab", "home") != "home":
+            return
+        await self._publish_home(client, await self._context(context, client))
+
+    async def _on_save(
+        self,
+        ack: AsyncAck,
+        body: dict[str, Any],
+        context: AsyncBoltContext,
+        client: AsyncWebClient,
+    ) -> None:
+        await ack()
+        ctx = await self._context(context, client)
+        values = ((body.get("view") or {}).get("state") or {}).get("values") or {}
+        form, problem = form_from_state(values)
+        notice = render.error_card(problem) if problem else await self.core.save_settings(form, ctx)
+        await self._publish_home(client, ctx, notice)
+
+    async def _on_link(self, ack: AsyncAck) -> None:
+        await ack()  # link buttons open in the browser; Slack still expects an ack
+
+    async def _on_uninstalled(self, context: AsyncBoltContext) -> None:
+        await self._forget(context.enterprise_id, context.team_id)
+
+    async def _on_tokens_revoked(self, event: dict[str, Any], context: AsyncBoltContext) -> None:
+        tokens = event.get("tokens") or {}
+        if tokens.get("bot"):
+            await self._forget(context.enterprise_id, context.team_id)
+        elif self._installs is not None:
+            for user_id in tokens.get("oauth") or ():
+                await self._installs.async_delete_installation(
+                    enterprise_id=context.enterprise_id, team_id=context.team_id, user_id=user_id
+                )
+
+    async def _forget(self, enterprise_id: str | None, team_id: str | None) -> None:
+        server_id = server_id_for(enterprise_id, team_id)
+        if self._installs is not None:
+            await self._installs.async_delete_all(enterprise_id=enterprise_id, team_id=team_id)
+        await self.core.server_removed(PLATFORM, server_id)
+        self._admins = {k: v for k, v in self._admins.items() if k[0] != server_id}
+
+    # ---- helpers --------------------------------------------------------------------------------
+
+    async def _context(self, context: AsyncBoltContext, client: AsyncWebClient) -> Context:
+        server_id = server_id_for(context.enterprise_id, context.team_id)
+        user_id = context.user_id or ""
+        return Context(
+            PLATFORM,
+            server_id,
+            context.channel_id or "",
+            user_id,
+            await self._is_admin(client, server_id, user_id),
+        )
+
+    async def _is_admin(self, client: AsyncWebClient, server_id: str, user_id: str) -> bool:
+        """Workspace admin/owner per users.info, or listed in admin_user_ids; cached briefly."""
+        if not user_id:
+            return False
+        if user_id in self._config.admin_user_ids:
+            return True
+        now = self._clock().timestamp()
+        cached = self._admins.get((server_id, user_id))
+        if cached is not None and cached[1] > now:
+            return cached[0]
+        try:
+            response = await client.users_info(user=user_id)
+        except _FAILED as exc:
+            log.warning("Slack: users.info failed for %s; treating as non-admin: %s", user_id, exc)
+            return False
+        user = response.get("user") or {}
+        admin = bool(user.get("is_admin") or user.get("is_owner") or user.get("is_primary_owner"))
+        if len(self._admins) > 10_000:
+            self._admins.clear()
+        self._admins[(server_id, user_id)] = (admin, now + ADMIN_CACHE_SECONDS)
+        return admin
+
+    async def _publish_home(
+        self, client: AsyncWebClient, ctx: Context, notice: Card | None = None
+    ) -> None:
+        settings, card = await self.core.settings(PLATFORM, ctx.server_id)
+        view = home_view(
+            settings, card, self.core.region_options(), editable=ctx.is_admin, notice=notice
+        )
+        try:
+            await client.views_publish(user_id=ctx.user_id, view=view)
+        except _FAILED as exc:
+            log.warning("Slack: could not publish App Home for %s: %s", ctx.user_id, exc)
+
+    async def _post(
+        self,
+        client: AsyncWebClient,
+        channel: str,
+        user_id: str,
+        card: Card,
+        *,
+        dm: bool,
+        thread_ts: str | None = None,
+    ) -> None:
+        """Reply in a conversation; a private card in a shared channel goes to the asker only."""
+        try:
+            if card.private and not dm:
+                await client.chat_postEphemeral(
+                    channel=channel,
+                    user=user_id,
+                    text=fallback_text(card),
+                    blocks=card_blocks(card),
+                    thread_ts=thread_ts,
+                )
+                return
+            await client.chat_postMessage(
+                channel=channel,
+                text=fallback_text(card),
+                blocks=card_blocks(card),
+                thread_ts=thread_ts,
+                unfurl_links=False,
+                unfurl_media=False,
+            )
+        except _FAILED as exc:
+            log.warning("Slack: could not reply in %s: %s", channel, exc)
+            return
+        if card.image is not None:
+            await self._upload(client, channel, card.image, thread_ts)
+
+    async def _upload(
+        self, client: AsyncWebClient, channel: str, image: Image, thread_ts: str | None = None
+    ) -> None:
+        """Upload a card's picture after it; a failure leaves the card without it."""
+        try:
+            await client.files_upload_v2(
+                channel=channel,
+                file=image.data,
+                filename=image.filename,
+                title=image.description or image.filename,
+                alt_txt=image.description or None,
+                thread_ts=thread_ts,
+            )
+        except _FAILED as exc:
+            why = slack_error(exc) if isinstance(exc, SlackApiError) else exc
+            log.info("Slack: picture %s not uploaded to %s (%s)", image.filename, channel, why)
+
+
+def _check(config: SlackConfig, oauth: bool) -> None:
+    """Refuse to start without the secrets the chosen mode needs, naming their env vars."""
+    if config.mode == "socket":
+        tokens = {"SLACK_BOT_TOKEN": config.bot_token, "SLACK_APP_TOKEN": config.app_token}
+        missing = [name for name, value in tokens.items() if not value]
+        if missing:
+            raise ConfigError(f"Slack Socket Mode needs {' and '.join(missing)}")
+        return
+    if not config.signing_secret:
+        raise ConfigError("Slack HTTP mode needs SLACK_SIGNING_SECRET")
+    if not oauth and not config.bot_token:
+        raise ConfigError(
+            "Slack HTTP mode needs SLACK_BOT_TOKEN (one workspace) or "
+            "SLACK_CLIENT_ID and SLACK_CLIENT_SECRET (installs via OAuth)"
+        )

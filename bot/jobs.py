@@ -1,0 +1,254 @@
+"""Scheduled work as plain async functions, and `schedule()`, which wires them to APScheduler.
+
+refresh_charts (conditional GET per feed; a failing feed backs off 5 min × 2ⁿ and keeps its last
+good data), fetch_scores (online scores for newly charted titles), weekly_digest (opt-in per
+server), prune_outbox, and the notifier's drain. Tests call these functions directly.
+"""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass
+from datetime import UTC, date, datetime, timedelta
+from pathlib import Path
+from typing import Any
+
+import aiohttp
+
+from bot import render
+from bot.config import Config
+from bot.core import Core
+from bot.errors import SourceError, SourceUnavailable
+from bot.metrics import Metrics
+from bot.models import GLOBAL, Alert, ChartKey, ScoredEntry, Title
+from bot.notify import Notifier
+from bot.sources import netflix
+from bot.store import SaveReport, Store
+
+log = logging.getLogger(__name__)
+
+FEED_BACKOFF_BASE = timedelta(minutes=5)
+FEED_BACKOFF_CAP = timedelta(hours=6)
+DIGEST = "digest"
+
+
+@dataclass(frozen=True, slots=True)
+class Feed:
+    """One Top 10 file to poll: a URL (fetched conditionally) or a local path."""
+
+    location: str
+    session: aiohttp.ClientSession | None
+    timeout: float = 60.0
+    max_bytes: int = 64 * 1024 * 1024
+
+    @property
+    def name(self) -> str:
+        return self.location
+
+    async def fetch(self, etag: str | None, last_modified: str | None) -> netflix.Fetched:
+        if not netflix.is_url(self.location):
+            return netflix.read_local(Path(self.location), self.max_bytes)
+        if self.session is None:
+            raise SourceUnavailable(f"{self.location}: no HTTP session")
+        return await netflix.fetch(
+            self.session,
+            self.location,
+            etag=etag,
+            last_modified=last_modified,
+            timeout=self.timeout,
+            max_bytes=self.max_bytes,
+        )
+
+
+@dataclass(frozen=True, slots=True)
+class RefreshOutcome:
+    source: str
+    outcome: str  # changed, unchanged, rejected, unavailable, waiting
+    detail: str = ""
+    queued: int = 0
+
+
+def feed_backoff(failures: int) -> timedelta:
+    """5 min, 10 min, 20 min … up to 6 h, by how many times the feed has failed in a row."""
+    return min(FEED_BACKOFF_CAP, FEED_BACKOFF_BASE * (1 << min(max(0, failures), 16)))
+
+
+async def refresh_charts(
+    core: Core,
+    notifier: Notifier,
+    feeds: Sequence[Feed],
+    clock: Callable[[], datetime],
+    metrics: Metrics,
+) -> list[RefreshOutcome]:
+    """Poll every feed once; store new weeks, queue their alerts, then deliver."""
+    outcomes = []
+    for feed in feeds:
+        outcome = await _refresh_one(core, notifier, feed, clock)
+        metrics.refreshes.labels(feed.name, outcome.outcome).inc()
+        outcomes.append(outcome)
+    if any(o.queued for o in outcomes):
+        await notifier.drain()
+    return outcomes
+
+
+async def _refresh_one(
+    core: Core, notifier: Notifier, feed: Feed, clock: Callable[[], datetime]
+) -> RefreshOutcome:
+    store = core.store
+    state = await store.source_health(feed.name)
+    now = clock()
+    if state.next_attempt_at is not None and now < state.next_attempt_at:
+        return RefreshOutcome(feed.name, "waiting", f"backing off until {state.next_attempt_at}")
+    try:
+        fetched = await feed.fetch(state.etag, state.last_modified)
+        if fetched.body is None:
+            await store.record_source_success(feed.name, state.etag, state.last_modified, clock())
+            return RefreshOutcome(feed.name, "unchanged")
+        report = await core.ingest(fetched)
+    except SourceError as exc:
+        kind = "unavailable" if isinstance(exc, SourceUnavailable) else "rejected"
+        wait = feed_backoff(state.failures)
+        if isinstance(exc, SourceUnavailable) and exc.retry_after:
+            wait = max(wait, timedelta(seconds=exc.retry_after))
+        failed = await store.record_source_failure(feed.name, str(exc), clock(), wait)
+        log.warning(
+            "chart source %s %s (%d in a row; kept the last good data; next try in %s): %s",
+            feed.name, kind, failed.failures, wait, exc,
+        )  # fmt: skip
+        return RefreshOutcome(feed.name, kind, str(exc))
+    await store.record_source_success(feed.name, fetched.etag, fetched.last_modified, clock())
+    queued = await alert_new_weeks(core, notifier, report)
+    log.info(
+        "chart source %s: %d new lists, %d replaced, %d alerts queued",
+        feed.name, len(report.saved), len(report.replaced), queued,
+    )  # fmt: skip
+    outcome = "changed" if report.changed else "unchanged"
+    return RefreshOutcome(feed.name, outcome, queued=queued)
+
+
+async def alert_new_weeks(core: Core, notifier: Notifier, report: SaveReport) -> int:
+    """Queue alerts for the newest week of each list that just arrived.
+
+    Only the newest week counts: a first download of the whole history must not alert for two
+    years of old surprises (subscriptions' baselines guard the rest).
+    """
+    newest: dict[ChartKey, date] = {}
+    for key, week in report.saved:
+        if week > newest.get(key, date.min):
+            newest[key] = week
+    by_week: dict[date, set[ChartKey]] = {}
+    for key, week in newest.items():
+        if week == await core.store.latest_week(key):
+            by_week.setdefault(week, set()).add(key)
+    queued = 0
+    for week, keys in sorted(by_week.items()):
+        analysis = await core.analyst.week(week)
+        queued += await notifier.queue_week(week, {k: v for k, v in analysis.items() if k in keys})
+    return queued
+
+
+async def fetch_scores(core: Core, limit: int = 50) -> int:
+    """Ask online providers about titles charting in the latest week (each at most weekly)."""
+    week = await core.store.latest_week()
+    if week is None:
+        return 0
+    seen: dict[str, Title] = {}
+    for entries in (await core.analyst.week(week)).values():
+        for entry in entries:
+            title = entry.match.title
+            if title is not None and entry.match.confident and title.id not in seen:
+                seen[title.id] = title
+    asked = 0
+    for title in list(seen.values())[:limit]:
+        scores = await core.scores(title)
+        asked += 1
+        if scores.unavailable:
+            break  # a provider is over quota or down: stop for this run
+    return asked
+
+
+async def weekly_digest(core: Core, notifier: Notifier) -> int:
+    """Queue this week's round-up for every server that turned the digest on."""
+    week = await core.store.latest_week()
+    if week is None:
+        return 0
+    analysis = await core.analyst.week(week)
+    alerts = []
+    for settings in await core.store.servers():
+        if not (settings.digest and settings.channel_id and not settings.disabled_reason):
+            continue
+        surprises = _surprises_for(analysis, settings.regions, settings.categories)
+        top = [e for e in surprises if e.surprise.score >= settings.threshold]
+        card = render.digest_card(settings.regions, week, top, settings.threshold)
+        alerts.append(
+            Alert(settings.platform, settings.server_id, settings.channel_id,
+                  ChartKey(GLOBAL, "films"), week, DIGEST, DIGEST, card)
+        )  # fmt: skip
+    return await notifier.enqueue(alerts)
+
+
+def _surprises_for(
+    analysis: dict[ChartKey, tuple[ScoredEntry, ...]],
+    regions: Sequence[str],
+    categories: Sequence[str],
+) -> list[ScoredEntry]:
+    found = [
+        entry
+        for key, entries in analysis.items()
+        if key.region in regions and key.category in categories
+        for entry in entries
+        if entry.surprise.alertable
+    ]
+    return sorted(found, key=lambda e: -e.surprise.score)
+
+
+async def prune_outbox(store: Store, retention_days: int, clock: Callable[[], datetime]) -> int:
+    removed = await store.prune_outbox(clock() - timedelta(days=retention_days))
+    if removed:
+        log.info("pruned %d delivered or failed alerts older than %d days", removed, retention_days)
+    return removed
+
+
+def schedule(
+    scheduler: Any,
+    *,
+    core: Core,
+    notifier: Notifier,
+    feeds: Sequence[Feed],
+    config: Config,
+    clock: Callable[[], datetime],
+    metrics: Metrics,
+) -> None:
+    """Add every job to an APScheduler 3.x AsyncIOScheduler (one run at a time, coalesced)."""
+    from apscheduler.triggers.cron import CronTrigger
+    from apscheduler.triggers.interval import IntervalTrigger
+
+    common = {"max_instances": 1, "coalesce": True, "misfire_grace_time": 600}
+    every = config.netflix.refresh_every_seconds
+    refresh_trigger = (
+        IntervalTrigger(seconds=every, timezone=UTC)
+        if every > 0
+        else CronTrigger.from_crontab(config.netflix.refresh_cron, timezone=UTC)
+    )
+    scheduler.add_job(
+        refresh_charts, refresh_trigger, args=[core, notifier, feeds, clock, metrics],
+        id="refresh_charts", next_run_time=clock(), **common,
+    )  # fmt: skip
+    scheduler.add_job(
+        notifier.drain, IntervalTrigger(seconds=config.alerts.deliver_every_seconds, timezone=UTC),
+        id="deliver", next_run_time=clock(), **common,
+    )  # fmt: skip
+    scheduler.add_job(
+        fetch_scores, CronTrigger(minute=37, timezone=UTC), args=[core], id="fetch_scores",
+        **common,
+    )  # fmt: skip
+    scheduler.add_job(
+        weekly_digest, CronTrigger.from_crontab(config.alerts.digest_cron, timezone=UTC),
+        args=[core, notifier], id="weekly_digest", **common,
+    )  # fmt: skip
+    scheduler.add_job(
+        prune_outbox, CronTrigger(hour=4, minute=17, timezone=UTC),
+        args=[core.store, config.alerts.outbox_retention_days, clock], id="prune_outbox",
+        **common,
+    )  # fmt: skip

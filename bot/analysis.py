@@ -1,21 +1,23 @@
 """The analysis pipeline over stored weeks: diff → match → scores → surprise, per list and week.
 
-Shared by the chat commands, the refresh job and alerts. Queries the store in batches (a handful of
-statements per week, whatever the number of lists) and keeps matches in memory and in the store.
+Shared by the chat commands, the refresh job and alerts. History comes from the in-memory index
+(bot.history, built once from the store and fed each new week); scores come from one batched query
+per week; matches are kept in memory and written to the store for inspection.
 """
 
 from __future__ import annotations
 
 import logging
-from collections.abc import Callable
+from collections.abc import Callable, Iterable
 from datetime import date, datetime
 
 from bot import charts, matching, surprise
 from bot.charts import WEEK
+from bot.history import History
 from bot.matching import CatalogIndex, Kind
 from bot.models import Chart, ChartKey, Match, Movement, ScoredEntry, Scores
 from bot.reviews import ScoreBook
-from bot.store import Store
+from bot.store import SaveReport, Store
 
 log = logging.getLogger(__name__)
 
@@ -41,40 +43,66 @@ class Analyst:
         self._matches: dict[tuple[str, Kind], Match] = {}
         self._overrides: dict[tuple[str, str], str | None] | None = None
         self._weeks: dict[date, dict[ChartKey, tuple[ScoredEntry, ...]]] = {}
+        self._history: History | None = None
 
     @property
     def index(self) -> CatalogIndex:
         return self._index
 
     def forget(self) -> None:
-        """Drop cached analyses (call after new charts are stored or a match is overridden)."""
+        """Drop everything cached (after a match override, or charts replaced in the store)."""
         self._weeks.clear()
         self._overrides = None
         self._matches.clear()
+        self._history = None
+
+    def added(self, stored: Iterable[Chart], report: SaveReport) -> None:
+        """Take in charts just saved; replaced ones (renames) make the history reload."""
+        if report.replaced:
+            self.forget()
+            return
+        if not report.saved:
+            return
+        self._weeks.clear()
+        if self._history is not None:
+            new = set(report.saved)
+            for chart in stored:
+                if (chart.key, chart.week) in new:
+                    self._history.add(chart)
+
+    async def history(self) -> History:
+        if self._history is None:
+            self._history = History(await self._store.all_charts())
+        return self._history
 
     async def week(self, week: date) -> dict[ChartKey, tuple[ScoredEntry, ...]]:
         """Every stored list of `week`, scored."""
         cached = self._weeks.get(week)
         if cached is not None:
             return cached
-        current = await self._store.charts_in_week(week)
-        previous = {c.key: c for c in await self._store.charts_in_week(week - WEEK)}
-        past = await self._store.appearances(week)
-        first_seen = await self._store.first_seen(week)
+        history = await self.history()
+        current = history.week(week)
+        previous = history.week(week - WEEK)
         regions = {
-            category: charts.regions_charting(c for c in current if c.key.category == category)
+            category: charts.regions_charting(
+                c for c in current.values() if c.key.category == category
+            )
             for category in ("films", "tv")
         }
         fresh: list[tuple[Kind, Match]] = []
         diffed = []
-        for chart in current:
-            movements = charts.diff(
-                chart,
-                previous.get(chart.key),
-                past.get(chart.key, {}),
-                regions[chart.key.category],
-                _first_seen_for(first_seen, chart),
-            )
+        for chart in current.values():
+            key, category = chart.key, chart.key.category
+            past = {}
+            seen = {}
+            for row in chart.rows:
+                appeared = history.past(key, row.ref, week)
+                if appeared is not None:
+                    past[row.ref] = appeared
+                first = history.first_seen(category, row.ref, week)
+                if first is not None:
+                    seen[row.ref] = first
+            movements = charts.diff(chart, previous.get(key), past, regions[category], seen)
             matched = [(m, await self._match_movement(chart, m, fresh)) for m in movements]
             diffed.append((chart, matched))
         titles = {m.title.id: m.title for _c, pairs in diffed for _mv, m in pairs if m.title}
@@ -123,14 +151,3 @@ def _scored(chart: Chart, movement: Movement, found: Match, scores: Scores | Non
     scores = scores or Scores()
     judged = surprise.score(chart.key, chart.week, movement, found, scores)
     return ScoredEntry(chart.key, chart.week, movement, found, scores, judged)
-
-
-def _first_seen_for(
-    first_seen: dict[tuple[str, tuple[str, str | None]], date], chart: Chart
-) -> dict[tuple[str, str | None], date]:
-    category = chart.key.category
-    return {
-        row.ref: first_seen[(category, row.ref)]
-        for row in chart.rows
-        if (category, row.ref) in first_seen
-    }

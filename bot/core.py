@@ -43,7 +43,7 @@ from bot.models import (
 )
 from bot.reviews import ScoreBook
 from bot.sources.catalog import Catalog
-from bot.sources.netflix import Fetched, parse_top10
+from bot.sources.netflix import Fetched, iter_top10
 from bot.store import SaveReport, Store
 
 log = logging.getLogger(__name__)
@@ -79,11 +79,17 @@ class Core:
 
     async def ingest(self, fetched: Fetched) -> SaveReport:
         """Parse and store one downloaded file; raises SourceError (nothing stored) if it is bad."""
-        charts = parse_top10(fetched.body or b"", origin=fetched.url)
-        edition = max(chart.week for chart in charts)
-        report = await self.store.save_charts(charts, fetched.url, self._clock(), edition)
+        charts = []
+        # the database thread stores each batch while the next part of the file is parsed
+        async with self.store.saving(fetched.url, self._clock()) as saver:
+            for chart in iter_top10(fetched.body or b"", origin=fetched.url):
+                charts.append(chart)
+                saver.add(chart)
+                if saver.buffered >= saver.FLUSH_ROWS:
+                    await saver.flush()
+        report = saver.report
+        self.analyst.added(charts, report)
         if report.changed:
-            self.analyst.forget()
             self._chart_titles = None
         return report
 

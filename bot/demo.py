@@ -56,7 +56,7 @@ async def run_demo(
     for week in sorted(by_week):
         charts = by_week[week]
         report = await core.store.save_charts(charts, "bundled sample", clock())
-        core.analyst.forget()
+        core.analyst.added(charts, report)
         queued = await alert_new_weeks(core, notifier, report)
         say(
             f"\n=== Week ending {week.isoformat()}: {len(report.saved)} lists stored, "

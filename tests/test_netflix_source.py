@@ -118,6 +118,7 @@ def _countries_lines() -> list[str]:
         (lambda ls: ls[:3] + [_field(ls[3], 1, "USA")] + ls[4:], "two-letter"),
         (lambda ls: ls[:3] + [_field(ls[3], 5, "  ")] + ls[4:], "empty show_title"),
         (lambda ls: ls[:1], "no rows"),
+        (lambda ls: [ls[0], "\t".join(["", "", "", "", "1", "X", "N/A", "1"])], "YYYY-MM-DD"),
         (lambda ls: ls + [ln.replace("\tFilms\t", "\tfilms\t") for ln in ls[1:11]], "twice"),
         (lambda ls: ls[:4] + [""] + ls[4:], "blank"),
     ],
@@ -329,3 +330,29 @@ async def test_connection_refused_is_unavailable() -> None:
     async with aiohttp.ClientSession() as session:
         with pytest.raises(SourceUnavailable):
             await fetch(session, "http://127.0.0.1:9/nothing.tsv", timeout=2)
+
+
+def test_interleaved_lists_still_parse_and_an_extra_row_is_a_duplicate() -> None:
+    lines = _countries_lines()
+    header, rows = lines[0], lines[1:]
+    # the same rows in a different order: lists no longer come in blocks
+    shuffled = "\n".join([header] + rows[::2] + rows[1::2]).encode()
+    assert {(c.key, c.week) for c in parse_top10(shuffled, "interleaved")} == {
+        (c.key, c.week) for c in parse_top10(COUNTRIES.read_bytes(), "sorted")
+    }
+    # an 11th row for a list that was already complete
+    extra = "\n".join([header] + rows + [rows[0]]).encode()
+    with pytest.raises(SourceError, match="appears more than once"):
+        parse_top10(extra, "extra")
+
+
+def test_streaming_yields_lists_before_the_file_is_finished() -> None:
+    from bot.sources.netflix import iter_top10
+
+    lines = _countries_lines()
+    broken = "\n".join(lines + ["not\ta\tvalid\tline"]).encode()
+    stream = iter_top10(broken, "late-error")
+    first = next(stream)
+    assert len(first.rows) == 10  # a complete list arrives while the bad line is still ahead
+    with pytest.raises(SourceError, match="has 4 fields"):
+        list(stream)

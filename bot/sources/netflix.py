@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import logging
 import re
-from collections.abc import Iterable
+from collections.abc import Iterable, Iterator
 from dataclasses import dataclass
 from datetime import date
 from pathlib import Path
@@ -36,6 +36,7 @@ _ISO2 = re.compile(r"[A-Z]{2}")
 _MISSING = ("", "N/A")
 _SMALL_INTS = {str(n): n for n in range(1000)}
 LIST_SIZE = 10
+_RANKS = list(range(1, LIST_SIZE + 1))
 
 
 @dataclass(frozen=True, slots=True)
@@ -50,13 +51,24 @@ class Fetched:
 
 def parse_top10(body: bytes, origin: str = "input") -> tuple[Chart, ...]:
     """Parse one Top 10 TSV (countries or global) into complete charts, or raise SourceError."""
+    return tuple(iter_top10(body, origin))
+
+
+def iter_top10(body: bytes, origin: str = "input") -> Iterator[Chart]:
+    """Yield each list as soon as its rows are complete, so storing can overlap parsing.
+
+    The whole file is still checked: a SourceError may come after some lists were yielded, so a
+    caller that stores them must do so in a transaction it rolls back.
+    """
     text = _decode(body, origin)
     if not text.strip():
         raise SourceError(f"{origin}: empty body (no Top 10 data)")
+    if "\r" in text:
+        text = text.replace("\r\n", "\n")  # Windows line ends, handled once for the whole file
     lines = text.split("\n")
     if lines and lines[-1] == "":
         lines.pop()  # a trailing newline is fine; Netflix's own files have none
-    header = [name.strip().lower() for name in lines[0].rstrip("\r").split("\t")]
+    header = [name.strip().lower() for name in lines[0].split("\t")]
     is_countries = "country_iso2" in header
     required = _COUNTRY_REQUIRED if is_countries else _GLOBAL_REQUIRED
     missing = [name for name in required if name not in header]
@@ -74,6 +86,10 @@ def parse_top10(body: bytes, origin: str = "input") -> tuple[Chart, ...]:
     # rows grouped by their raw (region, category, week) strings: hashing a tuple of str is
     # far cheaper than a dataclass key, and each list's key and week are checked only once
     lists: dict[tuple[str, str, str], tuple[int, list[ChartRow]]] = {}
+    done: dict[tuple[str, str, str], Chart] = {}  # lists already yielded
+    resolved: set[tuple[ChartKey, date]] = set()
+    weeks: dict[str, date] = {}
+    group: tuple[str, str, str] | None = None
     i_week, i_cat, i_rank = col["week"], col["category"], col["weekly_rank"]
     i_title = col["show_title"]
     i_season = col.get("season_title")
@@ -83,8 +99,15 @@ def parse_top10(body: bytes, origin: str = "input") -> tuple[Chart, ...]:
     i_runtime = col.get("runtime")
     i_region = col.get("country_iso2")
     small = _SMALL_INTS  # ranks and week counts: a dict lookup instead of int() and checks
+    # None never equals a field, so the first row always opens its list
+    last_region: str | None = None
+    last_cat: str | None = None
+    last_week: str | None = None
+    opened: list[ChartRow] = []  # replaced by the first row's list
+    append = opened.append
+    make_row = tuple.__new__  # a ChartRow without a Python-level __new__ frame per row
     for number, line in enumerate(lines[1:], start=2):
-        fields = line.rstrip("\r").split("\t")
+        fields = line.split("\t")
         if len(fields) != width:
             if line.strip() == "":
                 raise SourceError(f"{origin}: line {number} is blank")
@@ -92,11 +115,23 @@ def parse_top10(body: bytes, origin: str = "input") -> tuple[Chart, ...]:
                 f"{origin}: line {number} has {len(fields)} fields, expected {width} "
                 "(truncated or damaged file?)"
             )
-        group = (GLOBAL if i_region is None else fields[i_region], fields[i_cat], fields[i_week])
-        found = lists.get(group)
-        if found is None:
-            found = lists[group] = (number, [])
-        rows = found[1]
+        region = GLOBAL if i_region is None else fields[i_region]
+        # files come in blocks, one list after another: look the list up only when it changes
+        if fields[i_week] != last_week or fields[i_cat] != last_cat or region != last_region:
+            if group is not None:
+                ready = _ready(group, lists, done, resolved, weeks, origin)
+                if ready is not None:
+                    yield ready
+            last_region, last_cat, last_week = region, fields[i_cat], fields[i_week]
+            group = (last_region, last_cat, last_week)
+            if group in done:
+                chart = done[group]
+                where = f"{origin}: line {number}: {describe(chart.key)} {chart.week}"
+                raise SourceError(f"{where}: rank {fields[i_rank]} appears more than once")
+            found = lists.get(group)
+            if found is None:
+                found = lists[group] = (number, [])
+            append = found[1].append
         raw = fields[i_rank]
         rank = small.get(raw)
         if rank is None:
@@ -119,43 +154,65 @@ def parse_top10(body: bytes, origin: str = "input") -> tuple[Chart, ...]:
             cumulative = small.get(raw)
             if cumulative is None and raw not in _MISSING:
                 cumulative = _int(raw, "cumulative_weeks_in_top_10", origin, number)
-        row = ChartRow(
-            rank,
-            title,
-            season,
-            cumulative,
-            _opt_int(fields[i_hours], "weekly_hours_viewed", origin, number)
-            if i_hours is not None
-            else None,
-            _opt_int(fields[i_views], "weekly_views", origin, number)
-            if i_views is not None
-            else None,
-            _opt_float(fields[i_runtime], "runtime", origin, number)
-            if i_runtime is not None
-            else None,
-        )
-        rows.append(row)
-    # first every list's key and week (the precise complaint), then completeness
-    weeks: dict[str, date] = {}
-    resolved = []
+        hours = views = runtime = None
+        if i_hours is not None:
+            hours = _opt_int(fields[i_hours], "weekly_hours_viewed", origin, number)
+        if i_views is not None:
+            views = _opt_int(fields[i_views], "weekly_views", origin, number)
+        if i_runtime is not None:
+            runtime = _opt_float(fields[i_runtime], "runtime", origin, number)
+        append(make_row(ChartRow, (rank, title, season, cumulative, hours, views, runtime)))
+    if group is not None:
+        ready = _ready(group, lists, done, resolved, weeks, origin)
+        if ready is not None:
+            yield ready
+    # what is left is incomplete or out of order: first every list's key and week (the precise
+    # complaint), then completeness
+    left = []
     for (region, raw_category, raw_week), (first_line, rows) in lists.items():
         week = weeks.get(raw_week)
         if week is None:
             week = weeks[raw_week] = _week(raw_week, origin, first_line)
-        resolved.append((_key(region, raw_category, origin, first_line), week, first_line, rows))
-    charts: dict[tuple[ChartKey, date], Chart] = {}
-    for key, week, first_line, rows in resolved:
-        if (key, week) in charts:
-            raise SourceError(
-                f"{origin}: line {first_line}: {describe(key)} {week} is listed twice"
-            )
-        charts[(key, week)] = _complete(key, week, rows, origin)
-    return tuple(charts.values())
+        left.append((_key(region, raw_category, origin, first_line), week, first_line, rows))
+    for key, week, first_line, rows in left:
+        _claim(key, week, first_line, resolved, origin)
+        yield _complete(key, week, rows, origin)
+
+
+def _ready(
+    group: tuple[str, str, str],
+    lists: dict[tuple[str, str, str], tuple[int, list[ChartRow]]],
+    done: dict[tuple[str, str, str], Chart],
+    resolved: set[tuple[ChartKey, date]],
+    weeks: dict[str, date],
+    origin: str,
+) -> Chart | None:
+    """The list whose block just ended, if it holds exactly ranks 1–10 in order; else None."""
+    first_line, rows = lists[group]
+    if [row[0] for row in rows] != _RANKS:
+        return None  # incomplete so far: it may continue later in the file
+    region, raw_category, raw_week = group
+    week = weeks.get(raw_week)
+    if week is None:
+        week = weeks[raw_week] = _week(raw_week, origin, first_line)
+    key = _key(region, raw_category, origin, first_line)
+    _claim(key, week, first_line, resolved, origin)
+    chart = done[group] = Chart(key, week, tuple(rows))
+    del lists[group]
+    return chart
+
+
+def _claim(
+    key: ChartKey, week: date, line: int, resolved: set[tuple[ChartKey, date]], origin: str
+) -> None:
+    if (key, week) in resolved:
+        raise SourceError(f"{origin}: line {line}: {describe(key)} {week} is listed twice")
+    resolved.add((key, week))
 
 
 def _complete(key: ChartKey, week: date, rows: list[ChartRow], origin: str) -> Chart:
     ranks = sorted(row.rank for row in rows)
-    if ranks != list(range(1, LIST_SIZE + 1)):
+    if ranks != _RANKS:
         where = f"{origin}: {describe(key)} {week.isoformat()}"
         duplicates = sorted({r for r in ranks if ranks.count(r) > 1})
         if duplicates:

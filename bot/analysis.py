@@ -105,12 +105,23 @@ class Analyst:
             movements = charts.diff(chart, previous.get(key), past, regions[category], seen)
             matched = [(m, await self._match_movement(chart, m, fresh)) for m in movements]
             diffed.append((chart, matched))
-        titles = {m.title.id: m.title for _c, pairs in diffed for _mv, m in pairs if m.title}
+        # scores only for titles we are sure of: an unsure match would show another film's IMDb
+        titles = {
+            m.title.id: m.title
+            for _c, pairs in diffed
+            for _mv, m in pairs
+            if m.title is not None and m.confident
+        }
         scores = await self._book.offline_many(titles.values())
         result: dict[ChartKey, tuple[ScoredEntry, ...]] = {}
         for chart, pairs in diffed:
             result[chart.key] = tuple(
-                _scored(chart, movement, found, scores.get(found.title.id) if found.title else None)
+                _scored(
+                    chart,
+                    movement,
+                    found,
+                    scores.get(found.title.id) if found.title and found.confident else None,
+                )
                 for movement, found in pairs
             )
         if fresh:

@@ -228,23 +228,27 @@ class Core:
         return await self._verdict(found, region)
 
     async def find_title(self, query: str) -> Title | Card:
-        """The one title a query means, or a Card with a pick list or suggestions."""
+        """The one title a query means, or a Card with a pick list or suggestions.
+
+        Order: the catalog by name; a title that charted under exactly that name (no scores, but
+        its ranks); then a close spelling in the catalog, if it clearly beats the others.
+        """
         found = search(self.analyst.index, query, limit=6)
         exact = [t for t, score in found if score >= 100]
         if len(exact) > 1:
             return render.pick_card(query, exact)
         if exact:
             return exact[0]
+        charted = await self._charted_title(query)
+        if charted is not None:
+            return charted
         if (
             found
             and found[0][1] >= 90
             and (len(found) == 1 or found[0][1] - found[1][1] >= PICK_MARGIN)
         ):
             return found[0][0]
-        charted = await self._charted_title(query)
-        if charted is None:
-            return render.not_found_card(query, [t for t, _ in found[:5]])
-        return charted
+        return render.not_found_card(query, [t for t, _ in found[:5]])
 
     async def _verdict(self, title: Title, region: str) -> Card:
         judged, week, image = await self.verdict_for(title, region)

@@ -1,8 +1,10 @@
 """Title matching, pure: chart title (+ the year it first charted) → catalog title and confidence.
 
-Normalisation (case, accents, punctuation, "Season 4", "Limited Series"), exact lookup, then
-rapidfuzz; remakes that share a name are told apart by year. A weak or ambiguous match keeps a low
-confidence so callers never alert on a guess. Admin overrides win over everything.
+Normalisation (case, accents, punctuation, "Season 4", "Limited Series"), exact lookup, then a
+loose lookup (spacing, articles, "(Hindi)"), then rapidfuzz; remakes that share a name are told
+apart by year. Names merely spelled alike are often different films ("The Watcher" is not "The
+Witcher"), so a rapidfuzz-only match stays uncertain and callers never alert on it. Admin
+overrides win over everything.
 """
 
 from __future__ import annotations
@@ -19,6 +21,8 @@ from bot.models import Match, MatchMethod, Title
 
 Kind = Literal["movie", "show"]
 FUZZY_CUTOFF = 88.0  # below this two names are different titles, not spellings of one
+FUZZY_CAP = 80.0  # what a spelling-only match can be worth: shown as a hint, never alerted on
+LOOSE_CONFIDENCE = 95.0
 # A lone catalog title this much older than its first chart week may be a remake the catalog
 # lacks (the US "Endless Love" of 2022 is the 2014 film; the catalog only has 1981's).
 REMAKE_RISK_YEARS = 30
@@ -32,6 +36,12 @@ _SUFFIXES = re.compile(
 )
 _YEAR_SUFFIX = re.compile(r"\s*[(\[]?\s*((?:19|20)\d{2})\s*[)\]]?\s*$")
 _APOSTROPHES = re.compile(r"['’‘`´]")
+_NUMBERS = re.compile(r"\b(?:\d+|ii|iii|iv|vi|vii|viii|ix)\b")
+_LANGUAGE_TAG = re.compile(
+    r"\s*\((?:hindi|tamil|telugu|malayalam|kannada|english|dubbed|subtitled|original)\)\s*$",
+    re.IGNORECASE,
+)
+_LOOSE_WORDS = {"the", "a", "an", "film", "movie", "special"}
 _NON_WORD = re.compile(r"[^\w]+")
 
 
@@ -40,6 +50,7 @@ class CatalogIndex:
     """Catalog titles by normalised name and kind, plus the name lists rapidfuzz scans."""
 
     exact: Mapping[tuple[Kind, str], tuple[Title, ...]]
+    loose: Mapping[tuple[Kind, str], tuple[Title, ...]]
     names: Mapping[Kind, tuple[str, ...]]
     by_id: Mapping[str, Title]
 
@@ -49,7 +60,7 @@ def normalize(text: str) -> str:
     text = unicodedata.normalize("NFKD", text)
     text = "".join(ch for ch in text if not unicodedata.combining(ch))
     text = text.casefold().replace("&", " and ")
-    text = _APOSTROPHES.sub("", text)
+    text = _APOSTROPHES.sub("", _LANGUAGE_TAG.sub("", text))
     previous = None
     while previous != text:
         previous = text
@@ -57,17 +68,35 @@ def normalize(text: str) -> str:
     return " ".join(_NON_WORD.sub(" ", text).replace("_", " ").split())
 
 
+def loose_keys(name: str) -> tuple[str, ...]:
+    """Looser spellings of a normalised name that still mean the same title: without spaces
+    ("twentysomethings austin" = "twenty somethings austin"), and, when three or more other words
+    remain, without filler words ("bordertown mural murders" = "bordertown the mural murders").
+    Short names keep their articles: "The Hustle" (2019) is not "Hustle" (2022)."""
+    words = name.split()
+    keys = ["".join(words)]
+    content = [word for word in words if word not in _LOOSE_WORDS]
+    if len(content) >= 3:
+        keys.append("+" + "".join(content))  # "+" keeps the two kinds of key apart
+    return tuple(keys)
+
+
 def build_index(titles: Iterable[Title]) -> CatalogIndex:
     exact: dict[tuple[Kind, str], list[Title]] = {}
+    loose_names: dict[tuple[Kind, str], list[Title]] = {}
     by_id: dict[str, Title] = {}
     for title in titles:
         by_id[title.id] = title
-        exact.setdefault((title.kind, normalize(title.name)), []).append(title)
+        name = normalize(title.name)
+        exact.setdefault((title.kind, name), []).append(title)
+        for key in loose_keys(name):
+            loose_names.setdefault((title.kind, key), []).append(title)
     names: dict[Kind, list[str]] = {"movie": [], "show": []}
     for kind, name in exact:
         names[kind].append(name)
     return CatalogIndex(
         exact={key: tuple(sorted(v, key=_year)) for key, v in exact.items()},
+        loose={key: tuple(sorted(v, key=_year)) for key, v in loose_names.items()},
         names={kind: tuple(v) for kind, v in names.items()},
         by_id=by_id,
     )
@@ -93,16 +122,38 @@ def match(
         title, confidence = _pick_by_year(candidates, first_year)
         others = tuple(c for c in candidates if c is not title)
         return Match(chart_title, title, confidence, MatchMethod.EXACT, others)
-    found = process.extractOne(
-        name, index.names[kind], scorer=fuzz.ratio, score_cutoff=FUZZY_CUTOFF
+    candidates = ()
+    for key in loose_keys(name):
+        candidates = index.loose.get((kind, key), ())
+        if candidates:
+            break
+    if candidates:
+        title, confidence = _pick_by_year(candidates, first_year)
+        others = tuple(c for c in candidates if c is not title)
+        return Match(
+            chart_title, title, min(confidence, LOOSE_CONFIDENCE), MatchMethod.EXACT, others
+        )
+    # sequels differ only in their number ("Enola Holmes 2" is not "Enola Holmes"): a spelling
+    # match must carry the same numbers
+    numbers = _NUMBERS.findall(name)
+    found = next(
+        (
+            hit
+            for hit in process.extract(
+                name, index.names[kind], scorer=fuzz.ratio, score_cutoff=FUZZY_CUTOFF, limit=5
+            )
+            if _NUMBERS.findall(hit[0]) == numbers
+        ),
+        None,
     )
     if found is None:
         return Match(chart_title, None, 0.0, MatchMethod.NONE)
     candidates = index.exact[(kind, found[0])]
     title, confidence = _pick_by_year(candidates, first_year)
     others = tuple(c for c in candidates if c is not title)
-    # a fuzzy hit is never surer than its spelling similarity
-    return Match(chart_title, title, min(confidence, float(found[1])), MatchMethod.FUZZY, others)
+    # spelled alike is a hint, not an identity ("Crush" is not "Rush")
+    capped = min(confidence, float(found[1]), FUZZY_CAP)
+    return Match(chart_title, title, capped, MatchMethod.FUZZY, others)
 
 
 def _pick_by_year(candidates: tuple[Title, ...], first_year: int | None) -> tuple[Title, float]:

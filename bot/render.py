@@ -198,7 +198,7 @@ def trending_card(
         best = _headline_score(entry.scores)
         if best:
             bits.append(best)
-        if entry.match.title is not None and entry.match.title.year:
+        if entry.match.confident and entry.match.title is not None and entry.match.title.year:
             bits.append(str(entry.match.title.year))
         fields.append(Field(name, " · ".join(bits), inline=False))
     surprises = sum(1 for e in entries if e.surprise.alertable and e.surprise.score >= threshold)

@@ -93,7 +93,7 @@ def replay(
                             index, movement.title, kind, first.year
                         )
                     scores = Scores()
-                    if found.title is not None:
+                    if found.title is not None and found.confident:
                         scores = scores_by_id.get(found.title.id) or Scores(
                             newest_per_metric(catalog_scores.get(found.title.id, ()))
                         )

@@ -68,10 +68,33 @@ def test_an_old_remade_name_is_not_guessed_confidently(index: CatalogIndex) -> N
     assert not endless.confident
 
 
-def test_fuzzy_spellings_match_and_strangers_do_not(index: CatalogIndex) -> None:
-    fuzzy = match(index, "The Man From Torontoo", "movie", 2022)
-    assert fuzzy.method is MatchMethod.FUZZY and fuzzy.title is not None
-    assert fuzzy.title.name == "The Man from Toronto" and fuzzy.confident
+def test_spacing_and_filler_words_match_confidently(index: CatalogIndex) -> None:
+    for chart_title, catalog_name in [
+        ("Twentysomethings: Austin", "Twenty Somethings: Austin"),
+        ("LOL Surprise: The Movie", "L.O.L. Surprise: The Movie"),
+        ("Bordertown: Mural Murders", "Bordertown: The Mural Murders"),
+        ("RRR (Hindi)", "RRR"),
+    ]:
+        found = match(index, chart_title, "show" if "Austin" in chart_title else "movie", 2022)
+        assert found.title is not None and found.title.name == catalog_name, chart_title
+        assert found.confident, chart_title
+    # a short name keeps its article: The Hustle (2019) is not Hustle (2022)
+    assert not match(index, "The Hustle", "movie", 2022).confident
+    assert match(index, "Hustle", "movie", 2022).confident
+
+
+def test_names_only_spelled_alike_stay_uncertain(index: CatalogIndex) -> None:
+    for chart_title, kind in [("The Watcher", "show"), ("Crush", "movie"),
+                              ("Beauty and the Beast", "movie"), ("The Island", "movie")]:  # fmt: skip
+        found = match(index, chart_title, kind, 2022)
+        assert found.method is MatchMethod.FUZZY and not found.confident, chart_title
+        assert found.confidence <= 80
+    typo = match(index, "The Man From Torontoo", "movie", 2022)
+    assert typo.title is not None and typo.title.name == "The Man from Toronto"
+    assert not typo.confident  # a hint for the reasons, never an alert
+    # a sequel the catalog does not have yet is not its first film
+    assert match(index, "Enola Holmes 2", "movie", 2022).title is None
+    assert match(index, "Sing 2", "movie", 2022).title.year == 2021  # exact: the sequel itself
     nothing = match(index, "Chernobyl: Abyss", "movie", 2021)
     assert nothing.title is None and nothing.method is MatchMethod.NONE
     assert match(index, "!!!", "movie", 2022).title is None

@@ -415,6 +415,8 @@ def main(argv: Sequence[str] | None = None) -> int:
         config = load_config(args.config, os.environ)
         if args.command == "run" and not args.verbose:
             logging.getLogger().setLevel(config.log_level)
+            # APScheduler logs every job run at INFO; keep its warnings (skipped runs) only
+            logging.getLogger("apscheduler").setLevel(logging.WARNING)
         return int(asyncio.run(args.handler(args, config)))
     except ConfigError as exc:
         print(f"trendbot: configuration error: {exc}", file=sys.stderr)

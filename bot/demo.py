@@ -57,7 +57,7 @@ async def run_demo(
         charts = by_week[week]
         report = await core.store.save_charts(charts, "bundled sample", clock())
         core.analyst.added(charts, report)
-        queued = await alert_new_weeks(core, notifier, report)
+        queued = await alert_new_weeks(core, notifier)
         say(
             f"\n=== Week ending {week.isoformat()}: {len(report.saved)} lists stored, "
             f"{queued} alert(s) for #{DEMO_CHANNEL} ==="

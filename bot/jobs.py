@@ -24,7 +24,7 @@ from bot.metrics import Metrics
 from bot.models import GLOBAL, Alert, ChartKey, ScoredEntry, Title
 from bot.notify import Notifier
 from bot.sources import netflix
-from bot.store import SaveReport, Store
+from bot.store import Store
 
 log = logging.getLogger(__name__)
 
@@ -83,11 +83,14 @@ async def refresh_charts(
 ) -> list[RefreshOutcome]:
     """Poll every feed once; store new weeks, queue their alerts, then deliver."""
     outcomes = []
+    leftover = await alert_new_weeks(core, notifier)  # weeks a crash left unplanned
+    if leftover:
+        log.info("queued %d alerts for weeks stored before a restart", leftover)
     for feed in feeds:
         outcome = await _refresh_one(core, notifier, feed, clock)
         metrics.refreshes.labels(feed.name, outcome.outcome).inc()
         outcomes.append(outcome)
-    if any(o.queued for o in outcomes):
+    if leftover or any(o.queued for o in outcomes):
         await notifier.drain()
     return outcomes
 
@@ -118,7 +121,7 @@ async def _refresh_one(
         )  # fmt: skip
         return RefreshOutcome(feed.name, kind, str(exc))
     await store.record_source_success(feed.name, fetched.etag, fetched.last_modified, clock())
-    queued = await alert_new_weeks(core, notifier, report)
+    queued = await alert_new_weeks(core, notifier)
     log.info(
         "chart source %s: %d new lists, %d replaced, %d alerts queued",
         feed.name, len(report.saved), len(report.replaced), queued,
@@ -127,14 +130,17 @@ async def _refresh_one(
     return RefreshOutcome(feed.name, outcome, queued=queued)
 
 
-async def alert_new_weeks(core: Core, notifier: Notifier, report: SaveReport) -> int:
-    """Queue alerts for the newest week of each list that just arrived.
+async def alert_new_weeks(core: Core, notifier: Notifier) -> int:
+    """Queue alerts for the newest week of each list stored since alerts were last planned.
 
     Only the newest week counts: a first download of the whole history must not alert for two
-    years of old surprises (subscriptions' baselines guard the rest).
+    years of old surprises (subscriptions' baselines guard the rest). The lists are marked
+    planned only after their alerts are queued, so a crash in between is made up next time
+    (queuing twice is harmless: the outbox's unique key holds).
     """
+    stored = await core.store.unplanned()
     newest: dict[ChartKey, date] = {}
-    for key, week in report.saved:
+    for key, week in stored:
         if week > newest.get(key, date.min):
             newest[key] = week
     by_week: dict[date, set[ChartKey]] = {}
@@ -145,6 +151,7 @@ async def alert_new_weeks(core: Core, notifier: Notifier, report: SaveReport) ->
     for week, keys in sorted(by_week.items()):
         analysis = await core.analyst.week(week)
         queued += await notifier.queue_week(week, {k: v for k, v in analysis.items() if k in keys})
+    await core.store.mark_planned(stored)
     return queued
 
 

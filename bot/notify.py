@@ -253,9 +253,10 @@ class Notifier:
         try:
             if pending.maybe_sent and isinstance(adapter, SentLookup):
                 if await adapter.was_sent(alert.channel_id, key):
-                    log.info("alert %d went out before a restart; not sending again", pending.id)
+                    log.info("alert %d had already gone out; not sending it again", pending.id)
                     await self._store.mark_sent(pending.id, self._clock())
                     tally.sent += 1
+                    metrics.alerts_sent.labels(alert.platform).inc()
                     return _Outcome.SENT
             await self._store.claim(pending.id, self._clock())
             if isinstance(adapter, ServerSender):
@@ -266,7 +267,10 @@ class Notifier:
             metrics.send_errors.labels(alert.platform, "rate_limited").inc()
             tally.retried += 1
             when = self._clock() + timedelta(seconds=exc.retry_after)
-            await self._store.mark_retry(pending.id, when, f"rate limited: {exc}")
+            # a 429 means nothing was posted: the next attempt need not check
+            await self._store.mark_retry(
+                pending.id, when, f"rate limited: {exc}", delivered_maybe=False
+            )
             return _Outcome.STOP
         except ChannelUnavailable as exc:
             metrics.send_errors.labels(alert.platform, "channel").inc()
@@ -316,4 +320,4 @@ class Notifier:
             await self._store.mark_failed(pending.id, error)
         else:
             when = self._clock() + backoff(pending.attempts)
-            await self._store.mark_retry(pending.id, when, error)
+            await self._store.mark_retry(pending.id, when, error, delivered_maybe=True)

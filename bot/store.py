@@ -51,6 +51,7 @@ MIGRATIONS: tuple[str, ...] = (
         language TEXT NOT NULL DEFAULT '', week TEXT NOT NULL,
         source TEXT NOT NULL, saved_at TEXT NOT NULL,
         edition TEXT NOT NULL, quality INTEGER NOT NULL, checksum TEXT NOT NULL,
+        alerts_planned INTEGER NOT NULL DEFAULT 0,
         UNIQUE (service, region, category, language, week)
     );
     CREATE INDEX charts_week ON charts (week, category);
@@ -290,6 +291,27 @@ class Store:
                 await self._db.execute("ROLLBACK")
                 raise
             await self._db.execute("COMMIT")
+
+    async def unplanned(self) -> list[tuple[ChartKey, date]]:
+        """Lists stored whose alerts were not planned yet (a crash can fall in between)."""
+        rows = await self._all(
+            f"SELECT {_CHART_COLUMNS} FROM charts WHERE alerts_planned = 0 ORDER BY week"
+        )
+        return [
+            (ChartKey(r[2], _category(r[3]), _language(r[4]), r[1]), date.fromisoformat(r[5]))
+            for r in rows
+        ]
+
+    async def mark_planned(self, charts: Iterable[tuple[ChartKey, date]]) -> None:
+        rows = [
+            (k.service, k.region, k.category, k.language, week.isoformat()) for k, week in charts
+        ]
+        async with self._tx():
+            await self._db.executemany(
+                "UPDATE charts SET alerts_planned = 1 WHERE service = ? AND region = ? "
+                "AND category = ? AND language = ? AND week = ?",
+                rows,
+            )
 
     async def chart(self, key: ChartKey, week: date) -> Chart | None:
         rows = await self._all(
@@ -704,12 +726,16 @@ class Store:
                 (now.isoformat(), alert_id),
             )
 
-    async def mark_retry(self, alert_id: int, next_attempt: datetime, error: str) -> None:
+    async def mark_retry(
+        self, alert_id: int, next_attempt: datetime, error: str, *, delivered_maybe: bool
+    ) -> None:
+        """Try again later. `delivered_maybe` keeps the claim: after a timeout or a 5xx the
+        message may have gone out, so the next attempt checks before posting again."""
         async with self._tx():
             await self._db.execute(
                 "UPDATE outbox SET attempts = attempts + 1, next_attempt_at = ?, last_error = ?, "
-                "claimed_at = NULL WHERE id = ?",
-                (next_attempt.isoformat(), error, alert_id),
+                "claimed_at = CASE WHEN ? THEN claimed_at END WHERE id = ?",
+                (next_attempt.isoformat(), error, int(delivered_maybe), alert_id),
             )
 
     async def mark_failed(self, alert_id: int, error: str) -> None:
@@ -898,7 +924,8 @@ class ChartSaver:
             await self._db.executemany("DELETE FROM charts WHERE id = ?", self._stale)
         await self._db.executemany(
             "INSERT INTO charts (id, service, region, category, language, week, source, "
-            "saved_at, edition, quality, checksum) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+            "saved_at, edition, quality, checksum, alerts_planned) "
+            "VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
             [row[:8] + (edition,) + row[8:] for row in self._chart_rows],
         )
         self.report = SaveReport(
@@ -914,15 +941,16 @@ class ChartSaver:
     def _replace(self, p: _Prepared, old_id: int) -> None:
         self._stale.append((old_id,))
         self._replaced.append((p.chart.key, p.chart.week))
-        self._write(p)
+        self._write(p, planned=True)  # a revised list (renames) never alerts again
 
-    def _write(self, p: _Prepared) -> None:
+    def _write(self, p: _Prepared, *, planned: bool = False) -> None:
         chart_id = self._next_id
         self._next_id += 1
         key = p.chart.key
         self._chart_rows.append(
             (chart_id, key.service, key.region, key.category, key.language,
-             p.chart.week.isoformat(), self._source, self._stamp, p.quality, p.checksum)
+             p.chart.week.isoformat(), self._source, self._stamp, p.quality, p.checksum,
+             int(planned))
         )  # fmt: skip
         self._entry_rows.extend((chart_id, *row) for row in p.rows)
 

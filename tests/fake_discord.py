@@ -55,7 +55,7 @@ class Recorded:
     headers: dict[str, str]
     json: Any = None  # the JSON body, or multipart `payload_json`
     files: list[Upload] = field(default_factory=list)
-    status: int = 0
+    status: int = 0  # 0: the client was gone before the answer
 
 
 @dataclass(frozen=True)
@@ -190,6 +190,9 @@ class FakeDiscord:
         self.requests: list[Recorded] = []
         self.queue: asyncio.Queue[Recorded] = asyncio.Queue()
         self.failures: list[Failure] = []
+        # seconds a channel message POST waits for its answer once the message exists: a slow
+        # way back, so a client killed meanwhile has posted without knowing it
+        self.message_delay = 0.0
         self._changed = asyncio.Condition()
         self._connections: list[_Connection] = []
         self._sessions: dict[str, tuple[int, int, int]] = {}
@@ -257,6 +260,19 @@ class FakeDiscord:
         async with self._changed:
             await asyncio.wait_for(self._changed.wait_for(lambda: len(found()) >= count), timeout)
         return found()
+
+    def delivered(self) -> dict[int, int]:
+        """Channel id → how many distinct messages were created there."""
+        return {channel: len(found) for channel, found in self.messages.items() if found}
+
+    async def wait_messages(self, count: int, *, timeout: float = 5.0) -> None:
+        """Wait until at least `count` channel messages exist (over all channels)."""
+
+        def enough() -> bool:
+            return sum(len(found) for found in self.messages.values()) >= count
+
+        async with self._changed:
+            await asyncio.wait_for(self._changed.wait_for(enough), timeout)
 
     def sent_to(self, channel_id: int) -> list[Recorded]:
         path = f"/channels/{channel_id}/messages"
@@ -445,7 +461,11 @@ class FakeDiscord:
         path = "/" + request.match_info["tail"]
         rec = Recorded(request.method, path, dict(request.query), dict(request.headers))
         await self._read_body(request, rec)
-        response = await self._answer(request.method, path, rec)
+        try:
+            response = await self._answer(request.method, path, rec)
+        except asyncio.CancelledError:  # the client went away before the answer (status 0)
+            self.requests.append(rec)
+            raise
         rec.status = response.status
         self.requests.append(rec)
         self.queue.put_nowait(rec)
@@ -622,6 +642,10 @@ class FakeDiscord:
         self.messages.setdefault(channel_id, []).append(message)
         if nonce is not None:
             self._nonces[(channel_id, nonce)] = message
+        async with self._changed:
+            self._changed.notify_all()
+        if self.message_delay:
+            await asyncio.sleep(self.message_delay)
         return _json(message, 200, headers)
 
     async def _typing(self, rec: Recorded, channel: str) -> web.Response:

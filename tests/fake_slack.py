@@ -69,6 +69,8 @@ class FakeSlack:
     socket_acks: asyncio.Queue[dict[str, Any]] = field(default_factory=asyncio.Queue)
     problems: list[str] = field(default_factory=list)  # Block Kit violations seen
     history: dict[str, list[dict[str, Any]]] = field(default_factory=dict)  # posts, newest first
+    # method → seconds its answer waits once Slack has acted (the post is already in `history`)
+    delays: dict[str, float] = field(default_factory=dict)
 
     def __post_init__(self) -> None:
         self._failures: list[_Failure] = []
@@ -130,6 +132,22 @@ class FakeSlack:
 
     # ---- reading what happened -------------------------------------------------------------------
 
+    def delivered(self) -> dict[str, int]:
+        """Channel → how many messages chat.postMessage put there."""
+        return {channel: len(posts) for channel, posts in self.history.items() if posts}
+
+    async def wait_posts(self, count: int, timeout: float = 5) -> None:
+        """Wait until chat.postMessage has put at least `count` messages in channels."""
+
+        def enough() -> bool:
+            return sum(len(posts) for posts in self.history.values()) >= count
+
+        async def arrived() -> None:
+            async with self._changed:
+                await self._changed.wait_for(enough)
+
+        await asyncio.wait_for(arrived(), timeout)
+
     def calls_to(self, method: str) -> list[Call]:
         return [c for c in self.calls if c.method == method]
 
@@ -183,7 +201,13 @@ class FakeSlack:
         failure = self._failure_for(method, body)
         if failure is not None:
             return web.json_response(failure.body, status=failure.status, headers=failure.headers)
-        return web.json_response(self._answer(method, body, request))
+        answer = self._answer(method, body, request)
+        async with self._changed:
+            self._changed.notify_all()
+        delay = self.delays.get(method)
+        if delay:
+            await asyncio.sleep(delay)
+        return web.json_response(answer)
 
     def _failure_for(self, method: str, body: dict[str, Any]) -> _Failure | None:
         for failure in self._failures:

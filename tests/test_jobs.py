@@ -239,3 +239,21 @@ def test_schedule_registers_every_job_coalesced_one_at_a_time(core: Core, clock)
         == "cron[month='*', day='*', day_of_week='*', hour='*', minute='7']"
     )
     assert jobs["refresh_charts"].next_run_time == clock()  # a refresh right at start-up
+
+
+async def test_a_week_stored_before_a_crash_still_gets_its_alerts(world, clock) -> None:
+    core, notifier, feed, adapter, player, metrics = world
+    await refresh_charts(core, notifier, [feed], clock, metrics)  # week N, planned
+    player.publish(until("2022-06-26"))
+    # the process dies right after storing week N+1, before planning its alerts
+    fetched = await feed.fetch(None, None)
+    await core.ingest(fetched)
+    assert adapter.sent == []
+    # the restarted bot sees an unchanged file, but plans what was left unplanned
+    clock.advance(hours=1)
+    await refresh_charts(core, notifier, [feed], clock, metrics)
+    assert [card.title for _ch, card, _k in adapter.sent] == [
+        "⚡ Surprise in United States · Films: Backtrace (2018)"
+    ]
+    await refresh_charts(core, notifier, [feed], clock, metrics)
+    assert len(adapter.sent) == 1  # planned once

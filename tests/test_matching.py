@@ -84,8 +84,13 @@ def test_spacing_and_filler_words_match_confidently(index: CatalogIndex) -> None
 
 
 def test_names_only_spelled_alike_stay_uncertain(index: CatalogIndex) -> None:
-    for chart_title, kind in [("The Watcher", "show"), ("Crush", "movie"),
-                              ("Beauty and the Beast", "movie"), ("The Island", "movie")]:  # fmt: skip
+    alike = [
+        ("The Watcher", "show"),
+        ("Crush", "movie"),
+        ("Beauty and the Beast", "movie"),
+        ("The Island", "movie"),
+    ]
+    for chart_title, kind in alike:
         found = match(index, chart_title, kind, 2022)
         assert found.method is MatchMethod.FUZZY and not found.confident, chart_title
         assert found.confidence <= 80

@@ -210,3 +210,30 @@ async def test_stop_finishes_in_flight_and_keeps_the_rest(core: Core, clock: Fak
     report = await notifier.drain()
     assert report.sent == 1
     assert await core.store.outbox_counts() == {"sent": 1, "pending": 2}
+
+
+class TimeoutThenLookupAdapter(LookupAdapter):
+    """Slack answers a post too late: it timed out here, but the message is in the channel."""
+
+    def __init__(self) -> None:
+        super().__init__(already=set())
+        self.failures = [TransientDeliveryError("timeout")]
+
+    async def send(self, channel_id: str, card: Card, dedupe_key: str) -> None:
+        if self.failures:
+            self.already.add(dedupe_key)  # it did arrive
+            raise self.failures.pop(0)
+        self.sent.append((channel_id, card, dedupe_key))
+
+
+async def test_a_timed_out_send_is_checked_before_it_is_retried(
+    core: Core, clock: FakeClock
+) -> None:
+    adapter = TimeoutThenLookupAdapter()
+    await core.store.enqueue(_alerts(["C1"], per_channel=1), clock())
+    notifier = Notifier(core.store, {"slack": adapter}, clock, sleep=FakeSleep())
+    assert (await notifier.drain()).retried == 1
+    clock.advance(seconds=backoff(0).total_seconds())
+    assert (await notifier.drain()).sent == 1
+    assert adapter.sent == []  # found in the channel: not posted a second time
+    assert await core.store.outbox_counts() == {"sent": 1}

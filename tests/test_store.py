@@ -185,9 +185,15 @@ async def test_outbox_unique_key_prevents_duplicates(store: Store) -> None:
     ]
     await store.mark_sent(due[0].id, NOW)
     assert await store.enqueue([_alert("c1", "Backtrace")], NOW) == 0  # sent stays sent
-    await store.mark_retry(due[1].id, NOW + timedelta(minutes=5), "HTTP 502")
+    await store.mark_retry(due[1].id, NOW + timedelta(minutes=5), "HTTP 502", delivered_maybe=True)
     assert await store.due(NOW) == []
-    assert [p.alert.channel_id for p in await store.due(NOW + timedelta(minutes=5))] == ["c2"]
+    [again] = await store.due(NOW + timedelta(minutes=5))
+    assert again.alert.channel_id == "c2" and not again.maybe_sent  # never claimed: not in doubt
+    await store.claim(again.id, NOW)
+    await store.mark_retry(again.id, NOW, "timeout", delivered_maybe=True)
+    assert (await store.due(NOW))[0].maybe_sent  # a send that timed out may have gone out
+    await store.mark_retry(again.id, NOW, "429", delivered_maybe=False)
+    assert not (await store.due(NOW))[0].maybe_sent
 
 
 async def test_scores_and_overrides_round_trip(store: Store) -> None:

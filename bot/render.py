@@ -235,14 +235,7 @@ def surprises_card(region: str, week: date, entries: Sequence[ScoredEntry], thre
             text=f"Nothing entered the top 10 with a surprise score of {threshold} or more.",
             footer=footer(week),
         )
-    fields = tuple(
-        Field(
-            f"{e.movement.title} — {list_name(e.key)} #{e.movement.rank} ({e.surprise.score}/100)",
-            "\n".join(f"• {reason_text(r)}" for r in e.surprise.reasons[:4]),
-            inline=False,
-        )
-        for e in entries
-    )
+    fields = _surprise_fields(entries, reasons=4, separator="\n", bullet="• ")
     return Card(
         title=f"⚡ Surprises in {region_label(region)}",
         text=f"{_plural(len(entries), 'surprise')} this week (threshold {threshold}).",
@@ -359,14 +352,7 @@ def digest_card(
             text=f"No surprises this week (threshold {threshold}).",
             footer=footer(week),
         )
-    fields = tuple(
-        Field(
-            f"{e.movement.title} — {list_name(e.key)} #{e.movement.rank} ({e.surprise.score}/100)",
-            " · ".join(reason_text(r) for r in e.surprise.reasons[:3]),
-            inline=False,
-        )
-        for e in surprises[:10]
-    )
+    fields = _surprise_fields(surprises[:10], reasons=3, separator=" · ")
     return Card(
         title=f"Weekly digest · {names}",
         text=f"{_plural(len(surprises), 'surprise')} this week (threshold {threshold}).",
@@ -499,6 +485,20 @@ def tone_for(surprise_score: int) -> Tone:
 
 def region_choices(pairs: Sequence[tuple[str, str]]) -> list[Choice]:
     return [Choice(label, code) for label, code in pairs]
+
+
+def _surprise_fields(
+    entries: Sequence[ScoredEntry], *, reasons: int, separator: str, bullet: str = ""
+) -> tuple[Field, ...]:
+    """One field per surprising entry: where it charts, its score, its first reasons."""
+    return tuple(
+        Field(
+            f"{e.movement.title} — {list_name(e.key)} #{e.movement.rank} ({e.surprise.score}/100)",
+            separator.join(f"{bullet}{reason_text(r)}" for r in e.surprise.reasons[:reasons]),
+            inline=False,
+        )
+        for e in entries
+    )
 
 
 def _score_fields(scores: Scores) -> tuple[Field, ...]:

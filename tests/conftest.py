@@ -18,6 +18,8 @@ from bot.demo import BUNDLED_CHARTS
 from bot.sources.catalog import Catalog, load_catalog
 from bot.sources.netflix import parse_top10
 from bot.store import Store
+from tests.fake_discord import FakeDiscord
+from tests.fake_slack import FakeSlack
 from tests.fakes import FakeClock
 
 SHARED = Path(__file__).resolve().parents[2] / "shared" / "data"
@@ -76,3 +78,18 @@ async def loaded_store(bundled_db: Path, tmp_path: Path) -> AsyncIterator[Store]
 @pytest.fixture
 def core(loaded_store: Store, catalog: Catalog, clock: FakeClock) -> Core:
     return build_core(loaded_store, Config(), catalog=catalog, clock=clock)
+
+
+@pytest.fixture
+async def fake_discord() -> AsyncIterator[FakeDiscord]:
+    """A local fake of Discord's REST API and gateway (tests/fake_discord.py)."""
+    async with FakeDiscord() as fake:
+        yield fake
+
+
+@pytest.fixture
+async def fake_slack() -> AsyncIterator[FakeSlack]:
+    """A local fake of Slack's Web API and Socket Mode (tests/fake_slack.py)."""
+    fake = await FakeSlack().start()
+    yield fake
+    await fake.close()

@@ -14,12 +14,14 @@ import hmac
 import itertools
 import json
 import time
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
 from dataclasses import dataclass, field
 from typing import Any
 from urllib.parse import urlencode
 
 from aiohttp import WSMsgType, web
-from aiohttp.test_utils import TestServer
+from aiohttp.test_utils import TestClient, TestServer
 
 TEAM = "T0001"
 SECOND_TEAM = "T0002"
@@ -502,3 +504,14 @@ class SlackSide:
 
     async def action(self, payload: dict[str, Any]) -> Any:
         return await self.post(interaction_body(payload), form=True)
+
+
+@asynccontextmanager
+async def served(app: web.Application, clock: Any, fake: FakeSlack) -> AsyncIterator[SlackSide]:
+    """Serve a Slack adapter's web app on 127.0.0.1 and play Slack's side of it."""
+    http = TestClient(TestServer(app, host="127.0.0.1"))
+    await http.start_server()
+    try:
+        yield SlackSide(http, clock, fake)
+    finally:
+        await http.close()

@@ -23,7 +23,6 @@ from pathlib import Path
 from typing import Any
 
 import aiohttp
-import pytest
 
 from bot.models import PendingAlert
 from bot.sources.netflix import parse_top10
@@ -49,19 +48,6 @@ ROOT = Path(__file__).resolve().parents[1]
 DISCORD_ADMIN = p.MEMBER | p.MANAGE_GUILD
 STARTUP = 30.0  # seconds a child may take to import, connect and pass /healthz
 Samples = dict[tuple[str, frozenset[tuple[str, str]]], float]
-
-
-@pytest.fixture
-async def fake_discord() -> AsyncIterator[FakeDiscord]:
-    async with FakeDiscord() as fake:
-        yield fake
-
-
-@pytest.fixture
-async def fake_slack() -> AsyncIterator[FakeSlack]:
-    fake = await FakeSlack().start()
-    yield fake
-    await fake.close()
 
 
 @dataclass

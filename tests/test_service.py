@@ -63,19 +63,6 @@ def quiet_logs(caplog: pytest.LogCaptureFixture):
     assert not loud, [r.getMessage() for r in loud]
 
 
-@pytest.fixture
-async def fake_discord() -> AsyncIterator[FakeDiscord]:
-    async with FakeDiscord() as fake:
-        yield fake
-
-
-@pytest.fixture
-async def fake_slack() -> AsyncIterator[FakeSlack]:
-    fake = await FakeSlack().start()
-    yield fake
-    await fake.close()
-
-
 @dataclass
 class Running:
     service: Service

@@ -15,7 +15,7 @@ from bot.config import SlackConfig
 from bot.errors import ChannelUnavailable, RateLimited, TransientDeliveryError
 from bot.models import Alert, Card, ChartKey, Context, Field, Link, Tone
 from bot.notify import Notifier
-from tests.fake_slack import APP_TOKEN, BOT_TOKEN, TEAM, FakeSlack
+from tests.fake_slack import APP_TOKEN, BOT_TOKEN, TEAM
 
 CARD = Card(
     title="⚡ Surprise in United States · Films: Backtrace (2018)",
@@ -29,10 +29,8 @@ ADMIN_CTX = Context("slack", TEAM, "C0001", "UADMIN", is_admin=True)
 
 
 @pytest.fixture
-async def fake():
-    fake = await FakeSlack().start()
-    yield fake
-    await fake.close()
+def fake(fake_slack):
+    return fake_slack
 
 
 def socket_config(api_base: str) -> SlackConfig:

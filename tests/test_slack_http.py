@@ -22,12 +22,12 @@ from tests.fake_slack import (
     OWNER,
     SECRET,
     TEAM,
-    FakeSlack,
     SlackSide,
     command,
     form_body,
     form_values,
     save_action,
+    served,
     sign,
     signed_headers,
 )
@@ -35,10 +35,8 @@ from tests.fakes import FakeClock
 
 
 @pytest.fixture
-async def fake():
-    fake = await FakeSlack().start()
-    yield fake
-    await fake.close()
+def fake(fake_slack):
+    return fake_slack
 
 
 @pytest.fixture
@@ -53,10 +51,8 @@ async def adapter(core, fake, clock):
 
 @pytest.fixture
 async def slack(adapter, fake, clock):
-    http = TestClient(TestServer(adapter.web_app(), host="127.0.0.1"))
-    await http.start_server()
-    yield SlackSide(http, clock, fake)
-    await http.close()
+    async with served(adapter.web_app(), clock, fake) as side:
+        yield side
 
 
 def texts(blocks: list[dict[str, Any]]) -> str:

@@ -8,7 +8,6 @@ import re
 from datetime import date
 
 import pytest
-from aiohttp.test_utils import TestClient, TestServer
 
 from adapters.slack_adapter import SlackAdapter
 from bot.config import SlackConfig
@@ -20,8 +19,8 @@ from tests.fake_slack import (
     OAUTH_TOKEN,
     SECOND_TEAM,
     SECRET,
-    FakeSlack,
     SlackSide,
+    served,
 )
 
 CLIENT_ID = "1111.2222"
@@ -30,10 +29,8 @@ pytestmark = pytest.mark.filterwarnings("ignore:BasicAuth is deprecated:Deprecat
 
 
 @pytest.fixture
-async def fake():
-    fake = await FakeSlack().start()
-    yield fake
-    await fake.close()
+def fake(fake_slack):
+    return fake_slack
 
 
 @pytest.fixture
@@ -52,10 +49,8 @@ async def adapter(core, fake, clock):
 
 @pytest.fixture
 async def slack(adapter, fake, clock):
-    http = TestClient(TestServer(adapter.web_app(), host="127.0.0.1"))
-    await http.start_server()
-    yield SlackSide(http, clock, fake)
-    await http.close()
+    async with served(adapter.web_app(), clock, fake) as side:
+        yield side
 
 
 async def install(slack: SlackSide) -> None:

@@ -8,14 +8,12 @@ import pytest
 from adapters.slack_adapter import SlackAdapter
 from bot.config import SlackConfig
 from bot.errors import ConfigError
-from tests.fake_slack import APP_TOKEN, BOT_TOKEN, MEMBER, FakeSlack, command, event
+from tests.fake_slack import APP_TOKEN, BOT_TOKEN, MEMBER, command, event
 
 
 @pytest.fixture
-async def fake():
-    fake = await FakeSlack().start()
-    yield fake
-    await fake.close()
+def fake(fake_slack):
+    return fake_slack
 
 
 @pytest.fixture

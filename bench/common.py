@@ -19,18 +19,22 @@ class Result:
     goal: float
     lower_is_better: bool = True
     detail: str = ""
+    flaws: tuple[str, ...] = ()  # broken promises (lost or duplicate messages): FAIL at any ratio
 
     @property
     def ok(self) -> bool:
         if self.ratio is None:
             return True
+        if self.flaws:
+            return False
         return self.ratio <= self.goal if self.lower_is_better else self.ratio >= self.goal
 
     def line(self) -> str:
         if self.ratio is None:
             return f"{self.name} skipped goal={self.goal:g} ({self.detail})"
         verdict = "ok" if self.ok else "FAIL"
-        tail = f" ({self.detail})" if self.detail else ""
+        said = "; ".join(part for part in (*self.flaws, self.detail) if part)
+        tail = f" ({said})" if said else ""
         return f"{self.name} ratio={self.ratio:.2f} goal={self.goal:g} {verdict}{tail}"
 
 

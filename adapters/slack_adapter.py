@@ -21,7 +21,6 @@ from slack_bolt.adapter.socket_mode.aiohttp import AsyncSocketModeHandler
 from slack_bolt.async_app import AsyncApp
 from slack_bolt.context.ack.async_ack import AsyncAck
 from slack_bolt.context.async_context import AsyncBoltContext
-from slack_bolt.context.respond.async_respond import AsyncRespond
 from slack_bolt.oauth.async_callback_options import AsyncSuccessArgs
 from slack_bolt.request.async_request import AsyncBoltRequest
 from slack_bolt.response import BoltResponse
@@ -36,6 +35,7 @@ from slack_sdk.http_retry.response import HttpResponse
 from slack_sdk.http_retry.state import RetryState
 from slack_sdk.signature import Clock, SignatureVerifier
 from slack_sdk.web.async_client import AsyncWebClient
+from slack_sdk.webhook.async_client import AsyncWebhookClient
 
 from adapters.slack_blocks import (
     LINK_ACTION,
@@ -196,10 +196,14 @@ class SlackAdapter:
             if config.signing_secret
             else None
         )
+        # one connection pool for every Web API call and response_url answer (slack_sdk would
+        # otherwise open a new session, and a new TCP connection, per call)
+        self._session = aiohttp.ClientSession()
         self._client = client or AsyncWebClient(
             token=None if self._oauth else config.bot_token,
             base_url=config.api_base or DEFAULT_API,
             retry_handlers=retry_handlers(),
+            session=self._session,
         )
         self.app = AsyncApp(
             client=self._client,
@@ -247,6 +251,7 @@ class SlackAdapter:
             await self._socket.close_async()  # type: ignore[no-untyped-call]
             self._socket = None
         self._serving = False
+        await self._session.close()
 
     @property
     def connected(self) -> bool:
@@ -349,6 +354,7 @@ class SlackAdapter:
             base_url=self._client.base_url,
             retry_handlers=self._client.retry_handlers,
             timeout=self._client.timeout,
+            session=self._session,
         )
 
     # ---- HTTP endpoints -------------------------------------------------------------------------
@@ -415,7 +421,6 @@ class SlackAdapter:
         self,
         ack: AsyncAck,
         body: dict[str, Any],
-        respond: AsyncRespond,
         context: AsyncBoltContext,
         client: AsyncWebClient,
     ) -> None:
@@ -425,7 +430,9 @@ class SlackAdapter:
             COMMANDS[str(body.get("command"))], str(body.get("text") or ""), ctx
         )
         try:
-            await respond(
+            answered = await AsyncWebhookClient(
+                str(body.get("response_url")), session=self._session
+            ).send(
                 text=fallback_text(card),
                 blocks=card_blocks(card),
                 response_type="ephemeral" if card.private else "in_channel",
@@ -434,6 +441,11 @@ class SlackAdapter:
             )
         except (aiohttp.ClientError, TimeoutError) as exc:
             log.warning("Slack: could not answer %s: %s", body.get("command"), exc)
+            return
+        if answered.status_code >= 400:
+            log.warning(
+                "Slack: answering %s got HTTP %s", body.get("command"), answered.status_code
+            )
             return
         if card.image is not None and not card.private:
             await self._upload(client, ctx.channel_id, card.image)

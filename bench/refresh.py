@@ -28,6 +28,7 @@ from bot.jobs import alert_new_weeks
 from bot.models import ServerSettings
 from bot.notify import Notifier
 from bot.regions import NETFLIX_COUNTRIES
+from bot.service import warm_up
 from bot.sources.catalog import Catalog, load_catalog
 from bot.sources.netflix import Fetched, parse_top10
 from bot.store import Store
@@ -105,9 +106,7 @@ async def one_refresh(db: Path, newest: bytes, catalog: Catalog) -> Timing:
     try:
         core = build_core(store, Config(), catalog=catalog, clock=lambda: NOW, reviews=[])
         notifier = Notifier(store, {}, lambda: NOW)
-        previous = await store.latest_week()
-        assert previous is not None
-        await core.analyst.week(previous)  # warm: history, matches and scores in memory
+        await warm_up(core)  # as `trendbot run` does at start: history and latest week in memory
         start = time.perf_counter()
         report = await core.ingest(Fetched(f"file:{COUNTRIES.name}", newest))
         ingested = time.perf_counter()

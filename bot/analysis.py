@@ -7,6 +7,7 @@ per week; matches are kept in memory and written to the store for inspection.
 
 from __future__ import annotations
 
+import asyncio
 import logging
 from collections.abc import Callable, Iterable
 from datetime import date, datetime
@@ -44,6 +45,10 @@ class Analyst:
         self._overrides: dict[tuple[str, str], str | None] | None = None
         self._weeks: dict[date, dict[ChartKey, tuple[ScoredEntry, ...]]] = {}
         self._history: History | None = None
+        # many commands may arrive on a cold start: one build, the others wait and reuse it
+        self._building = asyncio.Lock()
+        self._computing = asyncio.Lock()
+        self._generation = 0  # bumped whenever the stored charts change under a computation
 
     @property
     def index(self) -> CatalogIndex:
@@ -55,6 +60,7 @@ class Analyst:
         self._overrides = None
         self._matches.clear()
         self._history = None
+        self._generation += 1
 
     def added(self, stored: Iterable[Chart], report: SaveReport) -> None:
         """Take in charts just saved; replaced ones (renames) make the history reload."""
@@ -64,6 +70,7 @@ class Analyst:
         if not report.saved:
             return
         self._weeks.clear()
+        self._generation += 1
         if self._history is not None:
             new = set(report.saved)
             for chart in stored:
@@ -71,15 +78,35 @@ class Analyst:
                     self._history.add(chart)
 
     async def history(self) -> History:
-        if self._history is None:
-            self._history = History(await self._store.all_charts())
+        """The in-memory history, built from the store once (and again after a reset)."""
+        async with self._building:
+            while (held := self._held()) is None:
+                generation = self._generation
+                built = History(await self._store.all_charts())
+                if generation == self._generation:  # else charts changed meanwhile: rebuild
+                    self._history = built
+        return held
+
+    def _held(self) -> History | None:
+        # a method, not the attribute, so the type checker knows an await may have changed it
         return self._history
 
     async def week(self, week: date) -> dict[ChartKey, tuple[ScoredEntry, ...]]:
-        """Every stored list of `week`, scored."""
+        """Every stored list of `week`, scored (computed once; concurrent askers share it)."""
         cached = self._weeks.get(week)
         if cached is not None:
             return cached
+        async with self._computing:
+            cached = self._weeks.get(week)
+            if cached is not None:
+                return cached
+            generation = self._generation
+            result = await self._compute(week)
+            if generation == self._generation:
+                self._weeks[week] = result
+            return result
+
+    async def _compute(self, week: date) -> dict[ChartKey, tuple[ScoredEntry, ...]]:
         history = await self.history()
         current = history.week(week)
         previous = history.week(week - WEEK)
@@ -129,7 +156,6 @@ class Analyst:
                 await self._store.save_matches(
                     kind, [m for k, m in fresh if k == kind], self._clock()
                 )
-        self._weeks[week] = result
         return result
 
     async def chart(self, key: ChartKey, week: date) -> tuple[ScoredEntry, ...] | None:

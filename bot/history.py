@@ -22,6 +22,7 @@ class History:
         self._weeks: dict[tuple[ChartKey, TitleRef], list[date]] = {}
         # (category, title) → the first week it was in any country list
         self._first: dict[tuple[str, TitleRef], date] = {}
+        self._latest: dict[ChartKey, date] = {}
         for chart in charts:
             self.add(chart)
 
@@ -31,6 +32,8 @@ class History:
             raise ValueError(f"{chart.key} {chart.week} is already held; rebuild to replace it")
         lists[chart.key] = chart
         week = chart.week
+        if week > self._latest.get(chart.key, date.min):
+            self._latest[chart.key] = week
         country = chart.key.region != GLOBAL
         category = chart.key.category
         for row in chart.rows:
@@ -50,6 +53,10 @@ class History:
     def week(self, week: date) -> dict[ChartKey, Chart]:
         """Every list of one week (empty when none is held)."""
         return self._by_week.get(week, {})
+
+    def latest(self, key: ChartKey) -> date | None:
+        """The newest week held for a list."""
+        return self._latest.get(key)
 
     def weeks(self) -> list[date]:
         return sorted(self._by_week)

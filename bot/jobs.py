@@ -143,9 +143,10 @@ async def alert_new_weeks(core: Core, notifier: Notifier) -> int:
     for key, week in stored:
         if week > newest.get(key, date.min):
             newest[key] = week
+    history = await core.analyst.history()
     by_week: dict[date, set[ChartKey]] = {}
     for key, week in newest.items():
-        if week == await core.store.latest_week(key):
+        if week == history.latest(key):
             by_week.setdefault(week, set()).add(key)
     queued = 0
     for week, keys in sorted(by_week.items()):

@@ -177,21 +177,10 @@ class Notifier:
             total += added
         return total
 
-    async def subscribers_for(
-        self, keys: Iterable[ChartKey]
-    ) -> dict[tuple[str, str], list[Subscriber]]:
-        found: dict[tuple[str, str], list[Subscriber]] = {}
-        for key in keys:
-            pair = (key.region, key.category)
-            if pair not in found:
-                found[pair] = await self._store.subscribers(key.region, key.category)
-        return found
-
     async def queue_week(
         self, week: date, analysis: Mapping[ChartKey, tuple[ScoredEntry, ...]]
     ) -> int:
-        subscribers = await self.subscribers_for(analysis)
-        return await self.enqueue(plan_alerts(analysis, subscribers))
+        return await self.enqueue(plan_alerts(analysis, await self._store.subscribers()))
 
     async def drain(self, limit: int = 5000) -> DrainReport:
         """Try every due alert once, many channels at once within each platform's pace."""

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import gc
 import logging
 import signal
 from collections.abc import Callable, Sequence
@@ -89,6 +90,7 @@ class Service:
         scheduler = AsyncIOScheduler(timezone="UTC")
         started: list[Runner] = []
         try:
+            await warm_up(self.core)
             for runner in self.runners:
                 await runner.start()
                 started.append(runner)
@@ -121,6 +123,17 @@ class Service:
                 with contextlib.suppress(NotImplementedError, RuntimeError):
                     loop.remove_signal_handler(sig)
             log.info("stopped cleanly")
+
+
+async def warm_up(core: Core) -> None:
+    """Load the history and analyse the latest week before the first command arrives, then
+    move those long-lived objects out of the garbage collector's way."""
+    history = await core.analyst.history()
+    weeks = history.weeks()
+    if weeks:
+        await core.analyst.week(weeks[-1])
+    # the history lives as long as the process; without this every collection rescans it
+    gc.freeze()
 
 
 def _bound_port(runner: web.AppRunner, configured: int) -> int:

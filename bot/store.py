@@ -9,11 +9,9 @@ transaction on the shared connection never swallows another coroutine's statemen
 from __future__ import annotations
 
 import asyncio
-import hashlib
 import json
 import logging
 import operator
-import pickle
 from collections.abc import AsyncIterator, Iterable, Sequence
 from contextlib import asynccontextmanager
 from dataclasses import dataclass
@@ -50,7 +48,7 @@ MIGRATIONS: tuple[str, ...] = (
         service TEXT NOT NULL, region TEXT NOT NULL, category TEXT NOT NULL,
         language TEXT NOT NULL DEFAULT '', week TEXT NOT NULL,
         source TEXT NOT NULL, saved_at TEXT NOT NULL,
-        edition TEXT NOT NULL, quality INTEGER NOT NULL, checksum TEXT NOT NULL,
+        edition TEXT NOT NULL, quality INTEGER NOT NULL,
         alerts_planned INTEGER NOT NULL DEFAULT 0,
         UNIQUE (service, region, category, language, week)
     );
@@ -170,14 +168,6 @@ class Totals:
     last_week: date | None = None
 
 
-@dataclass(slots=True)
-class _Prepared:
-    chart: Chart
-    quality: int
-    checksum: str
-    rows: tuple[ChartRow, ...] = ()
-
-
 class Store:
     """All persistence. Create one with `await Store.open(path)` and share it."""
 
@@ -230,13 +220,12 @@ class Store:
             await self._db.execute("COMMIT")
 
     async def _scalar(self, sql: str, params: Sequence[Any] = ()) -> Any:
-        async with self._db.execute(sql, params) as cursor:
-            row = await cursor.fetchone()
-        return None if row is None else row[0]
+        rows = await self._all(sql, params)
+        return rows[0][0] if rows else None
 
     async def _all(self, sql: str, params: Sequence[Any] = ()) -> list[aiosqlite.Row]:
-        async with self._db.execute(sql, params) as cursor:
-            return list(await cursor.fetchall())
+        # one trip to the database thread (execute, fetch and close would each be one)
+        return list(await self._db.execute_fetchall(sql, params))
 
     async def healthy(self) -> bool:
         try:
@@ -258,8 +247,25 @@ class Store:
         """
         async with self.saving(source, now, edition) as saver:
             for chart in charts:
-                saver.add(chart)
+                await saver.add(chart)
         return saver.report
+
+    async def _stored_in_week(self, week: str) -> dict[tuple[ChartKey, str], _Stored]:
+        """The lists stored for one week, rows included, to compare incoming copies with."""
+        found: dict[tuple[ChartKey, str], _Stored] = {}
+        for r in await self._all(
+            "SELECT c.id, c.service, c.region, c.category, c.language, c.week, c.quality, "
+            "c.edition, e.rank, e.title, e.season, e.weeks_in_top10, e.hours_viewed, e.views, "
+            "e.runtime FROM charts c JOIN chart_entries e ON e.chart_id = c.id "
+            "WHERE c.week = ? ORDER BY c.id, e.rank",
+            (week,),
+        ):
+            key = (ChartKey(r[2], _category(r[3]), _language(r[4]), r[1]), r[5])
+            stored = found.get(key)
+            if stored is None:
+                stored = found[key] = _Stored(r[0], r[6], r[7], [])
+            stored.rows.append(ChartRow(*r[8:]))
+        return found
 
     @asynccontextmanager
     async def saving(
@@ -275,14 +281,8 @@ class Store:
             try:
                 # entries are written before their chart rows (those wait for the edition)
                 await self._db.execute("PRAGMA defer_foreign_keys = ON")
-                existing = {
-                    (ChartKey(r[2], r[3], r[4], r[1]), r[5]): (r[0], r[6], r[7], r[8])
-                    for r in await self._all(
-                        f"SELECT {_CHART_COLUMNS}, quality, checksum, edition FROM charts"
-                    )
-                }
                 first_id = int(await self._scalar("SELECT COALESCE(MAX(id), 0) FROM charts")) + 1
-                saver = ChartSaver(self._db, existing, first_id, source, now, edition)
+                saver = ChartSaver(self, first_id, source, now, edition)
                 yield saver
                 await saver.finish()
             except BaseException:
@@ -631,20 +631,20 @@ class Store:
             )
         return [r[0] for r in rows]
 
-    async def subscribers(self, region: str, category: Category) -> list[Subscriber]:
-        """Servers with an enabled alert channel subscribed to a region and category."""
+    async def subscribers(self) -> dict[tuple[str, str], list[Subscriber]]:
+        """Every enabled alert subscription, by (region, category)."""
         rows = await self._all(
             "SELECT s.platform, s.server_id, s.channel_id, s.threshold, r.baseline_week, "
-            "s.categories FROM servers s JOIN server_regions r "
+            "s.categories, r.region FROM servers s JOIN server_regions r "
             "ON r.platform = s.platform AND r.server_id = s.server_id "
-            "WHERE r.region = ? AND s.channel_id IS NOT NULL AND s.disabled_reason IS NULL",
-            (region,),
+            "WHERE s.channel_id IS NOT NULL AND s.disabled_reason IS NULL"
         )
-        return [
-            Subscriber(r[0], r[1], r[2], r[3], date.fromisoformat(r[4]) if r[4] else None)
-            for r in rows
-            if category in _categories(r[5])
-        ]
+        found: dict[tuple[str, str], list[Subscriber]] = {}
+        for r in rows:
+            sub = Subscriber(r[0], r[1], r[2], r[3], date.fromisoformat(r[4]) if r[4] else None)
+            for category in _categories(r[5]):
+                found.setdefault((r[6], category), []).append(sub)
+        return found
 
     async def servers(self, platform: str | None = None) -> list[ServerSettings]:
         rows = await self._all(
@@ -660,9 +660,11 @@ class Store:
 
     async def enqueue(self, alerts: Iterable[Alert], now: datetime) -> int:
         """Queue alerts; an alert already queued or sent (same unique key) is ignored."""
+        cards: dict[int, str] = {}  # one card is often shared by many channels' alerts
         rows = [
             (a.platform, a.server_id, a.channel_id, a.key.service, a.key.region, a.key.category,
-             a.key.language, a.week.isoformat(), a.title, a.kind, json.dumps(a.card.to_dict()),
+             a.key.language, a.week.isoformat(), a.title, a.kind,
+             cards.get(id(a.card)) or cards.setdefault(id(a.card), json.dumps(a.card.to_dict())),
              now.isoformat(), now.isoformat())
             for a in alerts
         ]  # fmt: skip
@@ -852,16 +854,13 @@ class ChartSaver:
     FLUSH_ROWS = 10_000
 
     def __init__(
-        self,
-        db: aiosqlite.Connection,
-        existing: dict[tuple[ChartKey, str], tuple[int, int, str, str]],
-        first_id: int,
-        source: str,
-        now: datetime,
-        edition: date | None,
+        self, store: Store, first_id: int, source: str, now: datetime, edition: date | None
     ) -> None:
-        self._db = db
-        self._existing = existing
+        self._store = store
+        self._db = store._db
+        # stored lists, looked up a week at a time as the file's weeks appear
+        self._existing: dict[tuple[ChartKey, str], _Stored] = {}
+        self._weeks_looked_up: set[str] = set()
         self._next_id = first_id
         self._source = source
         self._stamp = now.isoformat()
@@ -869,7 +868,7 @@ class ChartSaver:
         self._newest = date.min
         self._chart_rows: list[tuple[Any, ...]] = []  # written last, once the edition is known
         self._entry_rows: list[tuple[Any, ...]] = []
-        self._undecided: list[_Prepared] = []  # as complete as the stored copy, but different
+        self._undecided: list[Chart] = []  # as complete as the stored copy, but different
         self._stale: list[tuple[int]] = []
         self._saved: list[tuple[ChartKey, date]] = []
         self._replaced: list[tuple[ChartKey, date]] = []
@@ -882,23 +881,26 @@ class ChartSaver:
     def buffered(self) -> int:
         return len(self._entry_rows)
 
-    def add(self, chart: Chart) -> None:
+    async def add(self, chart: Chart) -> None:
         self._newest = max(self._newest, chart.week)
-        p = _prepare(chart)
-        found = self._existing.get((chart.key, chart.week.isoformat()))
+        week = chart.week.isoformat()
+        if week not in self._weeks_looked_up:
+            self._weeks_looked_up.add(week)
+            self._existing.update(await self._store._stored_in_week(week))
+        found = self._existing.get((chart.key, week))
         if found is None:
             self._saved.append((chart.key, chart.week))
-            self._write(p)
+            self._write(chart)
             return
-        old_id, old_quality, old_checksum, _old_edition = found
-        if old_checksum == p.checksum:
+        quality = _quality(chart.rows)
+        if list(chart.rows) == found.rows:
             self._unchanged += 1
-        elif p.quality < old_quality:
+        elif quality < found.quality:
             self._kept.append((chart.key, chart.week))
-        elif p.quality > old_quality:
-            self._replace(p, old_id)
+        elif quality > found.quality:
+            self._replace(chart, found.id)
         else:
-            self._undecided.append(p)
+            self._undecided.append(chart)
 
     async def flush(self) -> None:
         """Hand the buffered rows to the database thread; return while it writes them."""
@@ -910,22 +912,20 @@ class ChartSaver:
 
     async def finish(self) -> None:
         edition = (self._edition or self._newest).isoformat()
-        for p in self._undecided:
-            old_id, _quality, _checksum, old_edition = self._existing[
-                (p.chart.key, p.chart.week.isoformat())
-            ]
-            if edition > old_edition:
-                self._replace(p, old_id)
+        for chart in self._undecided:
+            found = self._existing[(chart.key, chart.week.isoformat())]
+            if edition > found.edition:
+                self._replace(chart, found.id)
             else:
-                self._kept.append((p.chart.key, p.chart.week))
+                self._kept.append((chart.key, chart.week))
         await self.flush()
         await self.settle()
         if self._stale:
             await self._db.executemany("DELETE FROM charts WHERE id = ?", self._stale)
         await self._db.executemany(
             "INSERT INTO charts (id, service, region, category, language, week, source, "
-            "saved_at, edition, quality, checksum, alerts_planned) "
-            "VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+            "saved_at, edition, quality, alerts_planned) "
+            "VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
             [row[:8] + (edition,) + row[8:] for row in self._chart_rows],
         )
         self.report = SaveReport(
@@ -938,34 +938,38 @@ class ChartSaver:
         if writing is not None:
             await writing
 
-    def _replace(self, p: _Prepared, old_id: int) -> None:
+    def _replace(self, chart: Chart, old_id: int) -> None:
         self._stale.append((old_id,))
-        self._replaced.append((p.chart.key, p.chart.week))
-        self._write(p, planned=True)  # a revised list (renames) never alerts again
+        self._replaced.append((chart.key, chart.week))
+        self._write(chart, planned=True)  # a revised list (renames) never alerts again
 
-    def _write(self, p: _Prepared, *, planned: bool = False) -> None:
+    def _write(self, chart: Chart, *, planned: bool = False) -> None:
         chart_id = self._next_id
         self._next_id += 1
-        key = p.chart.key
+        key = chart.key
         self._chart_rows.append(
             (chart_id, key.service, key.region, key.category, key.language,
-             p.chart.week.isoformat(), self._source, self._stamp, p.quality, p.checksum,
+             chart.week.isoformat(), self._source, self._stamp, _quality(chart.rows),
              int(planned))
         )  # fmt: skip
-        self._entry_rows.extend((chart_id, *row) for row in p.rows)
+        self._entry_rows.extend((chart_id, *row) for row in chart.rows)
 
 
-def _prepare(chart: Chart) -> _Prepared:
-    rows = chart.rows
-    # how complete the copy is: filled optional columns (weeks, hours, views, runtime); counted
-    # with tuple.count in C: every None, less the seasons (rank and title are never None)
-    nones = sum(map(_COUNT_NONE, rows)) - [row[2] for row in rows].count(None)
-    quality = 4 * len(rows) - nones
-    # plain tuples pickle three times faster than NamedTuples; protocol 4 is fixed, so checksums
-    # stored today still compare after Python upgrades
-    plain = [tuple(row) for row in rows]
-    checksum = hashlib.blake2b(pickle.dumps(plain, protocol=4), digest_size=12).hexdigest()
-    return _Prepared(chart, quality, checksum, rows)
+@dataclass(slots=True)
+class _Stored:
+    """A list already in the database, as an ingest compares incoming copies with it."""
+
+    id: int
+    quality: int
+    edition: str
+    rows: list[ChartRow]
+
+
+def _quality(rows: tuple[ChartRow, ...]) -> int:
+    """How complete a copy is: filled optional columns (weeks, hours, views, runtime), counted
+    with tuple.count in C: every None, less the seasons (rank and title are never None)."""
+    nones: int = sum(map(_COUNT_NONE, rows)) - [row[2] for row in rows].count(None)
+    return 4 * len(rows) - nones
 
 
 def _categories(text: str) -> tuple[Category, ...]:

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import pytest
+
 from bot.core import Core
 from bot.models import Context, Tone
 
@@ -30,3 +32,34 @@ async def test_unknown_region_is_a_clear_private_error(core: Core) -> None:
     card = await core.run("trending", {"region": "Narnia"}, MEMBER)
     assert card.tone is Tone.ERROR and card.private
     assert "Unknown region" in card.text
+
+
+async def test_concurrent_first_commands_build_the_history_once(core: Core) -> None:
+    import asyncio
+
+    loads = 0
+    original = core.store.all_charts
+
+    async def counted():
+        nonlocal loads
+        loads += 1
+        return await original()
+
+    core.store.all_charts = counted  # type: ignore[method-assign]
+    cards = await asyncio.gather(
+        *(core.run("trending", {"region": r}, MEMBER) for r in ("US", "GB", "BR", "US", "FR") * 4)
+    )
+    assert loads == 1
+    assert {c.title for c in cards} >= {"Top 10 · United States · Films", "Top 10 · Brazil · Films"}
+
+
+async def test_ingest_pauses_the_collector_and_restores_it_even_on_bad_input(core: Core) -> None:
+    import gc
+
+    from bot.errors import SourceError
+    from bot.sources.netflix import Fetched
+
+    assert gc.isenabled()
+    with pytest.raises(SourceError):
+        await core.ingest(Fetched("broken.tsv", b"null"))
+    assert gc.isenabled()

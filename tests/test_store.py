@@ -145,11 +145,12 @@ async def test_subscriptions_take_a_baseline_and_respect_categories(store: Store
     await store.save_server(settings, NOW)
     assert await store.add_regions("discord", "g1", ["US", "GB"], NOW) == ["US", "GB"]
     assert await store.add_regions("discord", "g1", ["US"], NOW) == []
-    subs = await store.subscribers("US", "films")
+    subs = (await store.subscribers()).get(("US", "films"), [])
     assert [(s.server_id, s.channel_id, s.baseline_week) for s in subs] == [
         ("g1", "c1", date(2022, 7, 17))
     ]
-    assert await store.subscribers("US", "tv") == []
+    assert ("US", "tv") not in await store.subscribers()
+    assert [s.server_id for s in (await store.subscribers())[("GB", "films")]] == ["g1"]
     loaded = await store.server("discord", "g1")
     assert loaded is not None and loaded.regions == ("US", "GB")
 
@@ -160,7 +161,7 @@ async def test_disabling_a_channel_stops_its_alerts_and_records_why(store: Store
     await store.enqueue([_alert("c1", "Backtrace")], NOW)
     affected = await store.disable_channel("discord", "c1", "Discord 403 Forbidden", NOW)
     assert affected == ["g1"]
-    assert await store.subscribers("US", "films") == []
+    assert await store.subscribers() == {}
     server = await store.server("discord", "g1")
     assert server is not None and server.disabled_reason == "Discord 403 Forbidden"
     assert await store.due(NOW) == []

@@ -35,6 +35,8 @@ _WEEK = re.compile(r"\d{4}-\d{2}-\d{2}")
 _ISO2 = re.compile(r"[A-Z]{2}")
 _MISSING = ("", "N/A")
 _SMALL_INTS = {str(n): n for n in range(1000)}
+# valid (country_iso2, category) spellings seen so far; bounded by the regions and categories
+_KNOWN_KEYS: dict[tuple[str, str], ChartKey] = {}
 LIST_SIZE = 10
 _RANKS = list(range(1, LIST_SIZE + 1))
 
@@ -268,6 +270,9 @@ def _week(raw: str, origin: str, line: int) -> date:
 
 
 def _key(region: str, raw_category: str, origin: str, line: int) -> ChartKey:
+    found = _KNOWN_KEYS.get((region, raw_category))
+    if found is not None:  # 13,000 lists share ~200 keys: check each spelling once
+        return found
     if region != GLOBAL and not _ISO2.fullmatch(region):
         raise SourceError(
             f"{origin}: line {line} has country_iso2 {_snippet(region)!r}, "
@@ -277,7 +282,8 @@ def _key(region: str, raw_category: str, origin: str, line: int) -> ChartKey:
     if mapped is None or (region == GLOBAL) == (mapped[1] == ""):
         raise SourceError(f"{origin}: line {line} has unknown category {_snippet(raw_category)!r}")
     category, language = mapped
-    return ChartKey(region, category, language)
+    key = _KNOWN_KEYS[(region, raw_category)] = ChartKey(region, category, language)
+    return key
 
 
 def _int(raw: str, column: str, origin: str, line: int) -> int:

@@ -2,10 +2,15 @@
 
 from __future__ import annotations
 
+import argparse
+import asyncio
+import logging
+import sys
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Coroutine
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Any
 
 ROOT = Path(__file__).resolve().parents[1]
 SHARED = ROOT.parent / "shared" / "data"
@@ -46,3 +51,19 @@ def best_of(runs: int, work: Callable[[], object]) -> float:
         work()
         best = min(best, time.perf_counter() - start)
     return best
+
+
+def main(
+    name: str, run: Callable[[], Result], side: Callable[[], Coroutine[Any, Any, None]]
+) -> None:
+    """A bench's entry point: its result line, or (with --side) the other party it talks to,
+    which the bench starts as a child process so it does not share the bot's event loop."""
+    parser = argparse.ArgumentParser(description=name)
+    parser.add_argument("--side", action="store_true", help=argparse.SUPPRESS)
+    if parser.parse_args().side:
+        asyncio.run(side())
+        return
+    logging.basicConfig(level=logging.WARNING)
+    result = run()
+    print(result.line())
+    sys.exit(0 if result.ok else 1)

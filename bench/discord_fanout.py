@@ -14,10 +14,8 @@ channel getting its alert twice (duplicates) or never (lost), counted in the fak
 
 from __future__ import annotations
 
-import argparse
 import asyncio
 import json
-import logging
 import sys
 import tempfile
 import time
@@ -30,7 +28,7 @@ from typing import Any
 import psutil  # type: ignore[import-untyped]
 
 from adapters.discord_adapter import DiscordAdapter
-from bench.common import ROOT, Result
+from bench.common import ROOT, Result, main
 from bot.__main__ import build_core
 from bot.config import Config, DiscordConfig
 from bot.models import Alert, Card, ChartKey, Field, Link, Tone
@@ -109,7 +107,7 @@ class DiscordSide:
     @classmethod
     async def start(cls) -> tuple[DiscordSide, dict[str, Any]]:
         process = await asyncio.create_subprocess_exec(
-            sys.executable, "-m", "bench.discord_fanout", "--discord-side",
+            sys.executable, "-m", "bench.discord_fanout", "--side",
             stdin=asyncio.subprocess.PIPE, stdout=asyncio.subprocess.PIPE, limit=2**24, cwd=ROOT,
         )  # fmt: skip
         side = cls(process)
@@ -225,17 +223,5 @@ def run(runs: int = 2) -> Result:
     return Result("discord_fanout", best.seconds / floor_s, GOAL, detail=detail, flaws=tuple(flaws))
 
 
-def main() -> None:
-    parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
-    parser.add_argument("--discord-side", action="store_true", help=argparse.SUPPRESS)
-    if parser.parse_args().discord_side:
-        asyncio.run(discord_side())
-        return
-    logging.basicConfig(level=logging.WARNING)
-    result = run()
-    print(result.line())
-    sys.exit(0 if result.ok else 1)
-
-
 if __name__ == "__main__":
-    main()
+    main("discord_fanout", run, discord_side)

@@ -19,10 +19,8 @@ not rated. Goal: ratio >= 0.7, and every command acked and answered.
 
 from __future__ import annotations
 
-import argparse
 import asyncio
 import json
-import logging
 import sys
 import tempfile
 import time
@@ -36,7 +34,7 @@ import psutil  # type: ignore[import-untyped]
 from aiohttp import web
 
 from adapters.slack_adapter import SlackAdapter
-from bench.common import ROOT, Result
+from bench.common import ROOT, Result, main
 from bot.__main__ import build_core
 from bot.config import Config, SlackConfig
 from bot.demo import BUNDLED_CHARTS
@@ -175,7 +173,7 @@ class SlackSide:
     @classmethod
     async def start(cls) -> tuple[SlackSide, str]:
         process = await asyncio.create_subprocess_exec(
-            sys.executable, "-m", "bench.slack_throughput", "--slack-side",
+            sys.executable, "-m", "bench.slack_throughput", "--side",
             stdin=asyncio.subprocess.PIPE, stdout=asyncio.subprocess.PIPE, cwd=ROOT,
         )  # fmt: skip
         side = cls(process)
@@ -257,6 +255,7 @@ async def measure(db: Path) -> Measured:
     side, api_base = await SlackSide.start()
     store = await Store.open(db)
     runners: list[web.AppRunner] = []
+    adapters: dict[str, SlackAdapter] = {}
     try:
         core = build_core(store, Config(), reviews=[])
         config = SlackConfig(mode="http", signing_secret=SECRET, bot_token="xoxb-test",
@@ -281,6 +280,8 @@ async def measure(db: Path) -> Measured:
     finally:
         for runner in runners:
             await runner.cleanup()
+        for adapter in adapters.values():
+            await adapter.close()
         await store.close()
         await side.close()
 
@@ -306,17 +307,5 @@ def run() -> Result:
     return Result("slack_throughput", ratio, GOAL, False, detail, tuple(flaws))
 
 
-def main() -> None:
-    parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
-    parser.add_argument("--slack-side", action="store_true", help=argparse.SUPPRESS)
-    if parser.parse_args().slack_side:
-        asyncio.run(slack_side())
-        return
-    logging.basicConfig(level=logging.WARNING)
-    result = run()
-    print(result.line())
-    sys.exit(0 if result.ok else 1)
-
-
 if __name__ == "__main__":
-    main()
+    main("slack_throughput", run, slack_side)

@@ -22,6 +22,7 @@ from slack_sdk.oauth.installation_store.models.installation import Installation
 from adapters.slack_install import StoreInstallationStore
 from bot.models import CATEGORIES, ServerSettings
 from bot.store import Store
+from tests import discord_payloads as p
 from tests.fake_discord import FakeDiscord
 
 DATA = Path(__file__).resolve().parent / "data" / "netflix"
@@ -227,3 +228,21 @@ async def subscribe_ahead(
 async def _subscribe(store: Store, platform: str, server: str, channel: str, now: datetime) -> None:
     await store.save_server(ServerSettings(platform, server, channel, 60, CATEGORIES), now)
     await store.add_regions(platform, server, ["US"], now)
+
+
+DISCORD_ADMIN = p.MEMBER | p.MANAGE_GUILD
+
+
+async def subscribe_in_discord(
+    fake: FakeDiscord, guilds: list[int], channels: list[int], timeout: float = 10
+) -> None:
+    """Admins set each guild's alert channel and follow the US, with /config slash commands."""
+    for guild, channel in zip(guilds, channels, strict=True):
+        steps: list[tuple[str, dict[str, Any]]] = [
+            ("config channel", {"channel": fake.channels[channel]}),
+            ("config regions add", {"regions": "US"}),
+        ]
+        for path, options in steps:
+            handle = await fake.command(path, options, guild=guild, permissions=DISCORD_ADMIN)
+            [answer] = await handle.followups(timeout=timeout)
+            assert answer.status == 200

@@ -27,7 +27,6 @@ import aiohttp
 from bot.models import PendingAlert
 from bot.sources.netflix import parse_top10
 from bot.store import Store
-from tests import discord_payloads as p
 from tests.e2e_support import (
     BACKTRACE,
     NULL,
@@ -39,13 +38,13 @@ from tests.e2e_support import (
     metric,
     parse_metrics,
     subscribe_ahead,
+    subscribe_in_discord,
     until,
 )
 from tests.fake_discord import FakeDiscord, Limit, RateLimits
 from tests.fake_slack import ADMIN, BOT_TOKEN, SECRET, FakeSlack, command, form_body, signed_headers
 
 ROOT = Path(__file__).resolve().parents[1]
-DISCORD_ADMIN = p.MEMBER | p.MANAGE_GUILD
 STARTUP = 30.0  # seconds a child may take to import, connect and pass /healthz
 Samples = dict[tuple[str, frozenset[tuple[str, str]]], float]
 
@@ -232,16 +231,7 @@ async def test_run_alerts_each_channel_once_rejects_broken_files_and_exits_0_on_
 
         # admins subscribe in chat: two Discord guilds (slash commands over the gateway) and a
         # Slack workspace (signed slash commands to the service's port)
-        for guild, channel in zip(guilds, alerts, strict=True):
-            steps: list[tuple[str, dict[str, Any]]] = [
-                ("config channel", {"channel": fake_discord.channels[channel]}),
-                ("config regions add", {"regions": "US"}),
-            ]
-            for path, options in steps:
-                handle = await fake_discord.command(path, options, guild=guild,
-                                                    permissions=DISCORD_ADMIN)  # fmt: skip
-                [answer] = await handle.followups(timeout=10)
-                assert answer.status == 200
+        await subscribe_in_discord(fake_discord, guilds, alerts)
         respond = fake_slack.url("/respond/hook")
         await bot.slack_command("channel <#C0042|alerts>", respond)
         await bot.slack_command("regions add US", respond)

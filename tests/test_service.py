@@ -32,7 +32,6 @@ from bot.notify import Notifier
 from bot.service import Service
 from bot.sources.catalog import Catalog
 from bot.store import Store
-from tests import discord_payloads as p
 from tests.e2e_support import (
     BACKTRACE,
     NULL,
@@ -45,12 +44,12 @@ from tests.e2e_support import (
     metric,
     parse_metrics,
     subscribe_ahead,
+    subscribe_in_discord,
     until,
 )
 from tests.fake_discord import FakeDiscord
 from tests.fake_slack import ADMIN, BOT_TOKEN, SECRET, FakeSlack, command, form_body, signed_headers
 
-DISCORD_ADMIN = p.MEMBER | p.MANAGE_GUILD
 TICK = 0.2  # seconds between scheduled refreshes and between scheduled deliveries
 
 
@@ -192,15 +191,7 @@ async def test_alerts_reach_each_subscribed_channel_once_and_broken_bodies_chang
         assert status == 200 and health["status"] == "ok" and health["database"] is True
 
         # admins subscribe through the chat platforms: two Discord guilds, one Slack workspace
-        for guild, channel in zip(guilds, alerts, strict=True):
-            steps: list[tuple[str, dict[str, Any]]] = [
-                ("config channel", {"channel": fake_discord.channels[channel]}),
-                ("config regions add", {"regions": "US"}),
-            ]
-            for path, options in steps:
-                handle = await fake_discord.command(path, options, guild=guild,
-                                                    permissions=DISCORD_ADMIN)  # fmt: skip
-                await handle.followups()
+        await subscribe_in_discord(fake_discord, guilds, alerts)
         await run.slack_command("channel <#C0042|alerts>")
         await run.slack_command("regions add US")
         answers = [await fake_slack.next("respond"), await fake_slack.next("respond")]

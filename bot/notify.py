@@ -31,6 +31,7 @@ log = logging.getLogger(__name__)
 SURPRISE = "surprise"
 BACKOFF_BASE = timedelta(seconds=30)
 BACKOFF_CAP = timedelta(hours=1)
+SENT_BATCH = 50
 
 
 @dataclass(frozen=True, slots=True)
@@ -148,6 +149,7 @@ class Notifier:
         self._platform_gates: dict[str, _Gate] = {}
         self._channel_gates: dict[tuple[str, str], _Gate] = {}
         self._stopping = asyncio.Event()
+        self._sent_ids: list[int] = []
         self._lock = asyncio.Lock()
 
     def stop(self) -> None:
@@ -195,14 +197,29 @@ class Notifier:
                 platform: asyncio.Semaphore(self._pace(platform).concurrency)
                 for platform, _channel in groups
             }
-            await asyncio.gather(
-                *(
-                    self._channel(items, semaphores[platform], tally)
-                    for (platform, _channel), items in groups.items()
+            try:
+                await asyncio.gather(
+                    *(
+                        self._channel(items, semaphores[platform], tally)
+                        for (platform, _channel), items in groups.items()
+                    )
                 )
-            )
+            finally:
+                await self._record_sent()
             self._metrics.outbox_pending.set((await self._store.outbox_counts()).get("pending", 0))
             return DrainReport(tally.sent, tally.retried, tally.failed, tuple(tally.disabled))
+
+    async def _delivered(self, alert_id: int) -> None:
+        # recorded in batches: a crash before the batch is written leaves the rows claimed, and
+        # claimed rows are checked with the platform, not posted again
+        self._sent_ids.append(alert_id)
+        if len(self._sent_ids) >= SENT_BATCH:
+            await self._record_sent()
+
+    async def _record_sent(self) -> None:
+        ids, self._sent_ids = self._sent_ids, []
+        if ids:
+            await self._store.mark_sent_many(ids, self._clock())
 
     def _pace(self, platform: str) -> Pace:
         return self._paces.get(platform, DEFAULT_PACE)
@@ -243,7 +260,7 @@ class Notifier:
             if pending.maybe_sent and isinstance(adapter, SentLookup):
                 if await adapter.was_sent(alert.channel_id, key):
                     log.info("alert %d had already gone out; not sending it again", pending.id)
-                    await self._store.mark_sent(pending.id, self._clock())
+                    await self._delivered(pending.id)
                     tally.sent += 1
                     metrics.alerts_sent.labels(alert.platform).inc()
                     return _Outcome.SENT
@@ -281,7 +298,7 @@ class Notifier:
             return _Outcome.RETRY
         tally.sent += 1
         metrics.alerts_sent.labels(alert.platform).inc()
-        await self._store.mark_sent(pending.id, self._clock())
+        await self._delivered(pending.id)
         return _Outcome.SENT
 
     async def _disable(self, adapter: ChatAdapter, alert: Alert, reason: str) -> None:

@@ -720,12 +720,12 @@ class Store:
                 "UPDATE outbox SET claimed_at = ? WHERE id = ?", (now.isoformat(), alert_id)
             )
 
-    async def mark_sent(self, alert_id: int, now: datetime) -> None:
+    async def mark_sent_many(self, alert_ids: Sequence[int], now: datetime) -> None:
         async with self._tx():
-            await self._db.execute(
+            await self._db.executemany(
                 "UPDATE outbox SET state = 'sent', sent_at = ?, attempts = attempts + 1 "
                 "WHERE id = ?",
-                (now.isoformat(), alert_id),
+                [(now.isoformat(), alert_id) for alert_id in alert_ids],
             )
 
     async def mark_retry(

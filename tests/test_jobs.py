@@ -216,7 +216,7 @@ async def test_prune_removes_only_old_finished_alerts(core: Core, clock: FakeClo
     await core.store.enqueue([old], clock() - timedelta(days=200))
     await core.store.enqueue([new], clock())
     for pending in await core.store.due(clock()):
-        await core.store.mark_sent(pending.id, clock())
+        await core.store.mark_sent_many([pending.id], clock())
     assert await prune_outbox(core.store, 90, clock) == 1
     assert await core.store.outbox_counts() == {"sent": 1}
 

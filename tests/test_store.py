@@ -184,7 +184,7 @@ async def test_outbox_unique_key_prevents_duplicates(store: Store) -> None:
         ("c1", "Backtrace"),
         ("c2", "Backtrace"),
     ]
-    await store.mark_sent(due[0].id, NOW)
+    await store.mark_sent_many([due[0].id], NOW)
     assert await store.enqueue([_alert("c1", "Backtrace")], NOW) == 0  # sent stays sent
     await store.mark_retry(due[1].id, NOW + timedelta(minutes=5), "HTTP 502", delivered_maybe=True)
     assert await store.due(NOW) == []

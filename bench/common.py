@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import argparse
 import asyncio
+import json
 import logging
 import sys
 import time
@@ -67,3 +68,27 @@ def main(
     result = run()
     print(result.line())
     sys.exit(0 if result.ok else 1)
+
+
+class ChildSide:
+    """The other party of a bench (a fake platform and its load), in a child process that
+    answers one JSON line per request on its stdout."""
+
+    name = "child"
+    read_timeout = 120.0
+
+    def __init__(self, process: asyncio.subprocess.Process) -> None:
+        self.process = process
+
+    async def _read(self) -> dict[str, Any]:
+        assert self.process.stdout is not None
+        line = await asyncio.wait_for(self.process.stdout.readline(), self.read_timeout)
+        if not line:
+            raise RuntimeError(f"the {self.name} side exited")
+        found: dict[str, Any] = json.loads(line)
+        return found
+
+    async def close(self) -> None:
+        if self.process.stdin is not None:
+            self.process.stdin.close()
+        await asyncio.wait_for(self.process.wait(), timeout=30)

@@ -28,7 +28,7 @@ from typing import Any
 import psutil  # type: ignore[import-untyped]
 
 from adapters.discord_adapter import DiscordAdapter
-from bench.common import ROOT, Result, main
+from bench.common import ROOT, ChildSide, Result, main
 from bot.__main__ import build_core
 from bot.config import Config, DiscordConfig
 from bot.models import Alert, Card, ChartKey, Field, Link, Tone
@@ -97,11 +97,14 @@ async def discord_side() -> None:
             print(json.dumps(report), flush=True)
 
 
-class DiscordSide:
+class DiscordSide(ChildSide):
     """The child process playing Discord, driven over its stdin and stdout."""
 
+    name = "Discord"
+    read_timeout = 120.0
+
     def __init__(self, process: asyncio.subprocess.Process) -> None:
-        self.process = process
+        super().__init__(process)
         self.ps = psutil.Process(process.pid)
 
     @classmethod
@@ -118,19 +121,6 @@ class DiscordSide:
         self.process.stdin.write(b"report\n")
         await self.process.stdin.drain()
         return await self._read()
-
-    async def _read(self) -> dict[str, Any]:
-        assert self.process.stdout is not None
-        line = await asyncio.wait_for(self.process.stdout.readline(), timeout=120)
-        if not line:
-            raise RuntimeError("the Discord side exited")
-        found: dict[str, Any] = json.loads(line)
-        return found
-
-    async def close(self) -> None:
-        if self.process.stdin is not None:
-            self.process.stdin.close()
-        await asyncio.wait_for(self.process.wait(), timeout=30)
 
 
 # ---- the bot's side -----------------------------------------------------------------------------

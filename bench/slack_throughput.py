@@ -34,7 +34,7 @@ import psutil  # type: ignore[import-untyped]
 from aiohttp import web
 
 from adapters.slack_adapter import SlackAdapter
-from bench.common import ROOT, Result, main
+from bench.common import ROOT, ChildSide, Result, main
 from bot.__main__ import build_core
 from bot.config import Config, SlackConfig
 from bot.demo import BUNDLED_CHARTS
@@ -163,11 +163,14 @@ async def slack_side() -> None:
         await fake.close()
 
 
-class SlackSide:
+class SlackSide(ChildSide):
     """The child process playing Slack, driven over its stdin and stdout."""
 
+    name = "Slack"
+    read_timeout = 300.0
+
     def __init__(self, process: asyncio.subprocess.Process) -> None:
-        self.process = process
+        super().__init__(process)
         self.ps = psutil.Process(process.pid)
 
     @classmethod
@@ -195,19 +198,6 @@ class SlackSide:
         found["bot_cpu"] = (_cpu(bot) - before[0]) / wall
         found["slack_cpu"] = (_cpu(slack) - before[1]) / wall
         return Phase(**found)
-
-    async def _read(self) -> dict[str, Any]:
-        assert self.process.stdout is not None
-        line = await asyncio.wait_for(self.process.stdout.readline(), timeout=300)
-        if not line:
-            raise RuntimeError("the Slack side exited")
-        found: dict[str, Any] = json.loads(line)
-        return found
-
-    async def close(self) -> None:
-        if self.process.stdin is not None:
-            self.process.stdin.close()
-        await asyncio.wait_for(self.process.wait(), timeout=30)
 
 
 def _cpu(process: psutil.Process) -> float:

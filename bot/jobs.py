@@ -151,7 +151,7 @@ async def alert_new_weeks(core: Core, notifier: Notifier) -> int:
     queued = 0
     for week, keys in sorted(by_week.items()):
         analysis = await core.analyst.week(week)
-        queued += await notifier.queue_week(week, {k: v for k, v in analysis.items() if k in keys})
+        queued += await notifier.queue_week({k: v for k, v in analysis.items() if k in keys})
     await core.store.mark_planned(stored)
     return queued
 

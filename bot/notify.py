@@ -16,7 +16,7 @@ import logging
 import time
 from collections.abc import Awaitable, Callable, Iterable, Mapping
 from dataclasses import dataclass, field
-from datetime import date, datetime, timedelta
+from datetime import datetime, timedelta
 from enum import Enum
 
 from bot import render
@@ -179,9 +179,8 @@ class Notifier:
             total += added
         return total
 
-    async def queue_week(
-        self, week: date, analysis: Mapping[ChartKey, tuple[ScoredEntry, ...]]
-    ) -> int:
+    async def queue_week(self, analysis: Mapping[ChartKey, tuple[ScoredEntry, ...]]) -> int:
+        """Queue the alerts one analysed week calls for, for every subscribed channel."""
         return await self.enqueue(plan_alerts(analysis, await self._store.subscribers()))
 
     async def drain(self, limit: int = 5000) -> DrainReport:

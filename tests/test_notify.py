@@ -35,8 +35,8 @@ async def test_backtrace_alert_is_planned_once_per_channel(core: Core, clock: Fa
     await rewind_baseline(core, "guild-2")
     notifier = Notifier(core.store, {"test": adapter}, clock, sleep=FakeSleep())
     analysis = await core.analyst.week(WEEK)
-    assert await notifier.queue_week(WEEK, analysis) == 2
-    assert await notifier.queue_week(WEEK, analysis) == 0  # the unique key holds
+    assert await notifier.queue_week(analysis) == 2
+    assert await notifier.queue_week(analysis) == 0  # the unique key holds
     report = await notifier.drain()
     assert report.sent == 2
     assert sorted(ch for ch, _c, _k in adapter.sent) == ["alerts", "other"]
@@ -49,7 +49,7 @@ async def test_backtrace_alert_is_planned_once_per_channel(core: Core, clock: Fa
 async def test_a_new_subscription_does_not_flood_old_weeks(core: Core, clock: FakeClock) -> None:
     await subscribe(core)  # baseline = latest stored week (2022-08-28)
     notifier = Notifier(core.store, {"test": RecordingAdapter()}, clock, sleep=FakeSleep())
-    assert await notifier.queue_week(WEEK, await core.analyst.week(WEEK)) == 0
+    assert await notifier.queue_week(await core.analyst.week(WEEK)) == 0
 
 
 async def test_threshold_is_per_server(core: Core, clock: FakeClock) -> None:
@@ -57,14 +57,14 @@ async def test_threshold_is_per_server(core: Core, clock: FakeClock) -> None:
     await rewind_baseline(core)
     await core.run("config threshold", {"value": 95}, ADMIN)
     notifier = Notifier(core.store, {"test": RecordingAdapter()}, clock, sleep=FakeSleep())
-    assert await notifier.queue_week(WEEK, await core.analyst.week(WEEK)) == 0
+    assert await notifier.queue_week(await core.analyst.week(WEEK)) == 0
 
 
 async def prepared(core: Core, clock: FakeClock, adapter: RecordingAdapter) -> Notifier:
     await subscribe(core)
     await rewind_baseline(core)
     notifier = Notifier(core.store, {"test": adapter}, clock, max_attempts=3, sleep=FakeSleep())
-    await notifier.queue_week(WEEK, await core.analyst.week(WEEK))
+    await notifier.queue_week(await core.analyst.week(WEEK))
     return notifier
 
 
@@ -112,7 +112,7 @@ async def test_alerts_for_a_platform_not_running_stay_queued(core: Core, clock: 
     await subscribe(core)
     await rewind_baseline(core)
     notifier = Notifier(core.store, {}, clock, sleep=FakeSleep())
-    await notifier.queue_week(WEEK, await core.analyst.week(WEEK))
+    await notifier.queue_week(await core.analyst.week(WEEK))
     await notifier.drain()
     assert await core.store.outbox_counts() == {"pending": 1}
     assert ChartKey("US", "films") in await core.analyst.week(WEEK)
@@ -185,7 +185,7 @@ async def test_admins_are_told_once_when_alerts_pause(core: Core, clock: FakeClo
     await subscribe(core)
     await rewind_baseline(core)
     notifier = Notifier(core.store, {"test": adapter}, clock, sleep=FakeSleep())
-    await notifier.queue_week(WEEK, await core.analyst.week(WEEK))
+    await notifier.queue_week(await core.analyst.week(WEEK))
     await notifier.drain()
     await notifier.enqueue([Alert("test", "guild-1", "alerts", ChartKey("US", "films"),
                                   date(2022, 7, 3), "Other", "surprise", Card("x"))])  # fmt: skip

@@ -30,7 +30,6 @@ from bot.models import (
     ChartRow,
     Language,
     Match,
-    MatchMethod,
     Metric,
     PendingAlert,
     Score,
@@ -363,9 +362,6 @@ class Store:
             )
         return date.fromisoformat(value) if value else None
 
-    async def regions_with_charts(self) -> list[str]:
-        return [r[0] for r in await self._all("SELECT DISTINCT region FROM charts ORDER BY 1")]
-
     async def title_history(self, title: str) -> list[tuple[ChartKey, date, int]]:
         """Every (list, week, rank) where a chart title appears, oldest first."""
         rows = await self._all(
@@ -402,14 +398,6 @@ class Store:
         )
 
     # ---- matching and scores --------------------------------------------------------------------
-
-    async def matches(self, kind: str) -> dict[str, tuple[str | None, float, MatchMethod]]:
-        """Cached matches for one kind ("movie" or "show"): chart title → (id, confidence, how)."""
-        rows = await self._all(
-            "SELECT chart_title, title_id, confidence, method FROM title_matches WHERE kind = ?",
-            (kind,),
-        )
-        return {r[0]: (r[1], r[2], MatchMethod(r[3])) for r in rows}
 
     async def save_matches(self, kind: str, matches: Iterable[Match], now: datetime) -> None:
         rows = [

@@ -32,6 +32,7 @@ from bot.core import Core
 from bot.demo import run_demo
 from bot.errors import ConfigError, SourceError, UserError
 from bot.jobs import Feed
+from bot.judge.identity import lookup_key
 from bot.matching import build_index
 from bot.metrics import Metrics
 from bot.models import GLOBAL, Chart, Context, Title, Trending, Watch
@@ -43,6 +44,7 @@ from bot.reviews import ScoreBook
 from bot.sources import catalog as catalog_source
 from bot.sources import netflix
 from bot.store import Store
+from bot.titles.library import load_library
 
 log = logging.getLogger("trendbot")
 CLI = Context("cli", "cli", "cli", "cli", is_admin=True)
@@ -265,10 +267,6 @@ async def cmd_replay(args: argparse.Namespace, config: Config) -> int:
         since=_date(args.since, "--since"),
         until=_date(args.until, "--until"),
     )
-    catalog = catalog_source.load_catalog()
-    if args.catalog:
-        entries = catalog_source.parse_titles(netflix.read_local(args.catalog).body.decode())  # type: ignore[union-attr]
-        catalog = catalog_source.join_critics(entries, catalog_source.load_critics())
     charts: list[Chart] = []
     for location in args.charts:
         charts.extend(netflix.parse_top10(netflix.read_local(Path(location)).body or b"", location))
@@ -280,9 +278,11 @@ async def cmd_replay(args: argparse.Namespace, config: Config) -> int:
                 log.info("replay: %d lists kept from an earlier file", len(report.kept))
         finally:
             await store.close()
-    index = build_index(catalog.titles)
+    names = {lookup_key(row.title) for chart in charts for row in chart.rows}
+    extra = [*(args.titles or ()), *([args.catalog] if args.catalog else [])]
+    library = load_library(extra, catalog_source.load_catalog().scores, names)
     out = sys.stdout
-    for entry in replay(charts, index, catalog.scores, wanted):
+    for entry in replay(charts, library.book, library.scores_for, wanted, library.new_films):
         out.write(json.dumps(entry_json(entry, args.threshold), ensure_ascii=False) + "\n")
     return 0
 
@@ -466,7 +466,15 @@ def build_parser() -> argparse.ArgumentParser:
         "replay", parents=[common], help="score a history, week by week (JSON lines)"
     )
     p.add_argument("--charts", nargs="+", required=True, metavar="TSV")
-    p.add_argument("--catalog", type=Path, metavar="CSV", help="titles.csv (default: bundled)")
+    p.add_argument(
+        "--titles",
+        nargs="+",
+        type=Path,
+        metavar="PATH",
+        help="more title sources for this backtest: engagement reports (XLSX), title CSVs, "
+        "IMDb dataset files (title.basics/title.ratings .tsv.gz); added to the bundled ones",
+    )
+    p.add_argument("--catalog", type=Path, metavar="CSV", help=argparse.SUPPRESS)
     p.add_argument("--region", action="append", help="only these regions (repeatable)")
     p.add_argument("--category", help="films or tv")
     p.add_argument("--since", help="first week to print (history before it still counts)")

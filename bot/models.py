@@ -186,6 +186,13 @@ class ReasonCode(StrEnum):
     ONLY_HERE = "only_here"
     UNMATCHED = "unmatched"
     UNCERTAIN_MATCH = "uncertain_match"
+    EXPECTED = "expected"  # something explains the entry (detail: the explanation code)
+    NOT_EXPECTED = "not_expected"  # why it was not expected (detail: what was ruled out)
+    LICENSED = "licensed"  # not a Netflix-branded title
+    NETFLIX_BRANDED = "netflix_branded"
+    OBSCURE = "obscure"  # few votes anywhere: few people knew it
+    THIN_EVIDENCE = "thin_evidence"  # a score from fewer than 1,000 votes
+    NEW_RELEASE = "new_release"  # identity inferred: first seen this week
     # verdict signals
     CRITICS_AUDIENCE_GAP = "critics_audience_gap"
     CLIMBING = "climbing"
@@ -203,6 +210,8 @@ class Reason:
     points: int = 0
     value: float | None = None
     detail: str | None = None
+    as_of: date | None = None  # for a score: when its source measured it
+    votes: int | None = None  # for a score: how many votes it rests on
 
 
 @dataclass(frozen=True, slots=True)

@@ -1,31 +1,24 @@
-"""Replaying history: walk stored weeks in order, scoring every entry as the bot would have then.
+"""Replaying history: walk weeks in order, judging every entry as the bot would have then.
 
-The same pure functions as the live path (charts.diff, matching, surprise) fed from an in-memory
-fold over the weeks, so a whole history replays in seconds; scores come from the offline catalog.
+The same pure judge (bot.judge.week) as the live path, fed from an in-memory fold over the weeks
+(a backtest over files, not the runtime path) and titles from a TitleBook, so a whole history
+replays in one pass with no database.
 """
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Iterator, Mapping
+from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass
 from datetime import date
 from typing import Any
 
-from bot import charts, matching, render, surprise
-from bot.analysis import kind_of
-from bot.matching import CatalogIndex, Kind
-from bot.models import (
-    GLOBAL,
-    Appearance,
-    Chart,
-    ChartKey,
-    Match,
-    Score,
-    ScoredEntry,
-    Scores,
-    TitleRef,
-)
-from bot.reviews import newest_per_metric
+from bot import charts, render
+from bot.judge import surprise
+from bot.judge.identity import Identity, lookup_key
+from bot.judge.names import Kind
+from bot.judge.week import WEEK, Judged, judge_week, kind_of, launched
+from bot.models import Appearance, Chart, ChartKey, Scores, TitleRef
+from bot.titles.book import TitleBook
 
 
 @dataclass(frozen=True, slots=True)
@@ -44,70 +37,89 @@ class ReplayFilter:
         )
 
 
+class MemoryPast:
+    """The `Past` of bot.judge.week, folded from charts week by week."""
+
+    def __init__(self, history_start: date | None) -> None:
+        self.history_start = history_start
+        self._week: date = date.min
+        self._previous: dict[ChartKey, Chart] = {}
+        self._held: dict[ChartKey, Chart] = {}
+        self._past: dict[ChartKey, dict[TitleRef, Appearance]] = {}
+        self._first: dict[tuple[Kind, str], date] = {}
+        self._first_ref: dict[tuple[Kind, TitleRef], date] = {}
+
+    def start(self, week: date, current: Iterable[Chart]) -> None:
+        """Move to `week`; its charts count as seen from this week on."""
+        self._previous = {k: c for k, c in self._held.items() if c.week == week - WEEK}
+        self._week = week
+        for chart in current:
+            kind = kind_of(chart.key)
+            for row in chart.rows:
+                self._first.setdefault((kind, row.title), week)
+                self._first_ref.setdefault((kind, row.ref), week)
+
+    def finish(self, current: Iterable[Chart]) -> None:
+        """Fold the week's charts into each list's past."""
+        for chart in current:
+            charts.record(self._past.setdefault(chart.key, {}), chart)
+            self._held[chart.key] = chart
+
+    def previous(self, key: ChartKey) -> Chart | None:
+        return self._previous.get(key)
+
+    def past(self, key: ChartKey, ref: TitleRef) -> Appearance | None:
+        return self._past.get(key, {}).get(ref)
+
+    def first_week(self, kind: Kind, title: str) -> date | None:
+        return self._first.get((kind, title))
+
+    def first_week_of(self, kind: Kind, ref: TitleRef) -> date | None:
+        return self._first_ref.get((kind, ref))
+
+
 def replay(
     all_charts: Iterable[Chart],
-    index: CatalogIndex,
-    catalog_scores: Mapping[str, tuple[Score, ...]],
+    book: TitleBook,
+    scores_for: Callable[[Identity], Scores],
     wanted: ReplayFilter = ReplayFilter(),
-) -> Iterator[ScoredEntry]:
-    """Yield a ScoredEntry for every row of every wanted list, weeks in order."""
+    new_films: Callable[[int], frozenset[str]] = lambda year: frozenset(),
+) -> Iterator[Judged]:
+    """Yield a Judged entry for every row of every wanted list, weeks in order."""
     by_week: dict[date, list[Chart]] = {}
     for chart in all_charts:
         by_week.setdefault(chart.week, []).append(chart)
-    past: dict[ChartKey, dict[TitleRef, Appearance]] = {}
-    previous: dict[ChartKey, Chart] = {}
-    first_seen: dict[tuple[str, TitleRef], date] = {}
-    matches: dict[tuple[str, Kind], Match] = {}
-    scores_by_id: dict[str, Scores] = {}
-    for week in sorted(by_week):
+    weeks = sorted(by_week)
+    past = MemoryPast(weeks[0] if weeks else None)
+    launched_before: frozenset[str] = frozenset()
+    for week in weeks:
         if wanted.until is not None and week > wanted.until:
             break
-        week_charts = sorted(by_week[week], key=lambda c: c.key)
-        for chart in week_charts:
-            if chart.key.region == GLOBAL:
-                continue
-            for row in chart.rows:
-                first_seen.setdefault((chart.key.category, row.ref), week)
-        regions = {
-            category: charts.regions_charting(c for c in week_charts if c.key.category == category)
-            for category in ("films", "tv")
-        }
-        for chart in week_charts:
-            key = chart.key
-            history = past.setdefault(key, {})
+        current = by_week[week]
+        past.start(week, current)
+        titles = book.many(lookup_key(row.title) for chart in current for row in chart.rows)
+        judged = judge_week(
+            week,
+            current,
+            past,
+            titles,
+            scores_for,
+            sources_until=book.newest_source,
+            launched_last_week=launched_before,
+            new_films=new_films(week.year),
+        )
+        launched_before = launched(judged)
+        for key in sorted(judged):
             if wanted.wants(key, week):
-                seen = {
-                    row.ref: first_seen[(key.category, row.ref)]
-                    for row in chart.rows
-                    if (key.category, row.ref) in first_seen
-                }
-                kind = kind_of(key)
-                for movement in charts.diff(
-                    chart, previous.get(key), history, regions[key.category], seen
-                ):
-                    cache_key = (movement.title, kind)
-                    found = matches.get(cache_key)
-                    if found is None:
-                        first = movement.first_seen_anywhere or week
-                        found = matches[cache_key] = matching.match(
-                            index, movement.title, kind, first.year
-                        )
-                    scores = Scores()
-                    if found.title is not None and found.confident:
-                        scores = scores_by_id.get(found.title.id) or Scores(
-                            newest_per_metric(catalog_scores.get(found.title.id, ()))
-                        )
-                        scores_by_id[found.title.id] = scores
-                    judged = surprise.score(key, week, movement, found, scores)
-                    yield ScoredEntry(key, week, movement, found, scores, judged)
-            charts.record(history, chart)
-            previous[key] = chart
+                yield from judged[key]
+        past.finish(current)
 
 
-def entry_json(entry: ScoredEntry, threshold: int) -> dict[str, Any]:
-    """The replay/--json shape of one scored chart entry."""
+def entry_json(entry: Judged, threshold: int) -> dict[str, Any]:
+    """The replay/--json shape of one judged chart entry."""
     m = entry.movement
-    title = entry.match.title
+    identity = entry.identity
+    title = identity.title
     return {
         "week": entry.week.isoformat(),
         "region": entry.key.region,
@@ -120,10 +132,14 @@ def entry_json(entry: ScoredEntry, threshold: int) -> dict[str, Any]:
         "previous_rank": m.previous_rank,
         "weeks_in_top10": m.weeks_in_top10,
         "regions_charting": len(m.regions),
-        "matched_title_id": title.id if title else None,
-        "matched_year": title.year if title else None,
-        "match_confidence": round(entry.match.confidence, 1),
+        "matched_title_id": title.id if title and identity.confident else None,
+        "matched_year": title.year_value if title and identity.confident else None,
+        "match_confidence": round(identity.confidence, 1),
+        "identity": identity.status.value,
+        "identity_sources": identity.sources(),
         "scores": {s.metric.value: round(s.value, 1) for s in entry.scores.items},
+        "expected": entry.expected.code.value if entry.expected else None,
+        "group": entry.group,
         "surprise_score": entry.surprise.score,
         "surprise": surprise.is_surprise(entry.surprise, threshold),
         "reasons": [render.reason_text(r) for r in entry.surprise.reasons],

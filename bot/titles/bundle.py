@@ -1,0 +1,119 @@
+"""The bundled title records (bot/data/titles.csv.gz): one compact CSV, one row per record.
+
+Written by tools/build_title_bundle.py from the real files credited in bot/data/README.md, read at
+start-up (or into the store) as TitleRecords. A row keeps its source and date, so every fact the
+bot shows can say where it came from.
+"""
+
+from __future__ import annotations
+
+import csv
+import gzip
+import io
+from collections.abc import Iterable, Iterator
+from datetime import date
+from pathlib import Path
+
+from bot.errors import SourceError
+from bot.titles.records import TitleRecord
+
+BUNDLE = Path(__file__).resolve().parent.parent / "data" / "titles.csv.gz"
+COLUMNS = (
+    "source", "as_of", "name", "kind", "year", "year_suffix", "season", "season_label",
+    "netflix_release", "licensed", "runtime", "original", "ref", "imdb_id", "imdb_score",
+    "imdb_votes", "tmdb_score", "tmdb_votes", "popularity", "views", "hours", "genres",
+    "countries", "language", "key",
+)  # fmt: skip
+
+
+def write_records(records: Iterable[TitleRecord], path: Path) -> int:
+    """Write records as gzipped CSV (deterministic bytes: no timestamp in the gzip header)."""
+    text = io.StringIO()
+    writer = csv.writer(text, lineterminator="\n")
+    writer.writerow(COLUMNS)
+    count = 0
+    for r in records:
+        writer.writerow(
+            (
+                r.source, r.as_of.isoformat(), r.name, r.kind or "", _s(r.year),
+                _s(r.year_suffix), _s(r.season), r.season_label or "",
+                r.netflix_release.isoformat() if r.netflix_release else "",
+                "" if r.licensed is None else int(r.licensed), _s(r.runtime_minutes),
+                r.original_name or "", r.ref or "", r.imdb_id or "", _s(r.imdb_score),
+                _s(r.imdb_votes), _s(r.tmdb_score), _s(r.tmdb_votes), _s(r.popularity),
+                _s(r.views), _s(r.hours), "|".join(r.genres), "|".join(r.countries),
+                r.language or "", r.key,
+            )
+        )  # fmt: skip
+        count += 1
+    with path.open("wb") as raw, gzip.GzipFile(fileobj=raw, mode="wb", mtime=0) as out:
+        out.write(text.getvalue().encode("utf-8"))
+    return count
+
+
+def read_records(path: Path = BUNDLE) -> Iterator[TitleRecord]:
+    """Every record of a bundle file; SourceError naming the line if one is malformed."""
+    try:
+        with gzip.open(path, "rt", encoding="utf-8", newline="") as handle:
+            reader = csv.reader(handle)
+            header = tuple(next(reader, ()))
+            if header != COLUMNS:
+                raise SourceError(f"{path}: not a trendbot title bundle (header {header[:3]})")
+            for row in reader:
+                yield _record(row, path, reader.line_num)
+    except (OSError, EOFError, UnicodeDecodeError, csv.Error) as exc:
+        raise SourceError(f"{path}: unreadable title bundle ({type(exc).__name__})") from None
+
+
+def _record(row: list[str], path: Path, line: int) -> TitleRecord:
+    if len(row) != len(COLUMNS):
+        raise SourceError(f"{path} line {line}: {len(row)} fields, not {len(COLUMNS)}")
+    v = dict(zip(COLUMNS, row, strict=True))
+    try:
+        return TitleRecord(
+            source=v["source"],
+            as_of=date.fromisoformat(v["as_of"]),
+            name=v["name"],
+            kind="movie" if v["kind"] == "movie" else "show" if v["kind"] == "show" else None,
+            year=_i(v["year"]),
+            year_suffix=_i(v["year_suffix"]),
+            season=_i(v["season"]),
+            season_label=v["season_label"] or None,
+            netflix_release=date.fromisoformat(v["netflix_release"])
+            if v["netflix_release"]
+            else None,
+            licensed=None if v["licensed"] == "" else v["licensed"] == "1",
+            runtime_minutes=_i(v["runtime"]),
+            original_name=v["original"] or None,
+            ref=v["ref"] or None,
+            imdb_id=v["imdb_id"] or None,
+            imdb_score=_f(v["imdb_score"]),
+            imdb_votes=_i(v["imdb_votes"]),
+            tmdb_score=_f(v["tmdb_score"]),
+            tmdb_votes=_i(v["tmdb_votes"]),
+            popularity=_f(v["popularity"]),
+            views=_i(v["views"]),
+            hours=_i(v["hours"]),
+            genres=tuple(g for g in v["genres"].split("|") if g),
+            countries=tuple(c for c in v["countries"].split("|") if c),
+            language=v["language"] or None,
+            key=v["key"],
+        )
+    except ValueError as exc:
+        raise SourceError(f"{path} line {line}: {exc}") from None
+
+
+def _s(value: object) -> str:
+    if value is None:
+        return ""
+    if isinstance(value, float):
+        return f"{value:g}"
+    return str(value)
+
+
+def _i(text: str) -> int | None:
+    return int(text) if text else None
+
+
+def _f(text: str) -> float | None:
+    return float(text) if text else None

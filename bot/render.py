@@ -137,7 +137,7 @@ def reason_text(reason: Reason) -> str:
     match code:
         case ReasonCode.OLD_TITLE:
             if value is None:
-                return f"older, probably from {detail} (not among TMDB's popular films since)"
+                return f"an older film ({detail}, judging by TMDB's yearly lists)"
             return f"{detail} release — {_plural(n, 'year')} old"
         case ReasonCode.RECENT_TITLE:
             return f"recent title ({detail})"

@@ -126,7 +126,9 @@ def test_a_footnoted_runtime_is_read_or_left_unknown() -> None:
 
 
 @needs_shared
-@pytest.mark.parametrize("path", sorted((SHARED / "engagement").glob("*.xlsx")), ids=lambda p: p.stem[-11:])
+@pytest.mark.parametrize(
+    "path", sorted((SHARED / "engagement").glob("*.xlsx")), ids=lambda p: p.stem[-11:]
+)
 def test_every_real_report_parses_whole(path: Path) -> None:
     report = parse_report(path.read_bytes(), path.name)
     assert len(report.rows) > 15_000

@@ -22,14 +22,21 @@ def shipped() -> TitleBook:
 
 
 def _film(name: str, **facts: object) -> TitleRecord:
-    return TitleRecord(source="netflix-report:2024H1", as_of=REPORT, name=name, kind="movie",
-                       **facts)  # type: ignore[arg-type]  # fmt: skip
+    return TitleRecord(
+        source="netflix-report:2024H1", as_of=REPORT, name=name, kind="movie", **facts
+    )  # type: ignore[arg-type]
 
 
 def _sighting(name: str, week: date, **more: object) -> Sighting:
-    return Sighting(name=name, kind="movie", week=week, first_week=week,
-                    history_start=HISTORY_START, sources_until=date(2025, 7, 1),
-                    **more)  # type: ignore[arg-type]  # fmt: skip
+    return Sighting(
+        name=name,
+        kind="movie",
+        week=week,
+        first_week=week,
+        history_start=HISTORY_START,
+        sources_until=date(2025, 7, 1),
+        **more,
+    )  # type: ignore[arg-type]
 
 
 @pytest.mark.parametrize(
@@ -50,25 +57,35 @@ def _sighting(name: str, week: date, **more: object) -> Sighting:
 def test_same_name_titles_resolve_to_the_right_one(
     shipped: TitleBook, name: str, week: date, runtime: int | None, status: Status, year: int
 ) -> None:
-    identity = resolve(_sighting(name, week, runtime_minutes=runtime),
-                       shipped.titles(lookup_key(name)))  # fmt: skip
+    identity = resolve(
+        _sighting(name, week, runtime_minutes=runtime), shipped.titles(lookup_key(name))
+    )
     assert identity.status is status
     assert identity.title is not None and identity.title.year_value == year
 
 
 def test_a_launch_date_decides() -> None:
-    titles = merge_name([_film("Hustle", netflix_release=date(2022, 6, 8), licensed=False),
-                         _film("Hustle", year=2008)])  # fmt: skip
+    titles = merge_name(
+        [
+            _film("Hustle", netflix_release=date(2022, 6, 8), licensed=False),
+            _film("Hustle", year=2008),
+        ]
+    )
     identity = resolve(_sighting("Hustle", date(2022, 6, 12)), titles)
     assert identity.status is Status.KNOWN and Evidence.LAUNCH in identity.evidence
     assert identity.title is not None and identity.title.year_value == 2022
 
 
 def test_netflix_runtime_tells_two_old_titles_apart() -> None:
-    titles = merge_name([_film("Emma", year_suffix=1996, runtime_minutes=120),
-                         _film("Emma", year_suffix=2020, runtime_minutes=124)])  # fmt: skip
-    identity = resolve(_sighting("Emma", date(2024, 3, 3), runtime_minutes=124, prior_weeks=3),
-                       titles)  # fmt: skip
+    titles = merge_name(
+        [
+            _film("Emma", year_suffix=1996, runtime_minutes=120),
+            _film("Emma", year_suffix=2020, runtime_minutes=124),
+        ]
+    )
+    identity = resolve(
+        _sighting("Emma", date(2024, 3, 3), runtime_minutes=124, prior_weeks=3), titles
+    )
     assert identity.status is Status.KNOWN and identity.evidence == (Evidence.RUNTIME,)
     assert identity.title is not None and identity.title.year_value == 2020
 
@@ -87,15 +104,23 @@ def test_a_title_released_after_it_charted_is_not_it() -> None:
 
 
 def test_an_old_title_first_charting_is_the_old_one_only_if_netflix_had_it() -> None:
-    old = TitleRecord(source="catalog:2022-07", as_of=date(2022, 7, 1), name="Backtrace",
-                      kind="movie", year=2018, ref="tm414073")  # fmt: skip
+    old = TitleRecord(
+        source="catalog:2022-07",
+        as_of=date(2022, 7, 1),
+        name="Backtrace",
+        kind="movie",
+        year=2018,
+        ref="tm414073",
+    )
     listed = resolve(_sighting("Backtrace", date(2022, 6, 26)), merge_name([old]))
     assert listed.status is Status.KNOWN and Evidence.ON_NETFLIX in listed.evidence
     # the same old title, first charting after every source we hold: a new release
     late = resolve(_sighting("Backtrace", date(2026, 6, 28)), merge_name([old]))
     assert late.status is Status.NEW_RELEASE and late.title is not None
-    assert late.title.year_value == 2026 and late.sources() == {"first_week": "top10",
-                                                                 "year": "top10"}  # fmt: skip
+    assert late.title.year_value == 2026 and late.sources() == {
+        "first_week": "top10",
+        "year": "top10",
+    }
 
 
 def test_a_lone_title_thirty_years_older_stays_uncertain() -> None:
@@ -106,20 +131,35 @@ def test_a_lone_title_thirty_years_older_stays_uncertain() -> None:
 
 
 def test_same_name_titles_equally_plausible_stay_uncertain() -> None:
-    titles = merge_name([_film("The Mummy", year_suffix=1999), _film("The Mummy", year_suffix=2017)])
+    titles = merge_name(
+        [_film("The Mummy", year_suffix=1999), _film("The Mummy", year_suffix=2017)]
+    )
     identity = resolve(_sighting("The Mummy", date(2021, 7, 4), prior_weeks=2), titles)
     assert identity.status is Status.UNCERTAIN and len(identity.alternatives) == 1
 
 
 def test_a_show_season_gets_its_own_facts() -> None:
     rows = [
-        TitleRecord(source="netflix-report:2023H1", as_of=date(2023, 6, 30), name="Manifest",
-                    kind="show", season=n, netflix_release=d, licensed=False)
+        TitleRecord(
+            source="netflix-report:2023H1",
+            as_of=date(2023, 6, 30),
+            name="Manifest",
+            kind="show",
+            season=n,
+            netflix_release=d,
+            licensed=False,
+        )
         for n, d in ((1, date(2021, 6, 10)), (4, date(2022, 11, 4)))
-    ]  # fmt: skip
-    sighting = Sighting(name="Manifest", kind="show", week=date(2022, 11, 6),
-                        season_title="Manifest: Season 4", first_week=date(2021, 7, 4),
-                        prior_weeks=4, history_start=HISTORY_START)  # fmt: skip
+    ]
+    sighting = Sighting(
+        name="Manifest",
+        kind="show",
+        week=date(2022, 11, 6),
+        season_title="Manifest: Season 4",
+        first_week=date(2021, 7, 4),
+        prior_weeks=4,
+        history_start=HISTORY_START,
+    )
     identity = resolve(sighting, merge_name(rows))
     assert identity.status is Status.KNOWN and identity.season_number == 4
     assert identity.season is not None and identity.season.netflix_release is not None

@@ -1,4 +1,4 @@
-"""Title files: catalogue CSVs, TMDB's yearly lists, 2025H1 matched rows, IMDb's datasets, bundles."""
+"""Title files: catalogue CSVs, TMDB yearly lists, 2025H1 matched rows, IMDb datasets, bundles."""
 
 from __future__ import annotations
 
@@ -105,8 +105,11 @@ def test_library_reads_every_kind_and_attaches_ratings(tmp_path: Path) -> None:
     report = TEST_DATA / "engagement" / "report_2024Jan-Jun_slice.xlsx"
     catalog = TITLES / "catalog_2023-03_slice.csv"
     assert [file_kind(p) for p in (basics, ratings, report, catalog)] == [
-        "imdb-basics", "imdb-ratings", "report", "csv",
-    ]  # fmt: skip
+        "imdb-basics",
+        "imdb-ratings",
+        "report",
+        "csv",
+    ]
     library = load_library(
         [ratings, basics, report, catalog], wanted_keys={"backtrace"}, today=date(2026, 11, 1)
     )

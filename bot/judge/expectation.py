@@ -29,7 +29,6 @@ import dateutil.easter
 from bot.judge.identity import Identity, Status
 from bot.judge.names import name_key, split_title
 from bot.titles.facts import Fact, TitleFacts
-from bot.titles.records import TMDB_POPULAR
 
 LAUNCH_WINDOW = timedelta(days=35)  # entries this soon after a Netflix release are its launch run
 LAUNCH_AHEAD = timedelta(days=3)  # a Friday release counts for the week ending that Sunday
@@ -126,15 +125,9 @@ def _could_be_new(a: Arrival) -> bool:
 
 
 def probably_old(title: TitleFacts) -> bool:
-    """A licensed film of unknown year that TMDB never counted among the 1,000 most popular
-    films of any year since 2010: most likely released before 2010."""
-    licensed = title.licensed is not None and title.licensed.value
-    return (
-        title.kind == "movie"
-        and title.year_value is None
-        and licensed
-        and not any(source.startswith(TMDB_POPULAR) for source, _ in title.listed)
-    )
+    """Inferred from the title sources: a licensed film of unknown year no yearly list of
+    popular films since 2010 names (see TitleBook) is most likely older."""
+    return title.year is None and title.era is not None
 
 
 def _release(a: Arrival) -> Fact[date] | None:

@@ -135,7 +135,8 @@ def _title(
 ) -> list[Reason]:
     reasons = []
     if year is None and identity.title is not None and probably_old(identity.title):
-        reasons.append(Reason(ReasonCode.OLD_TITLE, w.age_10, None, "before 2010"))
+        era = identity.title.era
+        reasons.append(Reason(ReasonCode.OLD_TITLE, w.age_10, None, era.value if era else None))
     if year is not None:
         age = week.year - year
         points = (

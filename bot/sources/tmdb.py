@@ -13,7 +13,9 @@ from typing import Any
 import aiohttp
 
 from bot.errors import ConfigError, SourceError, SourceUnavailable
+from bot.judge.names import name_key as titles_key
 from bot.models import Metric, Score, Title
+from bot.titles.records import TitleRecord
 
 log = logging.getLogger(__name__)
 
@@ -139,6 +141,51 @@ class TmdbReviews:
         except SourceError as exc:
             raise SourceError(f"{what}: {str(exc).removeprefix('tmdb: ')}") from None
 
+    async def find_titles(
+        self, name: str, kind: str, year: int | None = None, details: int = 2
+    ) -> list[TitleRecord]:
+        """Titles named `name` (any year, the hinted one first), with runtime and IMDb id for
+        the first few; SourceUnavailable on 401, 429, 5xx or timeout."""
+        show = kind == "show"
+        params = {**self._params, "query": name, "include_adult": "false"}
+        if year:
+            params["first_air_date_year" if show else "primary_release_year"] = str(year)
+        payload = await self._json("search/tv" if show else "search/movie", params, name)
+        today = self._today()
+        found = parse_title_results(payload, kind, titles_key(name), today)
+        if not found and year:
+            return await self.find_titles(name, kind, None, details)
+        found.sort(key=lambda r: (year is not None and r.year != year, -(r.popularity or 0)))
+        detailed = []
+        for record in found[:details]:
+            path = f"{'tv' if show else 'movie'}/{record.ref.rsplit(':', 1)[1]}"  # type: ignore[union-attr]
+            more = parse_title_details(
+                await self._json(path, dict(self._params), name), kind, today
+            )
+            detailed.append(more or record)
+        return detailed + found[details:]
+
+    def _today(self) -> date:
+        now = self._clock()
+        return (now.astimezone(UTC) if now.tzinfo else now.replace(tzinfo=UTC)).date()
+
+    async def _json(self, path: str, params: dict[str, str], name: str) -> Mapping[str, Any]:
+        what = f"tmdb {name!r}"
+        status, headers, body = await self._get(path, params, what)
+        if status >= 500 or status in (401, 429):
+            retry = None
+            if status == 429:
+                retry = _retry_after(headers.get("Retry-After"), self._clock())
+            raise SourceUnavailable(f"{what}: HTTP {status}{_status_message(body)}",
+                                    retry_after=retry)  # fmt: skip
+        try:
+            payload = json.loads(body)
+        except ValueError:
+            raise SourceError(f"{what}: HTTP {status}, body is not JSON") from None
+        if status != 200 or not isinstance(payload, dict):
+            raise SourceError(f"{what}: HTTP {status}{_status_message(body)}")
+        return payload
+
     async def _get(
         self, path: str, params: dict[str, str], what: str
     ) -> tuple[int, Mapping[str, str], bytes]:
@@ -186,3 +233,66 @@ def _retry_after(value: str | None, now: datetime) -> float | None:
     if when.tzinfo is None:
         when = when.replace(tzinfo=UTC)
     return max(0.0, (when - now).total_seconds())
+
+
+# ---- title facts for identity (search any title, with a year hint) --------------------------
+
+
+def parse_title_results(
+    payload: Mapping[str, Any], kind: str, name_key: str, fetched: date
+) -> list[TitleRecord]:
+    """Search results whose name (or original name) is `name_key`, as title records."""
+    results = payload.get("results")
+    if not isinstance(results, list):
+        message = payload.get("status_message") or "no results list"
+        raise SourceError(f"tmdb: not a search answer ({str(message)[:80]})")
+    show = kind == "show"
+    found = []
+    for result in results:
+        if not isinstance(result, dict) or not isinstance(result.get("id"), int):
+            continue
+        names = [result.get(k) for k in (("name", "original_name") if show else
+                                        ("title", "original_title"))]  # fmt: skip
+        if not any(isinstance(n, str) and titles_key(n) == name_key for n in names):
+            continue
+        found.append(_record(result, kind, fetched, {}))
+    return found
+
+
+def parse_title_details(payload: Mapping[str, Any], kind: str, fetched: date) -> TitleRecord | None:
+    """GET /movie/{id} or /tv/{id}: the runtime and IMDb id a search result lacks."""
+    if not isinstance(payload.get("id"), int):
+        return None
+    return _record(payload, kind, fetched, payload)
+
+
+def _record(
+    result: Mapping[str, Any], kind: str, fetched: date, details: Mapping[str, Any]
+) -> TitleRecord:
+    show = kind == "show"
+    name = result.get("name" if show else "title") or ""
+    original = result.get("original_name" if show else "original_title")
+    average, count = result.get("vote_average"), result.get("vote_count")
+    voted = isinstance(count, int) and not isinstance(count, bool) and count > 0
+    runtime = details.get("runtime") if not show else None
+    countries = details.get("production_countries") or []
+    return TitleRecord(
+        source=PROVIDER,
+        as_of=fetched,
+        name=str(name),
+        kind="show" if show else "movie",
+        year=_year(result.get("first_air_date" if show else "release_date")),
+        runtime_minutes=runtime if isinstance(runtime, int) and runtime > 0 else None,
+        original_name=str(original) if isinstance(original, str) and original != name else None,
+        ref=f"tmdb:{'tv' if show else 'movie'}:{result['id']}",
+        imdb_id=details.get("imdb_id") if isinstance(details.get("imdb_id"), str) else None,
+        tmdb_score=float(average) if voted and isinstance(average, int | float) else None,
+        tmdb_votes=count if voted else None,
+        popularity=float(p) if isinstance(p := result.get("popularity"), int | float) else None,
+        language=result.get("original_language")
+        if isinstance(result.get("original_language"), str)
+        else None,
+        countries=tuple(
+            c["iso_3166_1"] for c in countries if isinstance(c, dict) and "iso_3166_1" in c
+        ),
+    )

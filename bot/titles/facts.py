@@ -75,6 +75,7 @@ class TitleFacts:
     language: str | None = None
     original_name: str | None = None
     listed: tuple[tuple[str, date], ...] = ()  # every (source, as_of) that lists it
+    era: Fact[str] | None = None  # an inferred era when the year is unknown ("before 2010")
 
     @property
     def year_value(self) -> int | None:

@@ -22,7 +22,7 @@ import aiohttp
 from aiohttp import web
 
 from adapters.console_adapter import card_text
-from bot import __version__, render, service
+from bot import __version__, logs, render, service
 from bot.admin import Admin
 from bot.analysis import Analyst
 from bot.commands import clean_query, parse_question
@@ -46,6 +46,10 @@ from bot.store import Store
 
 log = logging.getLogger("trendbot")
 CLI = Context("cli", "cli", "cli", "cli", is_admin=True)
+FIRST_STEP = (
+    "New here? `trendbot demo` replays 18 real weeks of 2022 into this terminal: no tokens, "
+    "no network."
+)
 
 
 def utcnow() -> datetime:
@@ -318,15 +322,21 @@ async def cmd_override(args: argparse.Namespace, config: Config) -> int:
 
 
 async def cmd_demo(args: argparse.Namespace, config: Config) -> int:
-    from adapters.console_adapter import ConsoleAdapter, interact, read_stdin
+    from adapters.console_adapter import (
+        ConsoleAdapter,
+        enable_line_editing,
+        interact,
+        read_stdin,
+    )
 
-    console = ConsoleAdapter()
+    console = ConsoleAdapter(pictures=args.pictures)
     with tempfile.TemporaryDirectory(prefix="trendbot-demo-") as tmp:
         store = await Store.open(Path(tmp) / "demo.db")
         try:
             core = build_core(store, config)
             ctx = await run_demo(core, console, console.show, print, utcnow)
             if sys.stdin.isatty() and not args.no_interactive:
+                enable_line_editing()
                 print("\nYour turn: /trending GB tv · /surprises US · should I watch It? · quit")
                 await interact(core, ctx, console, read_stdin)
         finally:
@@ -406,15 +416,15 @@ def _date(text: str | None, flag: str) -> date | None:
 def main(argv: Sequence[str] | None = None) -> int:
     parser = build_parser()
     args = parser.parse_args(argv)
-    logging.basicConfig(
-        level=logging.DEBUG if args.verbose else logging.WARNING,
-        format="%(asctime)s %(levelname)s %(name)s: %(message)s",
-        stream=sys.stderr,
-    )
+    if args.command is None:  # a bare `trendbot`: say what it can do and where to start
+        parser.print_help()
+        return 0
+    logs.configure(logging.DEBUG if args.verbose else logging.WARNING)
     try:
         config = load_config(args.config, os.environ)
+        level = config.log_level if args.command == "run" else logging.WARNING
+        logs.configure(logging.DEBUG if args.verbose else level, config.log_format)
         if args.command == "run" and not args.verbose:
-            logging.getLogger().setLevel(config.log_level)
             # APScheduler logs every job run at INFO; keep its warnings (skipped runs) only
             logging.getLogger("apscheduler").setLevel(logging.WARNING)
         return int(asyncio.run(args.handler(args, config)))
@@ -436,13 +446,14 @@ def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(
         prog="trendbot",
         description="Surprises in Netflix's weekly Top 10, for Discord and Slack.",
+        epilog=FIRST_STEP,
     )
     parser.add_argument("--version", action="version", version=f"trendbot {__version__}")
     common = argparse.ArgumentParser(add_help=False)
     common.add_argument("--config", type=Path, help="TOML config file (see config.example.toml)")
     common.add_argument("--db", type=Path, help="SQLite database (default: from config)")
     common.add_argument("-v", "--verbose", action="store_true", help="debug logging on stderr")
-    sub = parser.add_subparsers(dest="command", required=True)
+    sub = parser.add_subparsers(dest="command", metavar="COMMAND")
 
     p = sub.add_parser("ingest", parents=[common], help="store Top 10 files (paths or URLs)")
     p.add_argument("locations", nargs="+", metavar="PATH_OR_URL")
@@ -499,6 +510,13 @@ def build_parser() -> argparse.ArgumentParser:
         "demo", parents=[common], help="replay the bundled weeks into a console channel"
     )
     p.add_argument("--no-interactive", action="store_true", help="exit after the replay")
+    p.add_argument(
+        "--pictures",
+        type=Path,
+        default=Path("."),
+        metavar="DIR",
+        help="where rank-history pictures are saved (default: the current directory)",
+    )
     p.set_defaults(handler=cmd_demo)
     return parser
 

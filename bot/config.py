@@ -13,6 +13,7 @@ from pathlib import Path
 from typing import Any, Literal, TypeVar
 
 from bot.errors import ConfigError
+from bot.logs import LOG_FORMATS, LogFormat
 from bot.models import CATEGORIES, Category
 
 NETFLIX_COUNTRIES_URL = "https://www.netflix.com/tudum/top10/data/all-weeks-countries.tsv"
@@ -99,6 +100,7 @@ class Config:
     discord: DiscordConfig = DiscordConfig()
     slack: SlackConfig = SlackConfig()
     web: WebConfig = WebConfig()
+    log_format: LogFormat = "text"  # [logging] format or TRENDBOT_LOG_FORMAT: "text" or "json"
 
 
 _DEFAULT = Config()
@@ -124,7 +126,7 @@ def load_config(path: Path | None, env: Mapping[str, str]) -> Config:
 def _build(raw: Mapping[str, Any], env: Mapping[str, str]) -> Config:
     t = _Table(raw, "")
     t.reject_unknown({"database", "log_level", "netflix", "alerts", "reviews"}
-                     | {"discord", "slack", "web"})  # fmt: skip
+                     | {"discord", "slack", "web", "logging"})  # fmt: skip
     database = Path(env.get("TRENDBOT_DB") or t.get("database", str, "trendbot.db"))
     log_level = (env.get("TRENDBOT_LOG_LEVEL") or t.get("log_level", str, "INFO")).upper()
     if log_level not in _LOG_LEVELS:
@@ -214,7 +216,19 @@ def _build(raw: Mapping[str, Any], env: Mapping[str, str]) -> Config:
     if not 0 <= port <= 65535:
         raise ConfigError(f"web.port must be between 0 and 65535, not {port}")
     web = WebConfig(host=w.get("host", str, "0.0.0.0"), port=port)
-    return Config(database, log_level, netflix, alerts, reviews, discord, slack, web)
+    return Config(
+        database, log_level, netflix, alerts, reviews, discord, slack, web, _log_format(t, env)
+    )
+
+
+def _log_format(t: _Table, env: Mapping[str, str]) -> LogFormat:
+    logs = t.table("logging")
+    logs.reject_unknown({"format"})
+    chosen = (env.get("TRENDBOT_LOG_FORMAT") or logs.get("format", str, "text")).strip().lower()
+    for known in LOG_FORMATS:
+        if chosen == known:
+            return known
+    raise ConfigError(f'logging.format must be "text" or "json", not {chosen!r}')
 
 
 class _Table:

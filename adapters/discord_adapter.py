@@ -376,6 +376,10 @@ def _commands(
     async def help_(i: discord.Interaction) -> None:
         await run(i, "help", {}, defer=False)
 
+    @app_commands.command(name="about", description=text["about"])
+    async def about(i: discord.Interaction) -> None:
+        await run(i, "about", {}, defer=False)
+
     config = app_commands.Group(
         name="config",
         description=text["config"],
@@ -435,7 +439,12 @@ def _commands(
     async def show(i: discord.Interaction) -> None:
         await run(i, "config show", {})
 
-    return [trending, surprises, watch, help_, config]
+    @config.command(name="forget", description=text["config forget"])
+    @app_commands.describe(confirm=text["confirm"])
+    async def forget(i: discord.Interaction, confirm: bool = False) -> None:
+        await run(i, "config forget", {"confirm": confirm})
+
+    return [trending, surprises, watch, help_, about, config]
 
 
 def _context(interaction: discord.Interaction) -> Context:

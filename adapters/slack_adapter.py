@@ -75,6 +75,7 @@ COMMANDS = {
     "/watch": "watch",
     "/trendbot-config": "config",
     "/trendbot-help": "help",
+    "/trendbot-about": "about",
 }
 EVENTS_PATH = "/slack/events"
 # Errors after which posting to that channel cannot work until someone fixes something.

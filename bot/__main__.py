@@ -34,7 +34,7 @@ from bot.errors import ConfigError, SourceError, UserError
 from bot.jobs import Feed
 from bot.matching import build_index
 from bot.metrics import Metrics
-from bot.models import GLOBAL, Chart, Context, Title, Trending, Watch
+from bot.models import GLOBAL, Chart, Context, Deployment, Title, Trending, Watch
 from bot.notify import Notifier
 from bot.protocols import ReviewSource
 from bot.regions import resolve_region
@@ -106,7 +106,20 @@ def build_core(
     book = ScoreBook(store, [catalog_source.CatalogReviews(catalog)], online, clock)
     analyst = Analyst(store, build_index(catalog.titles), book, clock)
     admin = Admin(store, config.alerts, clock)
-    return Core(store, catalog, analyst, book, admin, clock, metrics or Metrics())
+    return Core(
+        store, catalog, analyst, book, admin, clock, metrics or Metrics(), deployment_of(config)
+    )
+
+
+def deployment_of(config: Config) -> Deployment:
+    """What /about tells about this configuration."""
+    r = config.reviews
+    keys = (("omdb", r.omdb_api_key), ("tmdb", r.tmdb_api_key or r.tmdb_read_token))
+    return Deployment(
+        __version__,
+        online_scores=tuple(name for name, key in keys if key),
+        outbox_retention_days=config.alerts.outbox_retention_days,
+    )
 
 
 @asynccontextmanager
@@ -321,6 +334,11 @@ async def cmd_override(args: argparse.Namespace, config: Config) -> int:
     return 0
 
 
+async def cmd_about(args: argparse.Namespace, config: Config) -> int:
+    print(card_text(render.about_card(deployment_of(config), None, CLI.platform)))
+    return 0
+
+
 async def cmd_demo(args: argparse.Namespace, config: Config) -> int:
     from adapters.console_adapter import (
         ConsoleAdapter,
@@ -352,6 +370,8 @@ async def cmd_run(args: argparse.Namespace, config: Config) -> int:
         print(f"trendbot: configuration error: {error}", file=sys.stderr)
     if intended.errors:
         return 2
+    if args.online:
+        return await check_online(config, intended)
     if args.check:
         print("configuration OK")
         return 0
@@ -378,6 +398,23 @@ async def cmd_run(args: argparse.Namespace, config: Config) -> int:
         await session.close()
         await store.close()
     return 0
+
+
+async def check_online(config: Config, intended: service.Plan) -> int:
+    """`run --check --online`: one real request per configured platform and review service."""
+    from adapters.preflight import check_discord, check_slack
+    from bot.preflight import Check, check_reviews, report
+
+    checks: list[Check] = []
+    async with aiohttp.ClientSession() as session:
+        if intended.discord:
+            checks.append(await check_discord(config.discord, session))
+        if intended.slack is not None:
+            checks.extend(await check_slack(config.slack, session))
+        checks.extend(await check_reviews(config, session, utcnow))
+    lines, code = report(checks)
+    print("\n".join(lines))
+    return code
 
 
 def build_runners(
@@ -504,7 +541,15 @@ def build_parser() -> argparse.ArgumentParser:
 
     p = sub.add_parser("run", parents=[common], help="run the bot: adapters, scheduler, /healthz")
     p.add_argument("--check", action="store_true", help="validate the config and credentials, exit")
+    p.add_argument(
+        "--online",
+        action="store_true",
+        help="with --check: call each configured platform and review service once, report",
+    )
     p.set_defaults(handler=cmd_run)
+
+    p = sub.add_parser("about", parents=[common], help="version, data credits and privacy")
+    p.set_defaults(handler=cmd_about)
 
     p = sub.add_parser(
         "demo", parents=[common], help="replay the bundled weeks into a console channel"

@@ -368,6 +368,18 @@ class Help:
 
 
 @dataclass(frozen=True, slots=True)
+class About:
+    """/about: version, source, data credits, privacy, and this server's settings."""
+
+
+@dataclass(frozen=True, slots=True)
+class ConfigForget:
+    """Erase this server's data; without `confirmed` it only says what would be erased."""
+
+    confirmed: bool = False
+
+
+@dataclass(frozen=True, slots=True)
 class ConfigShow:
     pass
 
@@ -413,12 +425,14 @@ Command = (
     | Surprises
     | Watch
     | Help
+    | About
     | ConfigShow
     | ConfigRegions
     | ConfigChannel
     | ConfigThreshold
     | ConfigCategories
     | ConfigDigest
+    | ConfigForget
 )
 ADMIN_COMMANDS = (
     ConfigShow,
@@ -427,7 +441,18 @@ ADMIN_COMMANDS = (
     ConfigThreshold,
     ConfigCategories,
     ConfigDigest,
+    ConfigForget,
 )
+
+
+@dataclass(frozen=True, slots=True)
+class Deployment:
+    """What /about says about this running bot; the server's own settings come from the store."""
+
+    version: str
+    online_scores: tuple[str, ...] = ()  # providers whose keys are set: "omdb", "tmdb"
+    imdb_datasets: bool = False  # the operator loaded IMDb's non-commercial datasets
+    outbox_retention_days: int = 90  # how long sent alerts are kept
 
 
 # ---- subscriptions and delivery ----------------------------------------------------------------

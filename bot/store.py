@@ -586,14 +586,15 @@ class Store:
         return removed
 
     async def remove_server(self, platform: str, server_id: str) -> None:
-        """Forget a server entirely (bot removed, app uninstalled): settings, regions, queue."""
+        """Forget a server entirely (bot removed, app uninstalled, `config forget`): settings,
+        regions, and its alerts, sent or not (PRIVACY.md promises all of it)."""
         async with self._tx():
             await self._db.execute(
                 "DELETE FROM servers WHERE platform = ? AND server_id = ?",
                 (platform, server_id),
             )
             await self._db.execute(
-                "DELETE FROM outbox WHERE platform = ? AND server_id = ? AND state = 'pending'",
+                "DELETE FROM outbox WHERE platform = ? AND server_id = ?",
                 (platform, server_id),
             )
 

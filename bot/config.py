@@ -215,7 +215,8 @@ def _build(raw: Mapping[str, Any], env: Mapping[str, str]) -> Config:
     port = w.get("port", int, 8080)
     if not 0 <= port <= 65535:
         raise ConfigError(f"web.port must be between 0 and 65535, not {port}")
-    web = WebConfig(host=w.get("host", str, "0.0.0.0"), port=port)
+    host = env.get("TRENDBOT_WEB_HOST") or w.get("host", str, "0.0.0.0")  # the image sets it
+    web = WebConfig(host=host.strip(), port=port)
     return Config(
         database, log_level, netflix, alerts, reviews, discord, slack, web, _log_format(t, env)
     )

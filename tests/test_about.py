@@ -5,6 +5,9 @@ AsyncApp with signed requests) and the console; PRIVACY.md says what the store k
 from __future__ import annotations
 
 import io
+import os
+import subprocess
+import sys
 import tomllib
 from collections.abc import AsyncIterator
 from datetime import UTC, date, datetime
@@ -98,6 +101,17 @@ def test_source_and_privacy_links_match_the_package_metadata() -> None:
     assert urls["Source"] == bot.SOURCE_URL
     assert urls["Privacy"] == bot.PRIVACY_URL
     assert bot.PRIVACY_URL.endswith("/PRIVACY.md") and (ROOT / "PRIVACY.md").is_file()
+
+
+def test_trendbot_about_on_the_command_line(tmp_path: Path) -> None:
+    env = {k: v for k, v in os.environ.items() if not k.endswith(("_TOKEN", "_KEY", "_SECRET"))}
+    env |= {"PYTHONPATH": str(ROOT), "OMDB_API_KEY": "k"}
+    done = subprocess.run([sys.executable, "-m", "bot", "about"], cwd=tmp_path, env=env,
+                          capture_output=True, text=True, timeout=60)  # fmt: skip
+    assert done.returncode == 0, done.stderr
+    assert f"trendbot {bot.__version__}" in done.stdout and bot.SOURCE_URL in done.stdout
+    assert "OMDb API" in done.stdout and render.TMDB_NOTICE in done.stdout
+    assert list(tmp_path.iterdir()) == []  # no database for a question about the bot
 
 
 # ---- through the core, on a real store ----------------------------------------------------------

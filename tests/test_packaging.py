@@ -77,8 +77,6 @@ def test_runtime_dependencies_are_exactly_what_bot_and_adapters_import() -> None
 def test_tests_and_benchmarks_import_only_declared_packages() -> None:
     imported = distributions_of(third_party_imports("tests", "bench"))
     allowed = declared("dev", "bench")
-    # packaging comes with matplotlib (a runtime dependency); these tests read requirement specs
-    allowed.add("packaging")
     assert {n: sorted(f) for n, f in imported.items() if n not in allowed} == {}
 
 

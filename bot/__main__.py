@@ -30,7 +30,7 @@ from bot.commands import parse as parse_command
 from bot.config import Config, load_config
 from bot.core import Core
 from bot.demo import run_demo
-from bot.errors import ConfigError, SourceError, UserError
+from bot.errors import ConfigError, SourceError, StoreError, UserError
 from bot.jobs import Feed
 from bot.matching import build_index
 from bot.metrics import Metrics
@@ -107,9 +107,11 @@ def build_core(
 
 @asynccontextmanager
 async def opened(
-    config: Config, db: Path | None, *, online: bool = False
+    config: Config, db: str | None, *, online: bool = False, read_only: bool = False
 ) -> AsyncIterator[tuple[Core, aiohttp.ClientSession | None]]:
-    store = await Store.open(db or config.database)
+    """A Core over the configured database; reading commands open it read-only (they never
+    write, so they work on a read-only file and beside a running bot)."""
+    store = await Store.open(db or config.database, read_only=read_only)
     session = aiohttp.ClientSession() if online else None
     try:
         yield build_core(store, config, session), session
@@ -166,7 +168,7 @@ async def cmd_trending(args: argparse.Namespace, config: Config) -> int:
          "week": args.week, "language": args.language},
     )  # fmt: skip
     assert isinstance(command, Trending)
-    async with opened(config, args.db) as (core, _):
+    async with opened(config, args.db, read_only=True) as (core, _):
         key, week, entries = await core.chart_for(command, CLI)
         if not entries or week is None:
             print(
@@ -198,7 +200,7 @@ async def cmd_trending(args: argparse.Namespace, config: Config) -> int:
 async def cmd_ask(args: argparse.Namespace, config: Config) -> int:
     question = parse_question(args.question) or Watch(clean_query(args.question))
     region = resolve_region(args.region)
-    async with opened(config, args.db, online=True) as (core, _):
+    async with opened(config, args.db, online=True, read_only=True) as (core, _):
         found = await core.find_title(question.query)
         if not isinstance(found, Title):
             if args.json:
@@ -288,7 +290,7 @@ async def cmd_replay(args: argparse.Namespace, config: Config) -> int:
 
 
 async def cmd_plot(args: argparse.Namespace, config: Config) -> int:
-    async with opened(config, args.db) as (core, _):
+    async with opened(config, args.db, read_only=True) as (core, _):
         found = await core.find_title(args.title)
         if not isinstance(found, Title):
             print(card_text(found))
@@ -425,7 +427,7 @@ def main(argv: Sequence[str] | None = None) -> int:
         hint = f" Try: {', '.join(exc.suggestions)}." if exc.suggestions else ""
         print(f"trendbot: {exc}{hint}", file=sys.stderr)
         return 2
-    except SourceError as exc:
+    except (SourceError, StoreError) as exc:
         print(f"trendbot: {exc}", file=sys.stderr)
         return 1
     except KeyboardInterrupt:
@@ -440,7 +442,9 @@ def build_parser() -> argparse.ArgumentParser:
     parser.add_argument("--version", action="version", version=f"trendbot {__version__}")
     common = argparse.ArgumentParser(add_help=False)
     common.add_argument("--config", type=Path, help="TOML config file (see config.example.toml)")
-    common.add_argument("--db", type=Path, help="SQLite database (default: from config)")
+    common.add_argument(
+        "--db", help="SQLite file, sqlite:///path or postgresql://user@host/db (default: config)"
+    )
     common.add_argument("-v", "--verbose", action="store_true", help="debug logging on stderr")
     sub = parser.add_subparsers(dest="command", required=True)
 

@@ -91,7 +91,7 @@ class WebConfig:
 
 @dataclass(frozen=True, slots=True)
 class Config:
-    database: Path = Path("trendbot.db")
+    database: str = "trendbot.db"  # a SQLite path, sqlite:///path, or postgresql://user@host/db
     log_level: str = "INFO"
     netflix: NetflixConfig = NetflixConfig()
     alerts: AlertsConfig = AlertsConfig()
@@ -125,7 +125,7 @@ def _build(raw: Mapping[str, Any], env: Mapping[str, str]) -> Config:
     t = _Table(raw, "")
     t.reject_unknown({"database", "log_level", "netflix", "alerts", "reviews"}
                      | {"discord", "slack", "web"})  # fmt: skip
-    database = Path(env.get("TRENDBOT_DB") or t.get("database", str, "trendbot.db"))
+    database = env.get("TRENDBOT_DB") or t.get("database", str, "trendbot.db")
     log_level = (env.get("TRENDBOT_LOG_LEVEL") or t.get("log_level", str, "INFO")).upper()
     if log_level not in _LOG_LEVELS:
         raise ConfigError(f"log_level must be one of {', '.join(_LOG_LEVELS)}, not {log_level!r}")

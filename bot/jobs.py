@@ -143,10 +143,10 @@ async def alert_new_weeks(core: Core, notifier: Notifier) -> int:
     for key, week in stored:
         if week > newest.get(key, date.min):
             newest[key] = week
-    history = await core.analyst.history()
+    latest = await core.store.latest_weeks()
     by_week: dict[date, set[ChartKey]] = {}
     for key, week in newest.items():
-        if week == history.latest(key):
+        if week == latest.get(key):
             by_week.setdefault(week, set()).add(key)
     queued = 0
     for week, keys in sorted(by_week.items()):

@@ -126,13 +126,12 @@ class Service:
 
 
 async def warm_up(core: Core) -> None:
-    """Load the history and analyse the latest week before the first command arrives, then
-    move those long-lived objects out of the garbage collector's way."""
-    history = await core.analyst.history()
-    weeks = history.weeks()
-    if weeks:
-        await core.analyst.week(weeks[-1])
-    # the history lives as long as the process; without this every collection rescans it
+    """Analyse the latest week before the first command arrives, then move the long-lived
+    objects (catalog index, that analysis) out of the garbage collector's way."""
+    week = await core.store.latest_week()
+    if week is not None:
+        await core.analyst.week(week)
+    # they live as long as the process; without this every collection rescans them
     gc.freeze()
 
 
@@ -183,7 +182,7 @@ def plan(config: Config) -> Plan:
     keys = (("OMDb", r.omdb_api_key), ("TMDB", r.tmdb_api_key or r.tmdb_read_token))
     online = [name for name, key in keys if key]
     lines.append("Review scores: offline catalog" + "".join(f" + {name}" for name in online))
-    lines.append(f"Database: {config.database}")
+    lines.append(f"Database: {_shown_database(config.database)}")
     lines.append(f"Web: http://{config.web.host}:{config.web.port} (/healthz, /metrics)")
     return Plan(tuple(lines), tuple(errors), discord, slack)
 
@@ -228,3 +227,14 @@ def _plan_slack(config: Config, lines: list[str], errors: list[str]) -> str | No
         'Slack mode "http" needs SLACK_BOT_TOKEN, or SLACK_CLIENT_ID and SLACK_CLIENT_SECRET'
     )
     return None
+
+
+def _shown_database(database: str) -> str:
+    """The database as it may appear in output: a URL's password is never shown."""
+    from bot.errors import StoreError
+    from bot.store import parse_target
+
+    try:
+        return parse_target(database).shown
+    except StoreError as exc:
+        return f"unusable ({exc})"

@@ -67,12 +67,9 @@ class ChartReads:
             past = (
                 await conn.execute(
                     sql(
-                        f"SELECT {_KEY}, e.title, e.season, "
-                        "MIN(CASE WHEN c.week < :week THEN c.week END), "
-                        "MAX(CASE WHEN c.week < :week THEN c.week END), "
-                        "SUM(CASE WHEN c.week < :week THEN 1 ELSE 0 END), MIN(c.week) "
+                        f"SELECT {_KEY}, e.title, e.season, MIN(c.week), MAX(c.week), COUNT(*) "
                         "FROM chart_entries e JOIN charts c ON c.id = e.chart_id "
-                        "WHERE c.week <= :week AND e.title IN (SELECT e2.title "
+                        "WHERE c.week < :week AND e.title IN (SELECT e2.title "
                         "FROM chart_entries e2 JOIN charts c2 ON c2.id = e2.chart_id "
                         "WHERE c2.week = :week) "
                         f"GROUP BY {_KEY}, e.title, e.season"
@@ -84,27 +81,28 @@ class ChartReads:
         previous: dict[ChartKey, Chart] = {}
         for chart in _group(lists).values():
             (current if chart.week == week else previous)[chart.key] = chart
-        charting: set[tuple[str, TitleRef]] = {
-            (c.key.category, row.ref) for c in current.values() for row in c.rows
-        }
-        in_lists = {(c.key, row.ref) for c in current.values() for row in c.rows}
         appearances: dict[tuple[ChartKey, TitleRef], Appearance] = {}
         countries: dict[tuple[str, TitleRef], date] = {}
         globals_: dict[tuple[str, TitleRef], date] = {}
+        charting: set[tuple[str, TitleRef]] = set()
+        for chart in current.values():  # first seen this week, unless seen earlier (below)
+            firsts = globals_ if chart.key.region == GLOBAL else countries
+            for row in chart.rows:
+                firsts[(chart.key.category, row.ref)] = week
+                charting.add((chart.key.category, row.ref))
+        in_lists = {(c.key, row.ref) for c in current.values() for row in c.rows}
         for r in past:
             key = key_of(r[1], r[2], r[3], r[0])
             ref: TitleRef = (r[4], r[5])
             if (key.category, ref) not in charting:
-                continue
-            if r[8] and (key, ref) in in_lists:
-                appearances[(key, ref)] = Appearance(
-                    date.fromisoformat(r[6]), date.fromisoformat(r[7]), int(r[8])
-                )
-            first = date.fromisoformat(r[9])
-            found = globals_ if key.region == GLOBAL else countries
-            held = found.get((key.category, ref))
+                continue  # a same-named title of another category, or another season
+            first = date.fromisoformat(r[6])
+            firsts = globals_ if key.region == GLOBAL else countries
+            held = firsts.get((key.category, ref))
             if held is None or first < held:
-                found[(key.category, ref)] = first
+                firsts[(key.category, ref)] = first
+            if (key, ref) in in_lists:
+                appearances[(key, ref)] = Appearance(first, date.fromisoformat(r[7]), int(r[8]))
         return WeekHistory(week, current, previous, appearances, countries, globals_)
 
     async def weeks(self, key: ChartKey | None = None) -> list[date]:

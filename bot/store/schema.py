@@ -96,7 +96,8 @@ MIGRATIONS: tuple[tuple[str, ...], ...] = (
     # 5: several processes: per-week history reads, outbox leases, shared OAuth state and
     # event dedupe, regions in the order they were added without relying on rowid
     (
-        "CREATE INDEX chart_entries_title ON chart_entries (title)",
+        # covering: a week's titles find their past rows without visiting the table
+        "CREATE INDEX chart_entries_title ON chart_entries (title, season, chart_id)",
         "ALTER TABLE outbox ADD COLUMN lease_token TEXT",
         "ALTER TABLE outbox ADD COLUMN lease_until TEXT",
         "CREATE INDEX outbox_channel_queue ON outbox (state, platform, channel_id, id)",

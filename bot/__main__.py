@@ -347,15 +347,34 @@ async def cmd_run(args: argparse.Namespace, config: Config) -> int:
     if args.check:
         print("configuration OK")
         return 0
+    shards = _shards(args.shards) if args.shards else None
+    if args.role == "worker" and intended.slack == "socket":
+        print(
+            "trendbot: Slack Socket Mode is one connection per app: run it with --role all, or "
+            'use slack.mode = "http" (a web role) for a cluster',
+            file=sys.stderr,
+        )
+        return 2
     metrics = Metrics()
     store = await Store.open(args.db or config.database)
     session = aiohttp.ClientSession()
+    closers: list[service.Runner] = []
     try:
+        if args.role == "all" and store.engine == "sqlite":
+            if not await store.locks.try_acquire("instance"):
+                print(
+                    f"trendbot: another `trendbot run` is using {store.target.shown}; stop it "
+                    "first (two processes on one SQLite file would post alerts twice), or use "
+                    "PostgreSQL and roles for several processes",
+                    file=sys.stderr,
+                )
+                return 2
         core = build_core(store, config, session, metrics=metrics)
-        runners, apps = build_runners(core, config, intended)
+        runners, apps, senders = build_runners(core, config, intended, args.role, shards)
+        closers = [s for s in senders if s not in runners]
         notifier = Notifier(
             store,
-            {runner.platform: runner for runner in runners},
+            {sender.platform: sender for sender in senders},
             utcnow,
             max_attempts=config.alerts.max_attempts,
             metrics=metrics,
@@ -364,36 +383,73 @@ async def cmd_run(args: argparse.Namespace, config: Config) -> int:
             Feed(url, session, config.netflix.timeout_seconds, config.netflix.max_bytes)
             for url in config.netflix.urls
         ]
-        running = service.Service(core, notifier, feeds, config, utcnow, metrics, runners, apps)
+        running = service.Service(
+            core, notifier, feeds, config, utcnow, metrics, runners, apps, role=args.role
+        )
+        for sender in closers:
+            await sender.start()
         await running.run()
     finally:
+        for sender in closers:
+            await sender.close()
         await session.close()
         await store.close()
     return 0
 
 
 def build_runners(
-    core: Core, config: Config, intended: service.Plan
-) -> tuple[list[service.Runner], list[web.Application]]:
-    """The chat adapters the plan says to start (the console when none is configured)."""
+    core: Core,
+    config: Config,
+    intended: service.Plan,
+    role: str = "all",
+    shards: tuple[tuple[int, ...], int] | None = None,
+) -> tuple[list[service.Runner], list[web.Application], list[service.Runner]]:
+    """The chat adapters a role starts (the console when none is configured), the web apps it
+    serves, and the adapters its deliveries send through.
+
+    gateway: Discord's gateway (a shard range); web: Slack's HTTP endpoints; worker: jobs and
+    delivery (Discord logged in without a gateway, Slack's Web API); all: everything.
+    """
     runners: list[service.Runner] = []
     apps: list[web.Application] = []
-    if intended.discord:
+    senders: list[service.Runner] = []
+    if intended.discord and role in ("all", "gateway", "worker"):
         from adapters.discord_adapter import DiscordAdapter
 
-        runners.append(DiscordAdapter(core, config.discord))
-    if intended.slack is not None:
+        discord = DiscordAdapter(core, config.discord, shards=shards, gateway=role != "worker")
+        runners.append(discord)
+        if role != "gateway":
+            senders.append(discord)
+    if intended.slack is not None and role in ("all", "web", "worker"):
         from adapters.slack_adapter import SlackAdapter
 
         slack = SlackAdapter(core, config.slack)
-        runners.append(slack)
-        if intended.slack != "socket":
-            apps.append(slack.web_app())
-    if not runners:
+        if role != "worker":
+            runners.append(slack)
+            if intended.slack != "socket":
+                apps.append(slack.web_app())
+        if role != "web":
+            senders.append(slack)
+    if not runners and not senders and role == "all":
         from adapters.console_adapter import ConsoleAdapter
 
         runners.append(ConsoleAdapter())
-    return runners, apps
+        senders.append(runners[0])
+    return runners, apps, senders
+
+
+def _shards(text: str) -> tuple[tuple[int, ...], int]:
+    """`0-15/64` → shard ids 0…15 of 64 (one process runs a range of Discord's shards)."""
+    try:
+        span, count_text = text.split("/")
+        first, _, last = span.partition("-")
+        ids = tuple(range(int(first), int(last or first) + 1))
+        count = int(count_text)
+    except ValueError:
+        raise UserError(f"--shards must look like 0-15/64 (ids/count), not {text!r}") from None
+    if not ids or count < 1 or ids[0] < 0 or ids[-1] >= count:
+        raise UserError(f"--shards {text}: ids must lie within 0…{max(count, 1) - 1}")
+    return ids, count
 
 
 def _date(text: str | None, flag: str) -> date | None:
@@ -497,6 +553,13 @@ def build_parser() -> argparse.ArgumentParser:
 
     p = sub.add_parser("run", parents=[common], help="run the bot: adapters, scheduler, /healthz")
     p.add_argument("--check", action="store_true", help="validate the config and credentials, exit")
+    p.add_argument(
+        "--role",
+        choices=("all", "gateway", "web", "worker"),
+        default="all",
+        help="all (one process, the default) or one part of a cluster on PostgreSQL",
+    )
+    p.add_argument("--shards", metavar="IDS/COUNT", help="gateway: Discord shards, e.g. 0-15/64")
     p.set_defaults(handler=cmd_run)
 
     p = sub.add_parser(

@@ -54,6 +54,7 @@ class Service:
     apps: Sequence[web.Application] = ()  # more routes on the same port (Slack HTTP mode)
     stopping: asyncio.Event = field(default_factory=asyncio.Event)
     port: int | None = None  # the bound port, once serving (the config may say 0)
+    role: str = "all"  # all | gateway | web | worker (jobs and delivery: all and worker)
 
     def request_stop(self) -> None:
         if not self.stopping.is_set():
@@ -89,24 +90,30 @@ class Service:
         log.info("web server on %s:%s (/healthz, /metrics)", self.config.web.host, self.port)
         scheduler = AsyncIOScheduler(timezone="UTC")
         started: list[Runner] = []
+        unwatch = None
         try:
             await warm_up(self.core)
             for runner in self.runners:
                 await runner.start()
                 started.append(runner)
                 log.info("%s adapter started", runner.platform)
-            schedule(
-                scheduler,
-                core=self.core,
-                notifier=self.notifier,
-                feeds=self.feeds,
-                config=self.config,
-                clock=self.clock,
-                metrics=self.metrics,
-            )
-            scheduler.start()
+            if self.role in ("all", "worker"):
+                schedule(
+                    scheduler,
+                    core=self.core,
+                    notifier=self.notifier,
+                    feeds=self.feeds,
+                    config=self.config,
+                    clock=self.clock,
+                    metrics=self.metrics,
+                )
+                scheduler.start()
+                # queued alerts wake delivery at once; the scheduled drain stays the floor
+                unwatch = await self.core.store.watch_outbox(self.notifier.wake)
             await self.stopping.wait()
         finally:
+            if unwatch is not None:
+                await unwatch()
             if scheduler.running:
                 scheduler.pause()
             self.notifier.stop()

@@ -273,3 +273,87 @@ async def test_chart_rows_round_trip_exactly(store: Store) -> None:
     loaded = await store.chart(chart.key, chart.week)
     assert loaded == chart
     assert isinstance(loaded.rows[0], ChartRow)
+
+
+async def test_claims_lease_each_alert_to_one_worker_and_fence_outcomes(store: Store) -> None:
+    await store.enqueue([_alert(f"c{n}", "Backtrace") for n in range(4)], NOW)
+    lease = timedelta(seconds=60)
+    first = await store.claim_due(["discord"], NOW, lease, limit=3)
+    second = await store.claim_due(["discord"], NOW + timedelta(seconds=30), lease, limit=3)
+    assert len(first) == 3 and len(second) == 1
+    assert not {p.id for p in first} & {p.id for p in second}
+    assert await store.claim_due(["discord"], NOW + timedelta(seconds=30), lease) == []
+    # the first worker dies; after its lease another takes its alerts over
+    later = NOW + timedelta(seconds=61)
+    taken = await store.claim_due(["discord"], later, lease)
+    assert {p.id for p in taken} == {p.id for p in first}
+    # the dead worker's late outcome is refused; the new holder's is recorded
+    assert not await store.claim(first[0].id, later, first[0].lease)
+    assert await store.mark_sent_many([first[0].id], later, first[0].lease) == 0
+    assert await store.claim(taken[0].id, later, taken[0].lease)
+    assert await store.mark_sent_many([p.id for p in taken], later, taken[0].lease) == 3
+    assert (await store.outbox_counts()) == {"sent": 3, "pending": 1}
+
+
+async def test_claims_take_turns_across_channels_and_skip_other_platforms(store: Store) -> None:
+    queued = [_alert("busy", f"title {n}") for n in range(30)]
+    queued += [replace(_alert(f"quiet{n}", "Backtrace"), platform="slack") for n in range(50)]
+    queued += [_alert("other", "Backtrace")]
+    await store.enqueue(queued, NOW)
+    batch = await store.claim_due(["discord"], NOW, timedelta(seconds=60), limit=6, per_channel=5)
+    channels = [p.alert.channel_id for p in batch]
+    # the 50 queued for a platform not running here are not read; "other" is not starved
+    assert "other" in channels and channels.count("busy") == 5
+    released = [p.id for p in batch]
+    await store.release(released, batch[0].lease or "")
+    again = await store.claim_due(["discord"], NOW, timedelta(seconds=60), limit=100)
+    assert {p.id for p in again} >= set(released)  # given back: claimable at once
+
+
+async def test_first_sighting_is_true_once_and_forgets_old_keys(store: Store) -> None:
+    keep = timedelta(hours=1)
+    assert await store.first_sighting("slack-event", "Ev1", NOW, keep)
+    assert not await store.first_sighting("slack-event", "Ev1", NOW + timedelta(minutes=5), keep)
+    assert await store.first_sighting("other", "Ev1", NOW, keep)  # namespaces are separate
+    assert await store.first_sighting("slack-event", "Ev1", NOW + timedelta(hours=2), keep)
+
+
+async def test_oauth_states_are_consumed_once_before_they_expire(store: Store) -> None:
+    life = timedelta(minutes=10)
+    await store.issue_oauth_state("s1", NOW, life)
+    await store.issue_oauth_state("s2", NOW, life)
+    assert await store.consume_oauth_state("s1", NOW + timedelta(minutes=1))
+    assert not await store.consume_oauth_state("s1", NOW + timedelta(minutes=1))
+    assert not await store.consume_oauth_state("s2", NOW + timedelta(minutes=11))
+    assert not await store.consume_oauth_state("never", NOW)
+
+
+async def test_a_lock_has_one_holder_across_store_instances(db_target: str) -> None:
+    one, two = await Store.open(db_target), await Store.open(db_target)
+    try:
+        assert await one.locks.try_acquire("job:refresh")
+        assert not await two.locks.try_acquire("job:refresh")
+        async with two.holding("job:digest") as mine:
+            assert mine
+        await one.locks.release("job:refresh")
+        assert await two.locks.try_acquire("job:refresh")
+    finally:
+        await one.close()
+        await two.close()
+
+
+async def test_read_only_stores_read_and_never_write(db_target: str) -> None:
+    writer = await Store.open(db_target)
+    await writer.save_charts(charts_of(COUNTRIES.name), "a", NOW)
+    reader = await Store.open(db_target, read_only=True)
+    try:
+        assert await reader.latest_week(US_FILMS) == date(2022, 7, 17)
+        await reader.save_matches("movie", [], NOW)  # caches are skipped, not errors
+        with pytest.raises(StoreError, match="read-only"):
+            await reader.save_server(ServerSettings("discord", "g1", "c1", 60, ("films",)), NOW)
+        # a writer keeps writing while the reader reads
+        await writer.save_server(ServerSettings("discord", "g1", "c1", 60, ("films",)), NOW)
+        assert await reader.server("discord", "g1") is not None
+    finally:
+        await reader.close()
+        await writer.close()

@@ -16,7 +16,7 @@ from typing import Any
 
 from bot.models import Alert, Card, PendingAlert
 from bot.store.charts import key_of
-from bot.store.database import Database, sql
+from bot.store.database import Database, execute, sql
 
 _ALERT = (
     "id, platform, server_id, channel_id, service, region, category, language, week, title, "
@@ -121,11 +121,18 @@ class Outbox:
         """Record deliveries (only rows whose lease is still `lease`, when given)."""
         if not alert_ids:
             return 0
-        return await self._db.run(
-            "UPDATE outbox SET state = 'sent', sent_at = :now, attempts = attempts + 1, "
-            "lease_token = NULL, lease_until = NULL WHERE id = :id" + _fence(lease),
-            [{"now": now.isoformat(), "id": alert_id, "lease": lease} for alert_id in alert_ids],
-        )
+        done = 0
+        async with self._db.writing() as conn:
+            for start in range(0, len(alert_ids), 500):
+                done += await execute(
+                    conn,
+                    "UPDATE outbox SET state = 'sent', sent_at = :now, attempts = attempts + 1, "
+                    "lease_token = NULL, lease_until = NULL WHERE id IN :ids" + _fence(lease),
+                    {"now": now.isoformat(), "ids": list(alert_ids[start : start + 500]),
+                     "lease": lease},
+                    expanding=("ids",),
+                )  # fmt: skip
+        return done
 
     async def mark_retry(
         self,
@@ -156,12 +163,17 @@ class Outbox:
 
     async def release(self, alert_ids: Sequence[int], lease: str) -> None:
         """Give leased alerts back unsent (stopping), so another worker may take them at once."""
-        if alert_ids:
-            await self._db.run(
-                "UPDATE outbox SET lease_token = NULL, lease_until = NULL "
-                "WHERE id = :id AND lease_token = :lease",
-                [{"id": i, "lease": lease} for i in alert_ids],
-            )
+        if not alert_ids:
+            return
+        async with self._db.writing() as conn:
+            for start in range(0, len(alert_ids), 500):
+                await execute(
+                    conn,
+                    "UPDATE outbox SET lease_token = NULL, lease_until = NULL "
+                    "WHERE id IN :ids AND lease_token = :lease",
+                    {"ids": list(alert_ids[start : start + 500]), "lease": lease},
+                    expanding=("ids",),
+                )
 
     async def outbox_counts(self) -> dict[str, int]:
         rows = await self._db.all("SELECT state, COUNT(*) FROM outbox GROUP BY state")

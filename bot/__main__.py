@@ -15,7 +15,7 @@ import sys
 import tempfile
 from collections.abc import AsyncIterator, Callable, Sequence
 from contextlib import asynccontextmanager
-from datetime import UTC, date, datetime
+from datetime import UTC, date, datetime, timedelta
 from pathlib import Path
 
 import aiohttp
@@ -369,6 +369,8 @@ async def cmd_run(args: argparse.Namespace, config: Config) -> int:
                     file=sys.stderr,
                 )
                 return 2
+            # alone on this file: leases left by a killed predecessor need not run out first
+            await store.clear_leases()
         core = build_core(store, config, session, metrics=metrics)
         runners, apps, senders = build_runners(core, config, intended, args.role, shards)
         closers = [s for s in senders if s not in runners]
@@ -378,6 +380,7 @@ async def cmd_run(args: argparse.Namespace, config: Config) -> int:
             utcnow,
             max_attempts=config.alerts.max_attempts,
             metrics=metrics,
+            lease=timedelta(seconds=config.alerts.lease_seconds),
         )
         feeds = [
             Feed(url, session, config.netflix.timeout_seconds, config.netflix.max_bytes)

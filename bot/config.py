@@ -48,6 +48,7 @@ class AlertsConfig:
     max_attempts: int = 8
     deliver_every_seconds: float = 30.0
     digest_cron: str = "0 12 * * wed"
+    lease_seconds: float = 60.0  # a worker's claim on alerts; a dead worker's pass on after it
 
 
 @dataclass(frozen=True, slots=True)
@@ -147,7 +148,8 @@ def _build(raw: Mapping[str, Any], env: Mapping[str, str]) -> Config:
 
     a = t.table("alerts")
     a.reject_unknown({"default_threshold", "default_categories", "outbox_retention_days",
-                      "max_attempts", "deliver_every_seconds", "digest_cron"})  # fmt: skip
+                      "max_attempts", "deliver_every_seconds", "digest_cron",
+                      "lease_seconds"})  # fmt: skip
     threshold = a.get("default_threshold", int, 60)
     if not 0 <= threshold <= 100:
         raise ConfigError(f"alerts.default_threshold must be between 0 and 100, not {threshold}")
@@ -164,6 +166,7 @@ def _build(raw: Mapping[str, Any], env: Mapping[str, str]) -> Config:
         digest_cron=_cron(
             a.get("digest_cron", str, _DEFAULT.alerts.digest_cron), "alerts.digest_cron"
         ),
+        lease_seconds=a.positive("lease_seconds", 60.0),
     )
 
     r = t.table("reviews")

@@ -145,7 +145,9 @@ class Notifier:
         metrics: Metrics | None = None,
         sleep: Callable[[float], Awaitable[object]] = asyncio.sleep,
         monotonic: Callable[[], float] = time.monotonic,
+        lease: timedelta = LEASE,
     ) -> None:
+        self._lease = lease
         self._store = store
         self._adapters = adapters
         self._clock = clock
@@ -208,7 +210,7 @@ class Notifier:
             handled = 0
             while handled < limit and platforms and not self._stopping.is_set():
                 batch = await self._store.claim_due(
-                    platforms, self._clock(), LEASE,
+                    platforms, self._clock(), self._lease,
                     limit=min(CLAIM_BATCH, limit - handled), per_channel=PER_CHANNEL,
                 )  # fmt: skip
                 fresh = [p for p in batch if _channel_of(p) not in stopped]

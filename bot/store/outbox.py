@@ -175,6 +175,13 @@ class Outbox:
                     expanding=("ids",),
                 )
 
+    async def clear_leases(self) -> int:
+        """Every lease ends (a process that knows it is alone: its predecessor's are stale)."""
+        return await self._db.run(
+            "UPDATE outbox SET lease_token = NULL, lease_until = NULL "
+            "WHERE lease_token IS NOT NULL AND state = 'pending'"
+        )
+
     async def outbox_counts(self) -> dict[str, int]:
         rows = await self._db.all("SELECT state, COUNT(*) FROM outbox GROUP BY state")
         return {r[0]: int(r[1]) for r in rows}

@@ -111,6 +111,7 @@ MIGRATIONS: tuple[tuple[str, ...], ...] = (
             PRIMARY KEY (namespace, key)
         )""",
         "CREATE INDEX first_sightings_age ON first_sightings (namespace, seen_at)",
+        "CREATE INDEX servers_channel ON servers (platform, channel_id)",
     ),
 )
 SCHEMA_VERSION = len(MIGRATIONS)

@@ -196,14 +196,46 @@ class Servers:
         return found
 
     async def servers(self, platform: str | None = None) -> list[ServerSettings]:
-        rows = await self._db.all(
-            "SELECT platform, server_id FROM servers"
-            + (" WHERE platform = :platform" if platform else "")
-            + " ORDER BY platform, server_id",
-            {"platform": platform} if platform else {},
+        """Every server's settings (two queries, however many servers)."""
+        where = " WHERE platform = :platform" if platform else ""
+        params = {"platform": platform} if platform else {}
+        async with self._db.reading() as conn:
+            rows = (
+                await conn.execute(
+                    sql(
+                        "SELECT platform, server_id, channel_id, threshold, categories, "
+                        f"disabled_reason, digest, admin_channel_id FROM servers{where} "
+                        "ORDER BY platform, server_id"
+                    ),
+                    params,
+                )
+            ).all()
+            regions = (
+                await conn.execute(
+                    sql(
+                        f"SELECT platform, server_id, region FROM server_regions{where} "
+                        "ORDER BY platform, server_id, position, added_at, region"
+                    ),
+                    params,
+                )
+            ).all()
+        followed: dict[tuple[str, str], list[str]] = {}
+        for r in regions:
+            followed.setdefault((r[0], r[1]), []).append(r[2])
+        return [
+            ServerSettings(r[0], r[1], r[2], r[3], _categories(r[4]),
+                           tuple(followed.get((r[0], r[1]), ())), r[5], bool(r[6]), r[7])
+            for r in rows
+        ]  # fmt: skip
+
+    async def server_of_channel(self, platform: str, channel_id: str) -> str | None:
+        """The server whose alert channel this is (Slack alerts need the workspace's token)."""
+        value = await self._db.scalar(
+            "SELECT server_id FROM servers WHERE platform = :platform "
+            "AND channel_id = :channel_id ORDER BY server_id LIMIT 1",
+            {"platform": platform, "channel_id": channel_id},
         )
-        found = [await self.server(r[0], r[1]) for r in rows]
-        return [s for s in found if s is not None]
+        return str(value) if value is not None else None
 
 
 def _categories(text: str) -> tuple[Category, ...]:

@@ -15,7 +15,7 @@ import sys
 import tempfile
 from collections.abc import AsyncIterator, Callable, Sequence
 from contextlib import asynccontextmanager
-from datetime import UTC, date, datetime
+from datetime import UTC, date, datetime, timedelta
 from pathlib import Path
 
 import aiohttp
@@ -30,7 +30,7 @@ from bot.commands import parse as parse_command
 from bot.config import Config, load_config
 from bot.core import Core
 from bot.demo import run_demo
-from bot.errors import ConfigError, SourceError, UserError
+from bot.errors import ConfigError, SourceError, StoreError, UserError
 from bot.jobs import Feed
 from bot.matching import build_index
 from bot.metrics import Metrics
@@ -124,9 +124,11 @@ def deployment_of(config: Config) -> Deployment:
 
 @asynccontextmanager
 async def opened(
-    config: Config, db: Path | None, *, online: bool = False
+    config: Config, db: str | None, *, online: bool = False, read_only: bool = False
 ) -> AsyncIterator[tuple[Core, aiohttp.ClientSession | None]]:
-    store = await Store.open(db or config.database)
+    """A Core over the configured database; reading commands open it read-only (they never
+    write, so they work on a read-only file and beside a running bot)."""
+    store = await Store.open(db or config.database, read_only=read_only)
     session = aiohttp.ClientSession() if online else None
     try:
         yield build_core(store, config, session), session
@@ -183,7 +185,7 @@ async def cmd_trending(args: argparse.Namespace, config: Config) -> int:
          "week": args.week, "language": args.language},
     )  # fmt: skip
     assert isinstance(command, Trending)
-    async with opened(config, args.db) as (core, _):
+    async with opened(config, args.db, read_only=True) as (core, _):
         key, week, entries = await core.chart_for(command, CLI)
         if not entries or week is None:
             print(
@@ -215,7 +217,7 @@ async def cmd_trending(args: argparse.Namespace, config: Config) -> int:
 async def cmd_ask(args: argparse.Namespace, config: Config) -> int:
     question = parse_question(args.question) or Watch(clean_query(args.question))
     region = resolve_region(args.region)
-    async with opened(config, args.db, online=True) as (core, _):
+    async with opened(config, args.db, online=True, read_only=True) as (core, _):
         found = await core.find_title(question.query)
         if not isinstance(found, Title):
             if args.json:
@@ -305,7 +307,7 @@ async def cmd_replay(args: argparse.Namespace, config: Config) -> int:
 
 
 async def cmd_plot(args: argparse.Namespace, config: Config) -> int:
-    async with opened(config, args.db) as (core, _):
+    async with opened(config, args.db, read_only=True) as (core, _):
         found = await core.find_title(args.title)
         if not isinstance(found, Title):
             print(card_text(found))
@@ -375,26 +377,54 @@ async def cmd_run(args: argparse.Namespace, config: Config) -> int:
     if args.check:
         print("configuration OK")
         return 0
+    shards = _shards(args.shards) if args.shards else None
+    if args.role == "worker" and intended.slack == "socket":
+        print(
+            "trendbot: Slack Socket Mode is one connection per app: run it with --role all, or "
+            'use slack.mode = "http" (a web role) for a cluster',
+            file=sys.stderr,
+        )
+        return 2
     metrics = Metrics()
     store = await Store.open(args.db or config.database)
     session = aiohttp.ClientSession()
+    closers: list[service.Runner] = []
     try:
+        if args.role == "all" and store.engine == "sqlite":
+            if not await store.locks.try_acquire("instance"):
+                print(
+                    f"trendbot: another `trendbot run` is using {store.target.shown}; stop it "
+                    "first (two processes on one SQLite file would post alerts twice), or use "
+                    "PostgreSQL and roles for several processes",
+                    file=sys.stderr,
+                )
+                return 2
+            # alone on this file: leases left by a killed predecessor need not run out first
+            await store.clear_leases()
         core = build_core(store, config, session, metrics=metrics)
-        runners, apps = build_runners(core, config, intended)
+        runners, apps, senders = build_runners(core, config, intended, args.role, shards)
+        closers = [s for s in senders if s not in runners]
         notifier = Notifier(
             store,
-            {runner.platform: runner for runner in runners},
+            {sender.platform: sender for sender in senders},
             utcnow,
             max_attempts=config.alerts.max_attempts,
             metrics=metrics,
+            lease=timedelta(seconds=config.alerts.lease_seconds),
         )
         feeds = [
             Feed(url, session, config.netflix.timeout_seconds, config.netflix.max_bytes)
             for url in config.netflix.urls
         ]
-        running = service.Service(core, notifier, feeds, config, utcnow, metrics, runners, apps)
+        running = service.Service(
+            core, notifier, feeds, config, utcnow, metrics, runners, apps, role=args.role
+        )
+        for sender in closers:
+            await sender.start()
         await running.run()
     finally:
+        for sender in closers:
+            await sender.close()
         await session.close()
         await store.close()
     return 0
@@ -418,27 +448,58 @@ async def check_online(config: Config, intended: service.Plan) -> int:
 
 
 def build_runners(
-    core: Core, config: Config, intended: service.Plan
-) -> tuple[list[service.Runner], list[web.Application]]:
-    """The chat adapters the plan says to start (the console when none is configured)."""
+    core: Core,
+    config: Config,
+    intended: service.Plan,
+    role: str = "all",
+    shards: tuple[tuple[int, ...], int] | None = None,
+) -> tuple[list[service.Runner], list[web.Application], list[service.Runner]]:
+    """The chat adapters a role starts (the console when none is configured), the web apps it
+    serves, and the adapters its deliveries send through.
+
+    gateway: Discord's gateway (a shard range); web: Slack's HTTP endpoints; worker: jobs and
+    delivery (Discord logged in without a gateway, Slack's Web API); all: everything.
+    """
     runners: list[service.Runner] = []
     apps: list[web.Application] = []
-    if intended.discord:
+    senders: list[service.Runner] = []
+    if intended.discord and role in ("all", "gateway", "worker"):
         from adapters.discord_adapter import DiscordAdapter
 
-        runners.append(DiscordAdapter(core, config.discord))
-    if intended.slack is not None:
+        discord = DiscordAdapter(core, config.discord, shards=shards, gateway=role != "worker")
+        runners.append(discord)
+        if role != "gateway":
+            senders.append(discord)
+    if intended.slack is not None and role in ("all", "web", "worker"):
         from adapters.slack_adapter import SlackAdapter
 
         slack = SlackAdapter(core, config.slack)
-        runners.append(slack)
-        if intended.slack != "socket":
-            apps.append(slack.web_app())
-    if not runners:
+        if role != "worker":
+            runners.append(slack)
+            if intended.slack != "socket":
+                apps.append(slack.web_app())
+        if role != "web":
+            senders.append(slack)
+    if not runners and not senders and role == "all":
         from adapters.console_adapter import ConsoleAdapter
 
         runners.append(ConsoleAdapter())
-    return runners, apps
+        senders.append(runners[0])
+    return runners, apps, senders
+
+
+def _shards(text: str) -> tuple[tuple[int, ...], int]:
+    """`0-15/64` → shard ids 0…15 of 64 (one process runs a range of Discord's shards)."""
+    try:
+        span, count_text = text.split("/")
+        first, _, last = span.partition("-")
+        ids = tuple(range(int(first), int(last or first) + 1))
+        count = int(count_text)
+    except ValueError:
+        raise UserError(f"--shards must look like 0-15/64 (ids/count), not {text!r}") from None
+    if not ids or count < 1 or ids[0] < 0 or ids[-1] >= count:
+        raise UserError(f"--shards {text}: ids must lie within 0…{max(count, 1) - 1}")
+    return ids, count
 
 
 def _date(text: str | None, flag: str) -> date | None:
@@ -472,7 +533,7 @@ def main(argv: Sequence[str] | None = None) -> int:
         hint = f" Try: {', '.join(exc.suggestions)}." if exc.suggestions else ""
         print(f"trendbot: {exc}{hint}", file=sys.stderr)
         return 2
-    except SourceError as exc:
+    except (SourceError, StoreError) as exc:
         print(f"trendbot: {exc}", file=sys.stderr)
         return 1
     except KeyboardInterrupt:
@@ -488,7 +549,9 @@ def build_parser() -> argparse.ArgumentParser:
     parser.add_argument("--version", action="version", version=f"trendbot {__version__}")
     common = argparse.ArgumentParser(add_help=False)
     common.add_argument("--config", type=Path, help="TOML config file (see config.example.toml)")
-    common.add_argument("--db", type=Path, help="SQLite database (default: from config)")
+    common.add_argument(
+        "--db", help="SQLite file, sqlite:///path or postgresql://user@host/db (default: config)"
+    )
     common.add_argument("-v", "--verbose", action="store_true", help="debug logging on stderr")
     sub = parser.add_subparsers(dest="command", metavar="COMMAND")
 
@@ -546,6 +609,12 @@ def build_parser() -> argparse.ArgumentParser:
         action="store_true",
         help="with --check: call each configured platform and review service once, report",
     )
+        "--role",
+        choices=("all", "gateway", "web", "worker"),
+        default="all",
+        help="all (one process, the default) or one part of a cluster on PostgreSQL",
+    )
+    p.add_argument("--shards", metavar="IDS/COUNT", help="gateway: Discord shards, e.g. 0-15/64")
     p.set_defaults(handler=cmd_run)
 
     p = sub.add_parser("about", parents=[common], help="version, data credits and privacy")

@@ -101,7 +101,8 @@ class Admin:
         if ctx.channel_id and ctx.channel_id != settings.admin_channel_id:
             # remembered so admins can be told here if alerts ever have to pause
             settings = replace(settings, admin_channel_id=ctx.channel_id)
-            await self._store.save_server(settings, now)
+            # that column alone: a whole-row save here would undo a concurrent command's change
+            await self._store.set_admin_channel(ctx.platform, ctx.server_id, ctx.channel_id, now)
         if isinstance(command, ConfigShow):
             return render.config_card(
                 settings, render.health_lines(await self._store.all_source_health())

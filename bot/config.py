@@ -49,6 +49,7 @@ class AlertsConfig:
     max_attempts: int = 8
     deliver_every_seconds: float = 30.0
     digest_cron: str = "0 12 * * wed"
+    lease_seconds: float = 60.0  # a worker's claim on alerts; a dead worker's pass on after it
 
 
 @dataclass(frozen=True, slots=True)
@@ -92,7 +93,7 @@ class WebConfig:
 
 @dataclass(frozen=True, slots=True)
 class Config:
-    database: Path = Path("trendbot.db")
+    database: str = "trendbot.db"  # a SQLite path, sqlite:///path, or postgresql://user@host/db
     log_level: str = "INFO"
     netflix: NetflixConfig = NetflixConfig()
     alerts: AlertsConfig = AlertsConfig()
@@ -127,7 +128,7 @@ def _build(raw: Mapping[str, Any], env: Mapping[str, str]) -> Config:
     t = _Table(raw, "")
     t.reject_unknown({"database", "log_level", "netflix", "alerts", "reviews"}
                      | {"discord", "slack", "web", "logging"})  # fmt: skip
-    database = Path(env.get("TRENDBOT_DB") or t.get("database", str, "trendbot.db"))
+    database = env.get("TRENDBOT_DB") or t.get("database", str, "trendbot.db")
     log_level = (env.get("TRENDBOT_LOG_LEVEL") or t.get("log_level", str, "INFO")).upper()
     if log_level not in _LOG_LEVELS:
         raise ConfigError(f"log_level must be one of {', '.join(_LOG_LEVELS)}, not {log_level!r}")
@@ -149,7 +150,8 @@ def _build(raw: Mapping[str, Any], env: Mapping[str, str]) -> Config:
 
     a = t.table("alerts")
     a.reject_unknown({"default_threshold", "default_categories", "outbox_retention_days",
-                      "max_attempts", "deliver_every_seconds", "digest_cron"})  # fmt: skip
+                      "max_attempts", "deliver_every_seconds", "digest_cron",
+                      "lease_seconds"})  # fmt: skip
     threshold = a.get("default_threshold", int, 60)
     if not 0 <= threshold <= 100:
         raise ConfigError(f"alerts.default_threshold must be between 0 and 100, not {threshold}")
@@ -166,6 +168,7 @@ def _build(raw: Mapping[str, Any], env: Mapping[str, str]) -> Config:
         digest_cron=_cron(
             a.get("digest_cron", str, _DEFAULT.alerts.digest_cron), "alerts.digest_cron"
         ),
+        lease_seconds=a.positive("lease_seconds", 60.0),
     )
 
     r = t.table("reviews")

@@ -495,6 +495,7 @@ class PendingAlert:
     alert: Alert
     attempts: int
     maybe_sent: bool = False  # a send started and never finished (the process died mid-send)
+    lease: str | None = None  # the claim's token: only its holder may record the outcome
 
 
 @dataclass(frozen=True, slots=True)

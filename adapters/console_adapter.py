@@ -10,19 +10,22 @@ import logging
 import sys
 import textwrap
 from collections.abc import Awaitable, Callable
+from pathlib import Path
 from typing import TextIO
 
 from bot.core import Core
-from bot.models import Card, Context, Tone
+from bot.models import Card, Context, Image, Tone
 
 log = logging.getLogger(__name__)
 
 PLATFORM = "console"
+COMMAND_WORDS = ("/trending", "/surprises", "/watch", "/config", "/help", "/about", "quit")
 _MARKS = {Tone.ERROR: "✖", Tone.WARNING: "!", Tone.GOOD: "✔"}
 
 
-def card_text(card: Card, width: int = 88) -> str:
-    """A card as terminal text: title, body, fields, links, footer."""
+def card_text(card: Card, width: int = 88, picture: Path | None = None) -> str:
+    """A card as terminal text: title, body, fields, links, footer; `picture` is where the card's
+    image was saved, if it was."""
     mark = _MARKS.get(card.tone, "")
     lines = [
         f"{mark} {card.title}".strip(),
@@ -39,7 +42,9 @@ def card_text(card: Card, width: int = 88) -> str:
             lines.extend(f"      {v}" for v in value_lines)
     for link in card.links:
         lines.append(f"  {link.label}: {link.url}")
-    if card.image is not None:
+    if card.image is not None and picture is not None:
+        lines.append(f"  [picture: {picture}]")
+    elif card.image is not None:
         lines.append(f"  [picture: {card.image.filename}, {len(card.image.data):,} bytes]")
     if card.footer:
         lines.append(f"  — {card.footer}")
@@ -47,13 +52,15 @@ def card_text(card: Card, width: int = 88) -> str:
 
 
 class ConsoleAdapter:
-    """Prints what a channel would receive."""
+    """Prints what a channel would receive; with `pictures`, saves cards' images there (the
+    terminal's upload) and prints their paths."""
 
     platform = PLATFORM
     connected = True  # a terminal is always there
 
-    def __init__(self, out: TextIO | None = None) -> None:
+    def __init__(self, out: TextIO | None = None, pictures: Path | None = None) -> None:
         self._out = out or sys.stdout
+        self._pictures = pictures
 
     async def start(self) -> None:
         log.info("no chat platform configured: alerts go to standard output")
@@ -65,9 +72,22 @@ class ConsoleAdapter:
         self.show(card, prefix=f"[#{channel_id}] ")
 
     def show(self, card: Card, prefix: str = "") -> None:
-        text = card_text(card)
+        saved = self._save(card.image) if card.image is not None else None
+        text = card_text(card, picture=saved)
         self._out.write(f"\n{prefix}{text}\n")
         self._out.flush()
+
+    def _save(self, image: Image) -> Path | None:
+        if self._pictures is None:
+            return None
+        path = (self._pictures / Path(image.filename).name).absolute()
+        try:
+            path.parent.mkdir(parents=True, exist_ok=True)
+            path.write_bytes(image.data)
+        except OSError as exc:
+            log.warning("could not save the picture %s: %s", path, exc)
+            return None
+        return path
 
 
 async def interact(
@@ -100,6 +120,27 @@ async def interact(
             answer = await core.answer(line, ctx)
             card = answer if answer is not None else await core.run("help", {}, ctx)
         adapter.show(card)
+
+
+def enable_line_editing(words: tuple[str, ...] = COMMAND_WORDS) -> bool:
+    """Arrow keys, history (↑) and Tab completion of `words` at the prompt, where Python has
+    readline (GNU readline or libedit); False where it has not (Windows)."""
+    try:
+        import readline
+    except ImportError:
+        return False
+
+    def complete(text: str, state: int) -> str | None:
+        found = [w for w in words if w.startswith(text)]
+        return found[state] if state < len(found) else None
+
+    readline.set_completer(complete)
+    readline.set_completer_delims(" ")
+    if "libedit" in (readline.__doc__ or ""):
+        readline.parse_and_bind("bind ^I rl_complete")
+    else:
+        readline.parse_and_bind("tab: complete")
+    return True
 
 
 async def read_stdin(prompt: str) -> str | None:

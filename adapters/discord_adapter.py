@@ -53,9 +53,12 @@ class DiscordAdapter:
         guild_ready_timeout: float = 2.0,
         ready_timeout: float = 60.0,
         max_ratelimit_timeout: float = 30.0,
+        shards: tuple[tuple[int, ...], int] | None = None,  # (shard ids, shard count): --shards
+        gateway: bool = True,  # False: log in for sending only (a worker)
     ) -> None:
         self._core = core
         self._config = config
+        self._connect = gateway
         self._ready_timeout = ready_timeout
         options: dict[str, Any] = {
             "intents": intents(),
@@ -63,9 +66,13 @@ class DiscordAdapter:
             "max_ratelimit_timeout": max_ratelimit_timeout,  # longer waits surface as RateLimited
             "allowed_mentions": discord.AllowedMentions.none(),
         }
+        if shards is not None:
+            options["shard_ids"], options["shard_count"] = list(shards[0]), shards[1]
+        elif config.shard_count:
+            options["shard_count"] = config.shard_count
         self.client: discord.Client = (
-            discord.AutoShardedClient(shard_count=config.shard_count, **options)
-            if config.shard_count
+            discord.AutoShardedClient(**options)
+            if "shard_count" in options
             else discord.Client(**options)
         )
         self.tree: app_commands.CommandTree[discord.Client] = app_commands.CommandTree(self.client)
@@ -83,6 +90,8 @@ class DiscordAdapter:
     def connected(self) -> bool:
         """True while the gateway connection (every shard) is up and the cache is ready."""
         client = self.client
+        if not self._connect:
+            return not client.is_closed() and client.user is not None
         if client.is_closed() or not client.is_ready():
             return False
         if isinstance(client, discord.AutoShardedClient):
@@ -101,13 +110,16 @@ class DiscordAdapter:
         self._use_endpoints()
         try:
             await self.client.login(self._config.token)
-            await self.sync_commands()
+            if self._connect:
+                await self.sync_commands()
         except discord.LoginFailure:
             await self.close()
             raise ConfigError("DISCORD_TOKEN was rejected by Discord (401 Unauthorized)") from None
         except BaseException:
             await self.close()
             raise
+        if not self._connect:
+            return
         self._gateway = asyncio.create_task(self.client.connect(), name="discord-gateway")
         ready = asyncio.create_task(self.client.wait_until_ready())
         await asyncio.wait(
@@ -376,6 +388,10 @@ def _commands(
     async def help_(i: discord.Interaction) -> None:
         await run(i, "help", {}, defer=False)
 
+    @app_commands.command(name="about", description=text["about"])
+    async def about(i: discord.Interaction) -> None:
+        await run(i, "about", {}, defer=False)
+
     config = app_commands.Group(
         name="config",
         description=text["config"],
@@ -435,7 +451,12 @@ def _commands(
     async def show(i: discord.Interaction) -> None:
         await run(i, "config show", {})
 
-    return [trending, surprises, watch, help_, config]
+    @config.command(name="forget", description=text["config forget"])
+    @app_commands.describe(confirm=text["confirm"])
+    async def forget(i: discord.Interaction, confirm: bool = False) -> None:
+        await run(i, "config forget", {"confirm": confirm})
+
+    return [trending, surprises, watch, help_, about, config]
 
 
 def _context(interaction: discord.Interaction) -> Context:

@@ -75,6 +75,7 @@ COMMANDS = {
     "/watch": "watch",
     "/trendbot-config": "config",
     "/trendbot-help": "help",
+    "/trendbot-about": "about",
 }
 EVENTS_PATH = "/slack/events"
 # Errors after which posting to that channel cannot work until someone fixes something.
@@ -330,10 +331,10 @@ class SlackAdapter:
             await self._post(client, user_id, user_id, card, dm=True)
 
     async def _server_of(self, channel_id: str) -> str:
-        for settings in await self.core.store.servers(PLATFORM):
-            if settings.channel_id == channel_id:
-                return settings.server_id
-        raise ChannelUnavailable("Slack: channel_not_found")
+        found = await self.core.store.server_of_channel(PLATFORM, channel_id)
+        if found is None:
+            raise ChannelUnavailable("Slack: channel_not_found")
+        return found
 
     async def _client_for(self, server_id: str | None) -> AsyncWebClient:
         if self._installs is None or server_id is None:

@@ -1,5 +1,6 @@
-"""Slack installs: OAuth settings and scopes, installations kept in our database, `state` values in
-memory, and how a workspace (or an Enterprise Grid org's workspace) becomes a core server id.
+"""Slack installs: OAuth settings and scopes, installations and `state` values kept in our database
+(any replica can finish an install), and how a workspace (or an Enterprise Grid org's workspace)
+becomes a core server id.
 
 slack_sdk defines the store interfaces; this module maps them onto `Store`'s slack_installations
 table, so installations survive restarts and any number of workspaces can install the app.
@@ -51,6 +52,7 @@ class StoreInstallationStore(AsyncInstallationStore):
     """
 
     def __init__(self, store: Store, clock: Callable[[], datetime]) -> None:
+        self.store = store
         self._store = store
         self._clock = clock
 
@@ -120,32 +122,28 @@ class StoreInstallationStore(AsyncInstallationStore):
         log.info("Slack installation removed for team %s (enterprise %s)", team_id, enterprise_id)
 
 
-class MemoryStateStore(AsyncOAuthStateStore):
-    """OAuth `state` values held in this process's memory, each valid for a few minutes.
+class StoreStateStore(AsyncOAuthStateStore):
+    """OAuth `state` values kept in the database for a few minutes, so the browser that starts
+    an install may come back to any replica (or after a restart); each is good once."""
 
-    Enough for one process: the browser that starts an install comes back to the same process.
-    Several processes behind a load balancer would need a shared store (a table in Store).
-    """
-
-    def __init__(self, clock: Callable[[], datetime], expiration_seconds: int = 600) -> None:
+    def __init__(
+        self, store: Store, clock: Callable[[], datetime], expiration_seconds: int = 600
+    ) -> None:
+        self._store = store
         self._clock = clock
         self._lifetime = timedelta(seconds=expiration_seconds)
-        self._issued: dict[str, datetime] = {}
 
     @property
     def logger(self) -> logging.Logger:
         return log
 
     async def async_issue(self, *args: Any, **kwargs: Any) -> str:
-        now = self._clock()
-        self._issued = {s: t for s, t in self._issued.items() if t > now}
         state = secrets.token_urlsafe(24)
-        self._issued[state] = now + self._lifetime
+        await self._store.issue_oauth_state(state, self._clock(), self._lifetime)
         return state
 
     async def async_consume(self, state: str) -> bool:
-        expires = self._issued.pop(state, None)
-        return expires is not None and expires > self._clock()
+        return await self._store.consume_oauth_state(state, self._clock())
 
 
 def _installation(data: dict[str, Any]) -> Installation:
@@ -170,7 +168,7 @@ def oauth_settings(
         install_path=INSTALL_PATH,
         redirect_uri_path=REDIRECT_PATH,
         installation_store=installs,
-        state_store=MemoryStateStore(clock),
+        state_store=StoreStateStore(installs.store, clock),
         callback_options=AsyncCallbackOptions(success=installed, failure=_install_failed),
     )
 

@@ -15,14 +15,14 @@ import sys
 import tempfile
 from collections.abc import AsyncIterator, Callable, Sequence
 from contextlib import asynccontextmanager
-from datetime import UTC, date, datetime
+from datetime import UTC, date, datetime, timedelta
 from pathlib import Path
 
 import aiohttp
 from aiohttp import web
 
 from adapters.console_adapter import card_text
-from bot import __version__, render, service
+from bot import __version__, logs, render, service
 from bot.admin import Admin
 from bot.analysis import Analyst
 from bot.commands import clean_query, parse_question
@@ -30,12 +30,12 @@ from bot.commands import parse as parse_command
 from bot.config import Config, load_config
 from bot.core import Core
 from bot.demo import run_demo
-from bot.errors import ConfigError, SourceError, UserError
+from bot.errors import ConfigError, SourceError, StoreError, UserError
 from bot.jobs import Feed
 from bot.judge.identity import lookup_key
 from bot.matching import build_index
 from bot.metrics import Metrics
-from bot.models import GLOBAL, Chart, Context, Title, Trending, Watch
+from bot.models import GLOBAL, Chart, Context, Deployment, Title, Trending, Watch
 from bot.notify import Notifier
 from bot.protocols import ReviewSource
 from bot.regions import resolve_region
@@ -48,6 +48,10 @@ from bot.titles.library import load_library
 
 log = logging.getLogger("trendbot")
 CLI = Context("cli", "cli", "cli", "cli", is_admin=True)
+FIRST_STEP = (
+    "New here? `trendbot demo` replays 18 real weeks of 2022 into this terminal: no tokens, "
+    "no network."
+)
 
 
 def utcnow() -> datetime:
@@ -104,14 +108,29 @@ def build_core(
     book = ScoreBook(store, [catalog_source.CatalogReviews(catalog)], online, clock)
     analyst = Analyst(store, build_index(catalog.titles), book, clock)
     admin = Admin(store, config.alerts, clock)
-    return Core(store, catalog, analyst, book, admin, clock, metrics or Metrics())
+    return Core(
+        store, catalog, analyst, book, admin, clock, metrics or Metrics(), deployment_of(config)
+    )
+
+
+def deployment_of(config: Config) -> Deployment:
+    """What /about tells about this configuration."""
+    r = config.reviews
+    keys = (("omdb", r.omdb_api_key), ("tmdb", r.tmdb_api_key or r.tmdb_read_token))
+    return Deployment(
+        __version__,
+        online_scores=tuple(name for name, key in keys if key),
+        outbox_retention_days=config.alerts.outbox_retention_days,
+    )
 
 
 @asynccontextmanager
 async def opened(
-    config: Config, db: Path | None, *, online: bool = False
+    config: Config, db: str | None, *, online: bool = False, read_only: bool = False
 ) -> AsyncIterator[tuple[Core, aiohttp.ClientSession | None]]:
-    store = await Store.open(db or config.database)
+    """A Core over the configured database; reading commands open it read-only (they never
+    write, so they work on a read-only file and beside a running bot)."""
+    store = await Store.open(db or config.database, read_only=read_only)
     session = aiohttp.ClientSession() if online else None
     try:
         yield build_core(store, config, session), session
@@ -168,7 +187,7 @@ async def cmd_trending(args: argparse.Namespace, config: Config) -> int:
          "week": args.week, "language": args.language},
     )  # fmt: skip
     assert isinstance(command, Trending)
-    async with opened(config, args.db) as (core, _):
+    async with opened(config, args.db, read_only=True) as (core, _):
         key, week, entries = await core.chart_for(command, CLI)
         if not entries or week is None:
             print(
@@ -200,7 +219,7 @@ async def cmd_trending(args: argparse.Namespace, config: Config) -> int:
 async def cmd_ask(args: argparse.Namespace, config: Config) -> int:
     question = parse_question(args.question) or Watch(clean_query(args.question))
     region = resolve_region(args.region)
-    async with opened(config, args.db, online=True) as (core, _):
+    async with opened(config, args.db, online=True, read_only=True) as (core, _):
         found = await core.find_title(question.query)
         if not isinstance(found, Title):
             if args.json:
@@ -288,7 +307,7 @@ async def cmd_replay(args: argparse.Namespace, config: Config) -> int:
 
 
 async def cmd_plot(args: argparse.Namespace, config: Config) -> int:
-    async with opened(config, args.db) as (core, _):
+    async with opened(config, args.db, read_only=True) as (core, _):
         found = await core.find_title(args.title)
         if not isinstance(found, Title):
             print(card_text(found))
@@ -317,16 +336,27 @@ async def cmd_override(args: argparse.Namespace, config: Config) -> int:
     return 0
 
 
-async def cmd_demo(args: argparse.Namespace, config: Config) -> int:
-    from adapters.console_adapter import ConsoleAdapter, interact, read_stdin
+async def cmd_about(args: argparse.Namespace, config: Config) -> int:
+    print(card_text(render.about_card(deployment_of(config), None, CLI.platform)))
+    return 0
 
-    console = ConsoleAdapter()
+
+async def cmd_demo(args: argparse.Namespace, config: Config) -> int:
+    from adapters.console_adapter import (
+        ConsoleAdapter,
+        enable_line_editing,
+        interact,
+        read_stdin,
+    )
+
+    console = ConsoleAdapter(pictures=args.pictures)
     with tempfile.TemporaryDirectory(prefix="trendbot-demo-") as tmp:
         store = await Store.open(Path(tmp) / "demo.db")
         try:
             core = build_core(store, config)
             ctx = await run_demo(core, console, console.show, print, utcnow)
             if sys.stdin.isatty() and not args.no_interactive:
+                enable_line_editing()
                 print("\nYour turn: /trending GB tv · /surprises US · should I watch It? · quit")
                 await interact(core, ctx, console, read_stdin)
         finally:
@@ -342,56 +372,134 @@ async def cmd_run(args: argparse.Namespace, config: Config) -> int:
         print(f"trendbot: configuration error: {error}", file=sys.stderr)
     if intended.errors:
         return 2
+    if args.online:
+        return await check_online(config, intended)
     if args.check:
         print("configuration OK")
         return 0
+    shards = _shards(args.shards) if args.shards else None
+    if args.role == "worker" and intended.slack == "socket":
+        print(
+            "trendbot: Slack Socket Mode is one connection per app: run it with --role all, or "
+            'use slack.mode = "http" (a web role) for a cluster',
+            file=sys.stderr,
+        )
+        return 2
     metrics = Metrics()
     store = await Store.open(args.db or config.database)
     session = aiohttp.ClientSession()
+    closers: list[service.Runner] = []
     try:
+        if args.role == "all" and store.engine == "sqlite":
+            if not await store.locks.try_acquire("instance"):
+                print(
+                    f"trendbot: another `trendbot run` is using {store.target.shown}; stop it "
+                    "first (two processes on one SQLite file would post alerts twice), or use "
+                    "PostgreSQL and roles for several processes",
+                    file=sys.stderr,
+                )
+                return 2
+            # alone on this file: leases left by a killed predecessor need not run out first
+            await store.clear_leases()
         core = build_core(store, config, session, metrics=metrics)
-        runners, apps = build_runners(core, config, intended)
+        runners, apps, senders = build_runners(core, config, intended, args.role, shards)
+        closers = [s for s in senders if s not in runners]
         notifier = Notifier(
             store,
-            {runner.platform: runner for runner in runners},
+            {sender.platform: sender for sender in senders},
             utcnow,
             max_attempts=config.alerts.max_attempts,
             metrics=metrics,
+            lease=timedelta(seconds=config.alerts.lease_seconds),
         )
         feeds = [
             Feed(url, session, config.netflix.timeout_seconds, config.netflix.max_bytes)
             for url in config.netflix.urls
         ]
-        running = service.Service(core, notifier, feeds, config, utcnow, metrics, runners, apps)
+        running = service.Service(
+            core, notifier, feeds, config, utcnow, metrics, runners, apps, role=args.role
+        )
+        for sender in closers:
+            await sender.start()
         await running.run()
     finally:
+        for sender in closers:
+            await sender.close()
         await session.close()
         await store.close()
     return 0
 
 
+async def check_online(config: Config, intended: service.Plan) -> int:
+    """`run --check --online`: one real request per configured platform and review service."""
+    from adapters.preflight import check_discord, check_slack
+    from bot.preflight import Check, check_reviews, report
+
+    checks: list[Check] = []
+    async with aiohttp.ClientSession() as session:
+        if intended.discord:
+            checks.append(await check_discord(config.discord, session))
+        if intended.slack is not None:
+            checks.extend(await check_slack(config.slack, session))
+        checks.extend(await check_reviews(config, session, utcnow))
+    lines, code = report(checks)
+    print("\n".join(lines))
+    return code
+
+
 def build_runners(
-    core: Core, config: Config, intended: service.Plan
-) -> tuple[list[service.Runner], list[web.Application]]:
-    """The chat adapters the plan says to start (the console when none is configured)."""
+    core: Core,
+    config: Config,
+    intended: service.Plan,
+    role: str = "all",
+    shards: tuple[tuple[int, ...], int] | None = None,
+) -> tuple[list[service.Runner], list[web.Application], list[service.Runner]]:
+    """The chat adapters a role starts (the console when none is configured), the web apps it
+    serves, and the adapters its deliveries send through.
+
+    gateway: Discord's gateway (a shard range); web: Slack's HTTP endpoints; worker: jobs and
+    delivery (Discord logged in without a gateway, Slack's Web API); all: everything.
+    """
     runners: list[service.Runner] = []
     apps: list[web.Application] = []
-    if intended.discord:
+    senders: list[service.Runner] = []
+    if intended.discord and role in ("all", "gateway", "worker"):
         from adapters.discord_adapter import DiscordAdapter
 
-        runners.append(DiscordAdapter(core, config.discord))
-    if intended.slack is not None:
+        discord = DiscordAdapter(core, config.discord, shards=shards, gateway=role != "worker")
+        runners.append(discord)
+        if role != "gateway":
+            senders.append(discord)
+    if intended.slack is not None and role in ("all", "web", "worker"):
         from adapters.slack_adapter import SlackAdapter
 
         slack = SlackAdapter(core, config.slack)
-        runners.append(slack)
-        if intended.slack != "socket":
-            apps.append(slack.web_app())
-    if not runners:
+        if role != "worker":
+            runners.append(slack)
+            if intended.slack != "socket":
+                apps.append(slack.web_app())
+        if role != "web":
+            senders.append(slack)
+    if not runners and not senders and role == "all":
         from adapters.console_adapter import ConsoleAdapter
 
         runners.append(ConsoleAdapter())
-    return runners, apps
+        senders.append(runners[0])
+    return runners, apps, senders
+
+
+def _shards(text: str) -> tuple[tuple[int, ...], int]:
+    """`0-15/64` → shard ids 0…15 of 64 (one process runs a range of Discord's shards)."""
+    try:
+        span, count_text = text.split("/")
+        first, _, last = span.partition("-")
+        ids = tuple(range(int(first), int(last or first) + 1))
+        count = int(count_text)
+    except ValueError:
+        raise UserError(f"--shards must look like 0-15/64 (ids/count), not {text!r}") from None
+    if not ids or count < 1 or ids[0] < 0 or ids[-1] >= count:
+        raise UserError(f"--shards {text}: ids must lie within 0…{max(count, 1) - 1}")
+    return ids, count
 
 
 def _date(text: str | None, flag: str) -> date | None:
@@ -406,15 +514,15 @@ def _date(text: str | None, flag: str) -> date | None:
 def main(argv: Sequence[str] | None = None) -> int:
     parser = build_parser()
     args = parser.parse_args(argv)
-    logging.basicConfig(
-        level=logging.DEBUG if args.verbose else logging.WARNING,
-        format="%(asctime)s %(levelname)s %(name)s: %(message)s",
-        stream=sys.stderr,
-    )
+    if args.command is None:  # a bare `trendbot`: say what it can do and where to start
+        parser.print_help()
+        return 0
+    logs.configure(logging.DEBUG if args.verbose else logging.WARNING)
     try:
         config = load_config(args.config, os.environ)
+        level = config.log_level if args.command == "run" else logging.WARNING
+        logs.configure(logging.DEBUG if args.verbose else level, config.log_format)
         if args.command == "run" and not args.verbose:
-            logging.getLogger().setLevel(config.log_level)
             # APScheduler logs every job run at INFO; keep its warnings (skipped runs) only
             logging.getLogger("apscheduler").setLevel(logging.WARNING)
         return int(asyncio.run(args.handler(args, config)))
@@ -425,7 +533,7 @@ def main(argv: Sequence[str] | None = None) -> int:
         hint = f" Try: {', '.join(exc.suggestions)}." if exc.suggestions else ""
         print(f"trendbot: {exc}{hint}", file=sys.stderr)
         return 2
-    except SourceError as exc:
+    except (SourceError, StoreError) as exc:
         print(f"trendbot: {exc}", file=sys.stderr)
         return 1
     except KeyboardInterrupt:
@@ -436,13 +544,16 @@ def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(
         prog="trendbot",
         description="Surprises in Netflix's weekly Top 10, for Discord and Slack.",
+        epilog=FIRST_STEP,
     )
     parser.add_argument("--version", action="version", version=f"trendbot {__version__}")
     common = argparse.ArgumentParser(add_help=False)
     common.add_argument("--config", type=Path, help="TOML config file (see config.example.toml)")
-    common.add_argument("--db", type=Path, help="SQLite database (default: from config)")
+    common.add_argument(
+        "--db", help="SQLite file, sqlite:///path or postgresql://user@host/db (default: config)"
+    )
     common.add_argument("-v", "--verbose", action="store_true", help="debug logging on stderr")
-    sub = parser.add_subparsers(dest="command", required=True)
+    sub = parser.add_subparsers(dest="command", metavar="COMMAND")
 
     p = sub.add_parser("ingest", parents=[common], help="store Top 10 files (paths or URLs)")
     p.add_argument("locations", nargs="+", metavar="PATH_OR_URL")
@@ -501,12 +612,33 @@ def build_parser() -> argparse.ArgumentParser:
 
     p = sub.add_parser("run", parents=[common], help="run the bot: adapters, scheduler, /healthz")
     p.add_argument("--check", action="store_true", help="validate the config and credentials, exit")
+    p.add_argument(
+        "--online",
+        action="store_true",
+        help="with --check: call each configured platform and review service once, report",
+    )
+        "--role",
+        choices=("all", "gateway", "web", "worker"),
+        default="all",
+        help="all (one process, the default) or one part of a cluster on PostgreSQL",
+    )
+    p.add_argument("--shards", metavar="IDS/COUNT", help="gateway: Discord shards, e.g. 0-15/64")
     p.set_defaults(handler=cmd_run)
+
+    p = sub.add_parser("about", parents=[common], help="version, data credits and privacy")
+    p.set_defaults(handler=cmd_about)
 
     p = sub.add_parser(
         "demo", parents=[common], help="replay the bundled weeks into a console channel"
     )
     p.add_argument("--no-interactive", action="store_true", help="exit after the replay")
+    p.add_argument(
+        "--pictures",
+        type=Path,
+        default=Path("."),
+        metavar="DIR",
+        help="where rank-history pictures are saved (default: the current directory)",
+    )
     p.set_defaults(handler=cmd_demo)
     return parser
 

@@ -1,4 +1,5 @@
-"""Per-server configuration (admins only): regions, alert channel, threshold, categories, and show.
+"""Per-server configuration (admins only): regions, alert channel, threshold, categories, show,
+and forget (erase the server's data).
 
 The caller (Core) has already checked that the user is an admin; this module applies the change,
 and reports source health alongside the settings so admins see why alerts may be quiet.
@@ -19,6 +20,7 @@ from bot.models import (
     ConfigCategories,
     ConfigChannel,
     ConfigDigest,
+    ConfigForget,
     ConfigRegions,
     ConfigShow,
     ConfigThreshold,
@@ -31,7 +33,13 @@ from bot.store import Store
 log = logging.getLogger(__name__)
 
 AdminCommand = (
-    ConfigShow | ConfigRegions | ConfigChannel | ConfigThreshold | ConfigCategories | ConfigDigest
+    ConfigShow
+    | ConfigRegions
+    | ConfigChannel
+    | ConfigThreshold
+    | ConfigCategories
+    | ConfigDigest
+    | ConfigForget
 )
 MAX_REGIONS = 25
 
@@ -86,12 +94,15 @@ class Admin:
         )
 
     async def configure(self, command: AdminCommand, ctx: Context) -> Card:
+        if isinstance(command, ConfigForget):  # before ensure(), which would save the server
+            return await self.forget(command, ctx)
         settings = await self.ensure(ctx.platform, ctx.server_id)
         now = self._clock()
         if ctx.channel_id and ctx.channel_id != settings.admin_channel_id:
             # remembered so admins can be told here if alerts ever have to pause
             settings = replace(settings, admin_channel_id=ctx.channel_id)
-            await self._store.save_server(settings, now)
+            # that column alone: a whole-row save here would undo a concurrent command's change
+            await self._store.set_admin_channel(ctx.platform, ctx.server_id, ctx.channel_id, now)
         if isinstance(command, ConfigShow):
             return render.config_card(
                 settings, render.health_lines(await self._store.all_source_health())
@@ -133,6 +144,15 @@ class Admin:
         await self._store.save_server(settings, now)
         log.info("%s server %s: %s", ctx.platform, ctx.server_id, message)
         return render.config_done(message, await self.ensure(ctx.platform, ctx.server_id))
+
+    async def forget(self, command: ConfigForget, ctx: Context) -> Card:
+        """Erase the server's settings, regions and alerts; unconfirmed, say what would go."""
+        if not command.confirmed:
+            return render.forget_preview_card(ctx.platform)
+        await self._store.remove_server(ctx.platform, ctx.server_id)
+        log.info("%s server %s: data erased by an admin (config forget)", ctx.platform,
+                 ctx.server_id)  # fmt: skip
+        return render.forgotten_card(ctx.platform)
 
 
 def _names(codes: tuple[str, ...] | list[str]) -> str:

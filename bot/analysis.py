@@ -1,26 +1,27 @@
 """The analysis pipeline over stored weeks: diff → match → scores → surprise, per list and week.
 
-Shared by the chat commands, the refresh job and alerts. History comes from the in-memory index
-(bot.history, built once from the store and fed each new week); scores come from one batched query
-per week; matches are kept in memory and written to the store for inspection.
+Shared by the chat commands, the refresh job and alerts. History comes from the store one week at
+a time (`Store.week_history`); analysed weeks are kept in a small LRU; scores come from one batched
+query per week; matches are kept in memory and written to the store for inspection.
 """
 
 from __future__ import annotations
 
 import asyncio
 import logging
+from collections import OrderedDict
 from collections.abc import Callable, Iterable
 from datetime import date, datetime
 
 from bot import charts, matching, surprise
-from bot.charts import WEEK
-from bot.history import History
 from bot.matching import CatalogIndex, Kind
 from bot.models import Chart, ChartKey, Match, Movement, ScoredEntry, Scores
 from bot.reviews import ScoreBook
 from bot.store import SaveReport, Store
 
 log = logging.getLogger(__name__)
+
+WEEKS_CACHED = 8  # analysed weeks kept per process (the newest few are what people ask about)
 
 
 def kind_of(key: ChartKey) -> Kind:
@@ -43,10 +44,8 @@ class Analyst:
         self._clock = clock
         self._matches: dict[tuple[str, Kind], Match] = {}
         self._overrides: dict[tuple[str, str], str | None] | None = None
-        self._weeks: dict[date, dict[ChartKey, tuple[ScoredEntry, ...]]] = {}
-        self._history: History | None = None
-        # many commands may arrive on a cold start: one build, the others wait and reuse it
-        self._building = asyncio.Lock()
+        self._weeks: OrderedDict[date, dict[ChartKey, tuple[ScoredEntry, ...]]] = OrderedDict()
+        # many commands may arrive on a cold start: one analysis, the others wait and reuse it
         self._computing = asyncio.Lock()
         self._generation = 0  # bumped whenever the stored charts change under a computation
 
@@ -59,11 +58,10 @@ class Analyst:
         self._weeks.clear()
         self._overrides = None
         self._matches.clear()
-        self._history = None
         self._generation += 1
 
     def added(self, stored: Iterable[Chart], report: SaveReport) -> None:
-        """Take in charts just saved; replaced ones (renames) make the history reload."""
+        """Take in charts just saved: analysed weeks are recomputed (renames also rematch)."""
         if report.replaced:
             self.forget()
             return
@@ -71,30 +69,12 @@ class Analyst:
             return
         self._weeks.clear()
         self._generation += 1
-        if self._history is not None:
-            new = set(report.saved)
-            for chart in stored:
-                if (chart.key, chart.week) in new:
-                    self._history.add(chart)
-
-    async def history(self) -> History:
-        """The in-memory history, built from the store once (and again after a reset)."""
-        async with self._building:
-            while (held := self._held()) is None:
-                generation = self._generation
-                built = History(await self._store.all_charts())
-                if generation == self._generation:  # else charts changed meanwhile: rebuild
-                    self._history = built
-        return held
-
-    def _held(self) -> History | None:
-        # a method, not the attribute, so the type checker knows an await may have changed it
-        return self._history
 
     async def week(self, week: date) -> dict[ChartKey, tuple[ScoredEntry, ...]]:
         """Every stored list of `week`, scored (computed once; concurrent askers share it)."""
         cached = self._weeks.get(week)
         if cached is not None:
+            self._weeks.move_to_end(week)
             return cached
         async with self._computing:
             cached = self._weeks.get(week)
@@ -104,12 +84,14 @@ class Analyst:
             result = await self._compute(week)
             if generation == self._generation:
                 self._weeks[week] = result
+                while len(self._weeks) > WEEKS_CACHED:
+                    self._weeks.popitem(last=False)
             return result
 
     async def _compute(self, week: date) -> dict[ChartKey, tuple[ScoredEntry, ...]]:
-        history = await self.history()
-        current = history.week(week)
-        previous = history.week(week - WEEK)
+        history = await self._store.week_history(week)
+        current = history.current
+        previous = history.previous
         regions = {
             category: charts.regions_charting(
                 c for c in current.values() if c.key.category == category
@@ -123,10 +105,10 @@ class Analyst:
             past = {}
             seen = {}
             for row in chart.rows:
-                appeared = history.past(key, row.ref, week)
+                appeared = history.past(key, row.ref)
                 if appeared is not None:
                     past[row.ref] = appeared
-                first = history.first_seen(category, row.ref, week)
+                first = history.first_seen(category, row.ref)
                 if first is not None:
                     seen[row.ref] = first
             movements = charts.diff(chart, previous.get(key), past, regions[category], seen)

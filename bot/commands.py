@@ -14,11 +14,13 @@ from datetime import date
 from bot.errors import UserError
 from bot.models import (
     CATEGORIES,
+    About,
     Category,
     Command,
     ConfigCategories,
     ConfigChannel,
     ConfigDigest,
+    ConfigForget,
     ConfigRegions,
     ConfigShow,
     ConfigThreshold,
@@ -40,8 +42,9 @@ CONFIG_ACTIONS = (
     "categories",
     "digest",
     "show",
+    "forget",
 )
-COMMAND_NAMES = ("trending", "surprises", "watch", "help") + tuple(
+COMMAND_NAMES = ("trending", "surprises", "watch", "help", "about") + tuple(
     f"config {action}" for action in CONFIG_ACTIONS
 )
 _CATEGORY_WORDS: dict[str, Category] = {
@@ -85,6 +88,8 @@ def parse(name: str, options: Mapping[str, object]) -> Command:
         return Watch(query=clean_query(opts.get("title", "")), region=opts.get("region") or None)
     if name == "help":
         return Help()
+    if name == "about":
+        return About()
     if name in ("config regions add", "config regions remove"):
         regions = _split(opts.get("regions", ""))
         if not regions:
@@ -102,6 +107,8 @@ def parse(name: str, options: Mapping[str, object]) -> Command:
         return ConfigDigest(_on_off(opts.get("value", "")))
     if name in ("config show", "config"):
         return ConfigShow()
+    if name == "config forget":
+        return ConfigForget(_confirmed(opts.get("confirm", "")))
     raise UserError(f"Unknown command “{_short(name)}”. Try help to see what I can do.")
 
 
@@ -134,6 +141,8 @@ def parse_text(name: str, text: str) -> Command:
         return parse("watch", {"title": text})
     if name == "help":
         return Help()
+    if name == "about":
+        return About()
     if name in ("config", "trendbot-config"):
         return _parse_config_text(words)
     raise UserError(f"Unknown command “{_short(name)}”. Try help to see what I can do.")
@@ -149,17 +158,18 @@ def _parse_config_text(words: list[str]) -> Command:
         if action not in ("add", "remove", "list"):
             raise UserError("Use `config regions add US GB`, `… remove US` or `… list`.")
         return parse(f"config regions {action}", {"regions": " ".join(rest[1:])})
-    if head in ("channel", "threshold", "categories", "digest", "show"):
+    if head in ("channel", "threshold", "categories", "digest", "show", "forget"):
         key = {
             "channel": "channel",
             "threshold": "value",
             "categories": "categories",
             "digest": "value",
+            "forget": "confirm",
         }.get(head)
         return parse(f"config {head}", {key: " ".join(rest)} if key else {})
     raise UserError(
         "Config commands: regions add|remove|list, channel #name, threshold 0–100, "
-        "categories films,tv, digest on|off, show."
+        "categories films,tv, digest on|off, show, forget."
     )
 
 
@@ -275,6 +285,16 @@ def _on_off(text: str) -> bool:
     if folded in ("off", "no", "false", "0", "disable", "disabled"):
         return False
     raise UserError("Say on or off, e.g. `config digest on`.")
+
+
+def _confirmed(text: str) -> bool:
+    """`forget` alone asks; `forget confirm` (Discord: confirm = True) erases."""
+    folded = text.strip().casefold()
+    if folded in ("", "false", "no"):
+        return False
+    if folded in ("confirm", "true", "yes"):
+        return True
+    raise UserError("To erase this server's data, add `confirm`: `config forget confirm`.")
 
 
 def _categories(text: str) -> tuple[Category, ...]:

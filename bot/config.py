@@ -13,6 +13,7 @@ from pathlib import Path
 from typing import Any, Literal, TypeVar
 
 from bot.errors import ConfigError
+from bot.logs import LOG_FORMATS, LogFormat
 from bot.models import CATEGORIES, Category
 
 NETFLIX_COUNTRIES_URL = "https://www.netflix.com/tudum/top10/data/all-weeks-countries.tsv"
@@ -48,6 +49,7 @@ class AlertsConfig:
     max_attempts: int = 8
     deliver_every_seconds: float = 30.0
     digest_cron: str = "0 12 * * wed"
+    lease_seconds: float = 60.0  # a worker's claim on alerts; a dead worker's pass on after it
 
 
 @dataclass(frozen=True, slots=True)
@@ -91,7 +93,7 @@ class WebConfig:
 
 @dataclass(frozen=True, slots=True)
 class Config:
-    database: Path = Path("trendbot.db")
+    database: str = "trendbot.db"  # a SQLite path, sqlite:///path, or postgresql://user@host/db
     log_level: str = "INFO"
     netflix: NetflixConfig = NetflixConfig()
     alerts: AlertsConfig = AlertsConfig()
@@ -99,6 +101,7 @@ class Config:
     discord: DiscordConfig = DiscordConfig()
     slack: SlackConfig = SlackConfig()
     web: WebConfig = WebConfig()
+    log_format: LogFormat = "text"  # [logging] format or TRENDBOT_LOG_FORMAT: "text" or "json"
 
 
 _DEFAULT = Config()
@@ -124,8 +127,8 @@ def load_config(path: Path | None, env: Mapping[str, str]) -> Config:
 def _build(raw: Mapping[str, Any], env: Mapping[str, str]) -> Config:
     t = _Table(raw, "")
     t.reject_unknown({"database", "log_level", "netflix", "alerts", "reviews"}
-                     | {"discord", "slack", "web"})  # fmt: skip
-    database = Path(env.get("TRENDBOT_DB") or t.get("database", str, "trendbot.db"))
+                     | {"discord", "slack", "web", "logging"})  # fmt: skip
+    database = env.get("TRENDBOT_DB") or t.get("database", str, "trendbot.db")
     log_level = (env.get("TRENDBOT_LOG_LEVEL") or t.get("log_level", str, "INFO")).upper()
     if log_level not in _LOG_LEVELS:
         raise ConfigError(f"log_level must be one of {', '.join(_LOG_LEVELS)}, not {log_level!r}")
@@ -147,7 +150,8 @@ def _build(raw: Mapping[str, Any], env: Mapping[str, str]) -> Config:
 
     a = t.table("alerts")
     a.reject_unknown({"default_threshold", "default_categories", "outbox_retention_days",
-                      "max_attempts", "deliver_every_seconds", "digest_cron"})  # fmt: skip
+                      "max_attempts", "deliver_every_seconds", "digest_cron",
+                      "lease_seconds"})  # fmt: skip
     threshold = a.get("default_threshold", int, 60)
     if not 0 <= threshold <= 100:
         raise ConfigError(f"alerts.default_threshold must be between 0 and 100, not {threshold}")
@@ -164,6 +168,7 @@ def _build(raw: Mapping[str, Any], env: Mapping[str, str]) -> Config:
         digest_cron=_cron(
             a.get("digest_cron", str, _DEFAULT.alerts.digest_cron), "alerts.digest_cron"
         ),
+        lease_seconds=a.positive("lease_seconds", 60.0),
     )
 
     r = t.table("reviews")
@@ -213,8 +218,21 @@ def _build(raw: Mapping[str, Any], env: Mapping[str, str]) -> Config:
     port = w.get("port", int, 8080)
     if not 0 <= port <= 65535:
         raise ConfigError(f"web.port must be between 0 and 65535, not {port}")
-    web = WebConfig(host=w.get("host", str, "0.0.0.0"), port=port)
-    return Config(database, log_level, netflix, alerts, reviews, discord, slack, web)
+    host = env.get("TRENDBOT_WEB_HOST") or w.get("host", str, "0.0.0.0")  # the image sets it
+    web = WebConfig(host=host.strip(), port=port)
+    return Config(
+        database, log_level, netflix, alerts, reviews, discord, slack, web, _log_format(t, env)
+    )
+
+
+def _log_format(t: _Table, env: Mapping[str, str]) -> LogFormat:
+    logs = t.table("logging")
+    logs.reject_unknown({"format"})
+    chosen = (env.get("TRENDBOT_LOG_FORMAT") or logs.get("format", str, "text")).strip().lower()
+    for known in LOG_FORMATS:
+        if chosen == known:
+            return known
+    raise ConfigError(f'logging.format must be "text" or "json", not {chosen!r}')
 
 
 class _Table:

@@ -15,7 +15,7 @@ from contextlib import contextmanager
 from datetime import date, datetime
 from typing import Any
 
-from bot import commands, regions, render, verdict
+from bot import __version__, commands, regions, render, verdict
 from bot.admin import Admin
 from bot.analysis import Analyst
 from bot.errors import SourceError, UserError
@@ -24,12 +24,14 @@ from bot.metrics import Metrics
 from bot.models import (
     ADMIN_COMMANDS,
     GLOBAL,
+    About,
     Card,
     Category,
     ChartKey,
     Choice,
     Command,
     Context,
+    Deployment,
     Help,
     Image,
     Movement,
@@ -51,7 +53,7 @@ from bot.store import SaveReport, Store
 log = logging.getLogger(__name__)
 
 _COMMAND_WORDS = {"trending", "surprises", "watch", "help", "config", "trendbot-config",
-                  "question"}  # fmt: skip
+                  "question", "about"}  # fmt: skip
 PICK_MARGIN = 8.0  # a fuzzy winner must lead the runner-up by this much to skip the pick list
 
 
@@ -67,8 +69,12 @@ class Core:
         admin: Admin,
         clock: Callable[[], datetime],
         metrics: Metrics | None = None,
+        deployment: Deployment | None = None,
     ) -> None:
         self.store = store
+        self.deployment = deployment or Deployment(__version__)
+        # platform → the bot's invite link, which an adapter learns at login; /about shows admins
+        self.invite_urls: dict[str, str] = {}
         self.metrics = metrics or Metrics()
         self.analyst = analyst
         self.admin = admin
@@ -173,12 +179,24 @@ class Core:
             return await self.surprises(command, ctx)
         if isinstance(command, Watch):
             return await self.watch(command, ctx)
+        if isinstance(command, About):
+            return await self.about(ctx)
         assert isinstance(command, Help)
         return render.help_card(ctx.platform)
 
     async def server_joined(self, platform: str, server_id: str) -> Card:
         await self.admin.ensure(platform, server_id)
         return render.welcome_card(platform)
+
+    async def about(self, ctx: Context) -> Card:
+        """Version, credits and privacy, with the asking server's settings (never created here)."""
+        return render.about_card(
+            self.deployment,
+            await self.store.server(ctx.platform, ctx.server_id),
+            ctx.platform,
+            is_admin=ctx.is_admin,
+            invite_url=self.invite_urls.get(ctx.platform),
+        )
 
     async def server_removed(self, platform: str, server_id: str) -> None:
         await self.store.remove_server(platform, server_id)

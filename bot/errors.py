@@ -5,6 +5,7 @@ TrendbotError
 ├── SourceError            a chart or review source gave unusable data (message says what)
 │   └── SourceUnavailable  timeout, 5xx, quota: try later, serve what we have meanwhile
 ├── UserError              bad input from a chat user; the message is shown to them
+├── StoreError             the database cannot be used (message names it and the fix)
 └── DeliveryError          a chat platform refused a message
     ├── RateLimited        wait `retry_after` seconds, then try again
     ├── TransientDeliveryError  5xx / timeout: retry with backoff
@@ -40,6 +41,10 @@ class UserError(TrendbotError):
     def __init__(self, message: str, *, suggestions: tuple[str, ...] = ()) -> None:
         super().__init__(message)
         self.suggestions = suggestions
+
+
+class StoreError(TrendbotError):
+    """The database cannot be opened or used; the message names it (never a password)."""
 
 
 class DeliveryError(TrendbotError):

@@ -1,77 +1,42 @@
-"""Chart history in memory: every stored list by week, and each title's weeks per list.
+"""One week's chart history as a value: the week's lists, the week before, and for each title
+charting that week its past in each list and the first week it charted anywhere.
 
-A cache derived from the store (which stays the source of truth), so analysing a week needs no
-SQL: who charted last week, when a title first appeared in a list or anywhere, how many weeks.
+Built by the store (`Store.week_history(week)`, a few queries touching only that week's titles),
+so analysing a week costs the same however long the history grows; no process holds it all.
 """
 
 from __future__ import annotations
 
-from bisect import bisect_left, insort
-from collections.abc import Iterable
+from collections.abc import Mapping
+from dataclasses import dataclass, field
 from datetime import date
 
-from bot.models import GLOBAL, Appearance, Chart, ChartKey, TitleRef
+from bot.models import Appearance, Chart, ChartKey, TitleRef
 
 
-class History:
-    """Charts by week plus per-title indexes; add charts in any order."""
+@dataclass(frozen=True, slots=True)
+class WeekHistory:
+    """Everything the analysis of `week` asks about the past (a pure value)."""
 
-    def __init__(self, charts: Iterable[Chart] = ()) -> None:
-        self._by_week: dict[date, dict[ChartKey, Chart]] = {}
-        # (list, title) → the weeks it was in that list, sorted
-        self._weeks: dict[tuple[ChartKey, TitleRef], list[date]] = {}
-        # (category, title) → the first week it was in any country list
-        self._first: dict[tuple[str, TitleRef], date] = {}
-        self._latest: dict[ChartKey, date] = {}
-        for chart in charts:
-            self.add(chart)
+    week: date
+    current: Mapping[ChartKey, Chart]  # every list stored for `week`
+    previous: Mapping[ChartKey, Chart]  # every list stored for week - 7 days
+    # (list, title) → its appearances in that list strictly before `week`
+    appearances: Mapping[tuple[ChartKey, TitleRef], Appearance] = field(default_factory=dict)
+    # (category, title) → first week in any country list / in a GLOBAL list (<= week)
+    first_in_countries: Mapping[tuple[str, TitleRef], date] = field(default_factory=dict)
+    first_in_global: Mapping[tuple[str, TitleRef], date] = field(default_factory=dict)
 
-    def add(self, chart: Chart) -> None:
-        lists = self._by_week.setdefault(chart.week, {})
-        if chart.key in lists:
-            raise ValueError(f"{chart.key} {chart.week} is already held; rebuild to replace it")
-        lists[chart.key] = chart
-        week = chart.week
-        if week > self._latest.get(chart.key, date.min):
-            self._latest[chart.key] = week
-        country = chart.key.region != GLOBAL
-        category = chart.key.category
-        for row in chart.rows:
-            ref = row.ref
-            weeks = self._weeks.get((chart.key, ref))
-            if weeks is None:
-                self._weeks[(chart.key, ref)] = [week]
-            elif weeks[-1] < week:
-                weeks.append(week)
-            else:
-                insort(weeks, week)
-            if country:
-                first = self._first.get((category, ref))
-                if first is None or week < first:
-                    self._first[(category, ref)] = week
+    def past(self, key: ChartKey, ref: TitleRef) -> Appearance | None:
+        """A title's appearances in one list strictly before `week`."""
+        return self.appearances.get((key, ref))
 
-    def week(self, week: date) -> dict[ChartKey, Chart]:
-        """Every list of one week (empty when none is held)."""
-        return self._by_week.get(week, {})
+    def first_seen(self, category: str, ref: TitleRef) -> date | None:
+        """The first week a title charted in any country list of a category, if <= week."""
+        first = self.first_in_countries.get((category, ref))
+        return first if first is not None and first <= self.week else None
 
-    def latest(self, key: ChartKey) -> date | None:
-        """The newest week held for a list."""
-        return self._latest.get(key)
-
-    def weeks(self) -> list[date]:
-        return sorted(self._by_week)
-
-    def past(self, key: ChartKey, ref: TitleRef, before: date) -> Appearance | None:
-        """A title's appearances in one list strictly before `before`."""
-        weeks = self._weeks.get((key, ref))
-        if not weeks:
-            return None
-        count = bisect_left(weeks, before)
-        if count == 0:
-            return None
-        return Appearance(weeks[0], weeks[count - 1], count)
-
-    def first_seen(self, category: str, ref: TitleRef, until: date) -> date | None:
-        """The first week a title charted in any country list of a category, if by `until`."""
-        first = self._first.get((category, ref))
-        return first if first is not None and first <= until else None
+    def first_seen_global(self, category: str, ref: TitleRef) -> date | None:
+        """The first week a title charted in a GLOBAL list of a category, if <= week."""
+        first = self.first_in_global.get((category, ref))
+        return first if first is not None and first <= self.week else None

@@ -8,7 +8,7 @@ server), prune_outbox, and the notifier's drain. Tests call these functions dire
 from __future__ import annotations
 
 import logging
-from collections.abc import Callable, Sequence
+from collections.abc import Awaitable, Callable, Sequence
 from dataclasses import dataclass
 from datetime import UTC, date, datetime, timedelta
 from pathlib import Path
@@ -143,10 +143,10 @@ async def alert_new_weeks(core: Core, notifier: Notifier) -> int:
     for key, week in stored:
         if week > newest.get(key, date.min):
             newest[key] = week
-    history = await core.analyst.history()
+    latest = await core.store.latest_weeks()
     by_week: dict[date, set[ChartKey]] = {}
     for key, week in newest.items():
-        if week == history.latest(key):
+        if week == latest.get(key):
             by_week.setdefault(week, set()).add(key)
     queued = 0
     for week, keys in sorted(by_week.items()):
@@ -228,7 +228,11 @@ def schedule(
     clock: Callable[[], datetime],
     metrics: Metrics,
 ) -> None:
-    """Add every job to an APScheduler 3.x AsyncIOScheduler (one run at a time, coalesced)."""
+    """Add every job to an APScheduler 3.x AsyncIOScheduler (one run at a time, coalesced).
+
+    Every process of a cluster schedules them; each run takes the job's lock first, so a job runs
+    once cluster-wide per tick (delivery is shared instead: workers lease alerts)."""
+    store = core.store
     from apscheduler.triggers.cron import CronTrigger
     from apscheduler.triggers.interval import IntervalTrigger
 
@@ -240,7 +244,8 @@ def schedule(
         else CronTrigger.from_crontab(config.netflix.refresh_cron, timezone=UTC)
     )
     scheduler.add_job(
-        refresh_charts, refresh_trigger, args=[core, notifier, feeds, clock, metrics],
+        once(store, "refresh_charts", refresh_charts), refresh_trigger,
+        args=[core, notifier, feeds, clock, metrics],
         id="refresh_charts", next_run_time=clock(), **common,
     )  # fmt: skip
     scheduler.add_job(
@@ -248,15 +253,33 @@ def schedule(
         id="deliver", next_run_time=clock(), **common,
     )  # fmt: skip
     scheduler.add_job(
-        fetch_scores, CronTrigger(minute=37, timezone=UTC), args=[core], id="fetch_scores",
+        once(store, "fetch_scores", fetch_scores), CronTrigger(minute=37, timezone=UTC),
+        args=[core], id="fetch_scores",
         **common,
     )  # fmt: skip
     scheduler.add_job(
-        weekly_digest, CronTrigger.from_crontab(config.alerts.digest_cron, timezone=UTC),
+        once(store, "weekly_digest", weekly_digest),
+        CronTrigger.from_crontab(config.alerts.digest_cron, timezone=UTC),
         args=[core, notifier], id="weekly_digest", **common,
     )  # fmt: skip
     scheduler.add_job(
-        prune_outbox, CronTrigger(hour=4, minute=17, timezone=UTC),
+        once(store, "prune_outbox", prune_outbox), CronTrigger(hour=4, minute=17, timezone=UTC),
         args=[core.store, config.alerts.outbox_retention_days, clock], id="prune_outbox",
         **common,
     )  # fmt: skip
+
+
+def once(
+    store: Store, name: str, job: Callable[..., Awaitable[Any]]
+) -> Callable[..., Awaitable[Any]]:
+    """`job`, run only by the process holding its lock (others skip this tick)."""
+
+    async def run(*args: Any) -> Any:
+        async with store.holding(f"job:{name}") as mine:
+            if not mine:
+                log.debug("%s is running in another process; skipped here", name)
+                return None
+            return await job(*args)
+
+    run.__name__ = name
+    return run

@@ -1,8 +1,18 @@
-"""Prometheus metrics (prometheus-client): one Metrics object per process, on its own registry."""
+"""Prometheus metrics (prometheus-client): one Metrics object per process, on its own registry,
+with the client's process, platform and garbage-collector collectors beside trendbot's own."""
 
 from __future__ import annotations
 
-from prometheus_client import CollectorRegistry, Counter, Gauge, Histogram, generate_latest
+from prometheus_client import (
+    CollectorRegistry,
+    Counter,
+    Gauge,
+    GCCollector,
+    Histogram,
+    PlatformCollector,
+    ProcessCollector,
+    generate_latest,
+)
 
 
 class Metrics:
@@ -10,6 +20,10 @@ class Metrics:
 
     def __init__(self) -> None:
         self.registry = CollectorRegistry()
+        # memory, CPU, open files, start time (from /proc), the Python version, GC passes
+        ProcessCollector(registry=self.registry)
+        PlatformCollector(registry=self.registry)
+        GCCollector(registry=self.registry)
         self.refreshes = Counter(
             "trendbot_refreshes",
             "Chart source refreshes by outcome (changed, unchanged, rejected, unavailable).",

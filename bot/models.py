@@ -377,6 +377,18 @@ class Help:
 
 
 @dataclass(frozen=True, slots=True)
+class About:
+    """/about: version, source, data credits, privacy, and this server's settings."""
+
+
+@dataclass(frozen=True, slots=True)
+class ConfigForget:
+    """Erase this server's data; without `confirmed` it only says what would be erased."""
+
+    confirmed: bool = False
+
+
+@dataclass(frozen=True, slots=True)
 class ConfigShow:
     pass
 
@@ -422,12 +434,14 @@ Command = (
     | Surprises
     | Watch
     | Help
+    | About
     | ConfigShow
     | ConfigRegions
     | ConfigChannel
     | ConfigThreshold
     | ConfigCategories
     | ConfigDigest
+    | ConfigForget
 )
 ADMIN_COMMANDS = (
     ConfigShow,
@@ -436,7 +450,18 @@ ADMIN_COMMANDS = (
     ConfigThreshold,
     ConfigCategories,
     ConfigDigest,
+    ConfigForget,
 )
+
+
+@dataclass(frozen=True, slots=True)
+class Deployment:
+    """What /about says about this running bot; the server's own settings come from the store."""
+
+    version: str
+    online_scores: tuple[str, ...] = ()  # providers whose keys are set: "omdb", "tmdb"
+    imdb_datasets: bool = False  # the operator loaded IMDb's non-commercial datasets
+    outbox_retention_days: int = 90  # how long sent alerts are kept
 
 
 # ---- subscriptions and delivery ----------------------------------------------------------------
@@ -479,6 +504,7 @@ class PendingAlert:
     alert: Alert
     attempts: int
     maybe_sent: bool = False  # a send started and never finished (the process died mid-send)
+    lease: str | None = None  # the claim's token: only its holder may record the outcome
 
 
 @dataclass(frozen=True, slots=True)

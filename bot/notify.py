@@ -1,12 +1,14 @@
 """Alert delivery: plan alerts for subscribed channels, queue them in the outbox, drain it.
 
 The outbox row is written before anything is sent and has a UNIQUE key (platform, channel, list,
-week, title, kind), so re-planning a week never queues an alert twice. Each send is claimed first;
+week, title, kind), so re-planning a week never queues an alert twice. Any number of workers drain
+it: each leases a batch of due alerts (a few per channel, channels taking turns, only platforms it
+runs), and records an outcome only while the lease is still its own. Each send is claimed first;
 after a crash a claimed row is checked with the platform (Discord drops a repeated nonce; Slack is
 asked whether the message is already there) instead of being posted again.
-Pacing follows DESIGN §4: a platform-wide rate and a per-channel interval, many channels at once;
-429 → wait Retry-After; 5xx/timeouts → back off and retry; 403/404 → disable that server's alerts
-with a reason and tell its admins once.
+Pacing follows DESIGN §4: Discord's global rate is held by one sender cluster-wide (a lock), Slack
+is paced per workspace, and every channel has its interval; 429 → wait Retry-After; 5xx/timeouts →
+back off and retry; 403/404 → disable that server's alerts with a reason and tell its admins once.
 """
 
 from __future__ import annotations
@@ -32,22 +34,28 @@ SURPRISE = "surprise"
 BACKOFF_BASE = timedelta(seconds=30)
 BACKOFF_CAP = timedelta(hours=1)
 SENT_BATCH = 50
+LEASE = timedelta(seconds=60)  # a dead worker's alerts go to another after this
+CLAIM_BATCH = 500
+PER_CHANNEL = 10  # alerts of one channel per claim: others get their turn in the same batch
+SENDER_LOCK = "sender:{platform}"
 
 
 @dataclass(frozen=True, slots=True)
 class Pace:
     """How fast one platform may be posted to."""
 
-    per_second: float  # across the whole platform
+    per_second: float  # across the whole platform (or per server, see below)
     channel_interval: float  # seconds between two posts to one channel
     concurrency: int  # channels worked on at once
+    per_server: bool = False  # the rate applies per workspace, not per platform (Slack)
+    one_sender: bool = False  # one process at a time sends for this platform (its global rate)
 
 
 # Discord allows ~50 requests/s per bot and ~5 messages per 5 s per channel; Slack's
 # chat.postMessage about 1 per second per channel. We stay a little under both.
 PACES: dict[str, Pace] = {
-    "discord": Pace(per_second=45.0, channel_interval=1.0, concurrency=64),
-    "slack": Pace(per_second=20.0, channel_interval=1.1, concurrency=32),
+    "discord": Pace(per_second=45.0, channel_interval=1.0, concurrency=64, one_sender=True),
+    "slack": Pace(per_second=20.0, channel_interval=1.1, concurrency=32, per_server=True),
 }
 DEFAULT_PACE = Pace(per_second=50.0, channel_interval=0.0, concurrency=16)
 
@@ -137,7 +145,9 @@ class Notifier:
         metrics: Metrics | None = None,
         sleep: Callable[[float], Awaitable[object]] = asyncio.sleep,
         monotonic: Callable[[], float] = time.monotonic,
+        lease: timedelta = LEASE,
     ) -> None:
+        self._lease = lease
         self._store = store
         self._adapters = adapters
         self._clock = clock
@@ -146,11 +156,18 @@ class Notifier:
         self._metrics = metrics or Metrics()
         self._sleep = sleep
         self._monotonic = monotonic
-        self._platform_gates: dict[str, _Gate] = {}
+        self._platform_gates: dict[tuple[str, str], _Gate] = {}
         self._channel_gates: dict[tuple[str, str], _Gate] = {}
         self._stopping = asyncio.Event()
-        self._sent_ids: list[int] = []
+        self._sent_ids: list[tuple[int, str | None]] = []
         self._lock = asyncio.Lock()
+        self._woken: asyncio.Task[DrainReport] | None = None
+
+    def wake(self) -> None:
+        """Alerts were queued (here or in another process): drain soon, once."""
+        if self._stopping.is_set() or (self._woken is not None and not self._woken.done()):
+            return
+        self._woken = asyncio.get_running_loop().create_task(self.drain(), name="drain-woken")
 
     def stop(self) -> None:
         """Finish the sends under way, start no new ones (the rest stays queued)."""
@@ -184,47 +201,102 @@ class Notifier:
         return await self.enqueue(plan_alerts(analysis, await self._store.subscribers()))
 
     async def drain(self, limit: int = 5000) -> DrainReport:
-        """Try every due alert once, many channels at once within each platform's pace."""
+        """Try every due alert once (up to `limit`), in leased batches, many channels at once
+        within each platform's pace; alerts of platforms not sending here stay queued."""
         async with self._lock:  # the scheduler and a refresh may both ask; one drain at a time
             tally = _Tally()
-            groups: dict[tuple[str, str], list[PendingAlert]] = {}
-            for pending in await self._store.due(self._clock(), limit):
-                if pending.alert.platform in self._adapters:  # else: not running here; keep it
-                    key = (pending.alert.platform, pending.alert.channel_id)
-                    groups.setdefault(key, []).append(pending)
-            semaphores = {
-                platform: asyncio.Semaphore(self._pace(platform).concurrency)
-                for platform, _channel in groups
-            }
-            try:
-                await asyncio.gather(
-                    *(
-                        self._channel(items, semaphores[platform], tally)
-                        for (platform, _channel), items in groups.items()
-                    )
-                )
-            finally:
-                await self._record_sent()
+            platforms = await self._sending_platforms()
+            stopped: set[tuple[str, str]] = set()  # rate-limited or gone: later, not now
+            handled = 0
+            while handled < limit and platforms and not self._stopping.is_set():
+                batch = await self._store.claim_due(
+                    platforms, self._clock(), self._lease,
+                    limit=min(CLAIM_BATCH, limit - handled), per_channel=PER_CHANNEL,
+                )  # fmt: skip
+                fresh = [p for p in batch if _channel_of(p) not in stopped]
+                await self._give_back([p for p in batch if _channel_of(p) in stopped])
+                if not fresh:
+                    break
+                handled += len(fresh)
+                await self._send_batch(fresh, tally, stopped)
             self._metrics.outbox_pending.set((await self._store.outbox_counts()).get("pending", 0))
             return DrainReport(tally.sent, tally.retried, tally.failed, tuple(tally.disabled))
 
-    async def _delivered(self, alert_id: int) -> None:
+    async def _sending_platforms(self) -> list[str]:
+        """Platforms this process sends for now: one sender cluster-wide where the platform's
+        rate is global (Discord); the lock is kept while this process runs."""
+        found = []
+        for platform in self._adapters:
+            if self._pace(platform).one_sender:
+                name = SENDER_LOCK.format(platform=platform)
+                if not self._store.locks.holds(name) and not await self._store.locks.try_acquire(
+                    name
+                ):
+                    continue  # another process holds the budget; it sends these
+            found.append(platform)
+        return found
+
+    async def _send_batch(
+        self, batch: list[PendingAlert], tally: _Tally, stopped: set[tuple[str, str]]
+    ) -> None:
+        groups: dict[tuple[str, str], list[PendingAlert]] = {}
+        for pending in batch:
+            groups.setdefault(_channel_of(pending), []).append(pending)
+        semaphores = {
+            platform: asyncio.Semaphore(self._pace(platform).concurrency)
+            for platform, _channel in groups
+        }
+        attempted: set[int] = set()
+        try:
+            await asyncio.gather(
+                *(
+                    self._channel(items, semaphores[key[0]], tally, attempted, stopped)
+                    for key, items in groups.items()
+                )
+            )
+        finally:
+            await self._record_sent()
+            await self._give_back([p for p in batch if p.id not in attempted])
+
+    async def _give_back(self, leased: list[PendingAlert]) -> None:
+        """Unsent leased alerts go back to the queue at once (stopping, or channel paused)."""
+        by_lease: dict[str, list[int]] = {}
+        for pending in leased:
+            if pending.lease is not None:
+                by_lease.setdefault(pending.lease, []).append(pending.id)
+        for lease, ids in by_lease.items():
+            await self._store.release(ids, lease)
+
+    async def _delivered(self, pending: PendingAlert) -> None:
         # recorded in batches: a crash before the batch is written leaves the rows claimed, and
         # claimed rows are checked with the platform, not posted again
-        self._sent_ids.append(alert_id)
+        self._sent_ids.append((pending.id, pending.lease))
         if len(self._sent_ids) >= SENT_BATCH:
             await self._record_sent()
 
     async def _record_sent(self) -> None:
-        ids, self._sent_ids = self._sent_ids, []
-        if ids:
-            await self._store.mark_sent_many(ids, self._clock())
+        done, self._sent_ids = self._sent_ids, []
+        by_lease: dict[str | None, list[int]] = {}
+        for alert_id, lease in done:
+            by_lease.setdefault(lease, []).append(alert_id)
+        for lease, ids in by_lease.items():
+            recorded = await self._store.mark_sent_many(ids, self._clock(), lease)
+            if recorded < len(ids):
+                log.warning(
+                    "%d delivered alerts were leased to another worker meanwhile (lease expired)",
+                    len(ids) - recorded,
+                )
 
     def _pace(self, platform: str) -> Pace:
         return self._paces.get(platform, DEFAULT_PACE)
 
     async def _channel(
-        self, items: list[PendingAlert], semaphore: asyncio.Semaphore, tally: _Tally
+        self,
+        items: list[PendingAlert],
+        semaphore: asyncio.Semaphore,
+        tally: _Tally,
+        attempted: set[int],
+        stopped: set[tuple[str, str]],
     ) -> None:
         async with semaphore:
             for pending in items:
@@ -233,12 +305,17 @@ class Notifier:
                 await self._wait_turn(pending.alert)
                 if self._stopping.is_set():
                     return
+                attempted.add(pending.id)
                 if await self._deliver(pending, tally) is _Outcome.STOP:
+                    stopped.add(_channel_of(pending))
                     return
 
     async def _wait_turn(self, alert: Alert) -> None:
         pace = self._pace(alert.platform)
-        platform_gate = self._platform_gates.setdefault(alert.platform, _Gate(1 / pace.per_second))
+        scope = alert.server_id if pace.per_server else ""
+        platform_gate = self._platform_gates.setdefault(
+            (alert.platform, scope), _Gate(1 / pace.per_second)
+        )
         channel_gate = self._channel_gates.setdefault(
             (alert.platform, alert.channel_id), _Gate(pace.channel_interval)
         )
@@ -259,11 +336,15 @@ class Notifier:
             if pending.maybe_sent and isinstance(adapter, SentLookup):
                 if await adapter.was_sent(alert.channel_id, key):
                     log.info("alert %d had already gone out; not sending it again", pending.id)
-                    await self._delivered(pending.id)
+                    await self._delivered(pending)
                     tally.sent += 1
                     metrics.alerts_sent.labels(alert.platform).inc()
                     return _Outcome.SENT
-            await self._store.claim(pending.id, self._clock())
+            if not await self._store.claim(pending.id, self._clock(), pending.lease):
+                log.warning(
+                    "alert %d: lease lost before its send; another worker has it", pending.id
+                )
+                return _Outcome.RETRY
             if isinstance(adapter, ServerSender):
                 await adapter.send_to(alert.server_id, alert.channel_id, alert.card, key)
             else:
@@ -274,7 +355,7 @@ class Notifier:
             when = self._clock() + timedelta(seconds=exc.retry_after)
             # a 429 means nothing was posted: the next attempt need not check
             await self._store.mark_retry(
-                pending.id, when, f"rate limited: {exc}", delivered_maybe=False
+                pending.id, when, f"rate limited: {exc}", delivered_maybe=False, lease=pending.lease
             )
             return _Outcome.STOP
         except ChannelUnavailable as exc:
@@ -297,7 +378,7 @@ class Notifier:
             return _Outcome.RETRY
         tally.sent += 1
         metrics.alerts_sent.labels(alert.platform).inc()
-        await self._delivered(pending.id)
+        await self._delivered(pending)
         return _Outcome.SENT
 
     async def _disable(self, adapter: ChatAdapter, alert: Alert, reason: str) -> None:
@@ -322,7 +403,13 @@ class Notifier:
             tries = pending.attempts + 1
             log.error("alert %d failed %d times; giving up: %s", pending.id, tries, error)
             self._metrics.alerts_failed.labels(pending.alert.platform).inc()
-            await self._store.mark_failed(pending.id, error)
+            await self._store.mark_failed(pending.id, error, pending.lease)
         else:
             when = self._clock() + backoff(pending.attempts)
-            await self._store.mark_retry(pending.id, when, error, delivered_maybe=True)
+            await self._store.mark_retry(
+                pending.id, when, error, delivered_maybe=True, lease=pending.lease
+            )
+
+
+def _channel_of(pending: PendingAlert) -> tuple[str, str]:
+    return (pending.alert.platform, pending.alert.channel_id)

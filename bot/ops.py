@@ -7,6 +7,7 @@ from datetime import datetime
 from typing import Any, Protocol
 
 from aiohttp import web
+from prometheus_client.aiohttp import make_aiohttp_handler
 
 from bot.metrics import Metrics
 from bot.models import SourceHealth
@@ -45,9 +46,8 @@ def ops_routes(
         # a failing chart source is not a reason to restart the container: report, stay 200
         return web.json_response(body, status=200 if healthy else 503)
 
-    async def metrics_page(request: web.Request) -> web.Response:
-        return web.Response(body=metrics.render(), content_type="text/plain", charset="utf-8")
-
+    # prometheus_client's own handler: text or OpenMetrics by Accept, gzip when asked
+    metrics_page = make_aiohttp_handler(metrics.registry)
     return [web.get("/healthz", healthz), web.get("/metrics", metrics_page)]
 
 

@@ -54,6 +54,7 @@ class Service:
     apps: Sequence[web.Application] = ()  # more routes on the same port (Slack HTTP mode)
     stopping: asyncio.Event = field(default_factory=asyncio.Event)
     port: int | None = None  # the bound port, once serving (the config may say 0)
+    role: str = "all"  # all | gateway | web | worker (jobs and delivery: all and worker)
 
     def request_stop(self) -> None:
         if not self.stopping.is_set():
@@ -89,24 +90,30 @@ class Service:
         log.info("web server on %s:%s (/healthz, /metrics)", self.config.web.host, self.port)
         scheduler = AsyncIOScheduler(timezone="UTC")
         started: list[Runner] = []
+        unwatch = None
         try:
             await warm_up(self.core)
             for runner in self.runners:
                 await runner.start()
                 started.append(runner)
                 log.info("%s adapter started", runner.platform)
-            schedule(
-                scheduler,
-                core=self.core,
-                notifier=self.notifier,
-                feeds=self.feeds,
-                config=self.config,
-                clock=self.clock,
-                metrics=self.metrics,
-            )
-            scheduler.start()
+            if self.role in ("all", "worker"):
+                schedule(
+                    scheduler,
+                    core=self.core,
+                    notifier=self.notifier,
+                    feeds=self.feeds,
+                    config=self.config,
+                    clock=self.clock,
+                    metrics=self.metrics,
+                )
+                scheduler.start()
+                # queued alerts wake delivery at once; the scheduled drain stays the floor
+                unwatch = await self.core.store.watch_outbox(self.notifier.wake)
             await self.stopping.wait()
         finally:
+            if unwatch is not None:
+                await unwatch()
             if scheduler.running:
                 scheduler.pause()
             self.notifier.stop()
@@ -126,13 +133,12 @@ class Service:
 
 
 async def warm_up(core: Core) -> None:
-    """Load the history and analyse the latest week before the first command arrives, then
-    move those long-lived objects out of the garbage collector's way."""
-    history = await core.analyst.history()
-    weeks = history.weeks()
-    if weeks:
-        await core.analyst.week(weeks[-1])
-    # the history lives as long as the process; without this every collection rescans it
+    """Analyse the latest week before the first command arrives, then move the long-lived
+    objects (catalog index, that analysis) out of the garbage collector's way."""
+    week = await core.store.latest_week()
+    if week is not None:
+        await core.analyst.week(week)
+    # they live as long as the process; without this every collection rescans them
     gc.freeze()
 
 
@@ -183,7 +189,7 @@ def plan(config: Config) -> Plan:
     keys = (("OMDb", r.omdb_api_key), ("TMDB", r.tmdb_api_key or r.tmdb_read_token))
     online = [name for name, key in keys if key]
     lines.append("Review scores: offline catalog" + "".join(f" + {name}" for name in online))
-    lines.append(f"Database: {config.database}")
+    lines.append(f"Database: {_shown_database(config.database)}")
     lines.append(f"Web: http://{config.web.host}:{config.web.port} (/healthz, /metrics)")
     return Plan(tuple(lines), tuple(errors), discord, slack)
 
@@ -228,3 +234,14 @@ def _plan_slack(config: Config, lines: list[str], errors: list[str]) -> str | No
         'Slack mode "http" needs SLACK_BOT_TOKEN, or SLACK_CLIENT_ID and SLACK_CLIENT_SECRET'
     )
     return None
+
+
+def _shown_database(database: str) -> str:
+    """The database as it may appear in output: a URL's password is never shown."""
+    from bot.errors import StoreError
+    from bot.store import parse_target
+
+    try:
+        return parse_target(database).shown
+    except StoreError as exc:
+        return f"unusable ({exc})"

@@ -1,11 +1,13 @@
-"""Shared fixtures: real SQLite stores (empty, or holding the bundled 2022 weeks), the real catalog,
-and a Core wired exactly as __main__ wires it, with a hand-moved clock."""
+"""Shared fixtures: real SQLite stores (empty, or holding the bundled 2022 weeks), a real
+PostgreSQL (tests/pg.py) for the tests marked `postgres`, the real catalog, and a Core wired
+exactly as __main__ wires it, with a hand-moved clock."""
 
 from __future__ import annotations
 
 import asyncio
+import os
 import shutil
-from collections.abc import AsyncIterator
+from collections.abc import AsyncIterator, Iterator
 from datetime import UTC, datetime
 from pathlib import Path
 
@@ -21,6 +23,7 @@ from bot.store import Store
 from tests.fake_discord import FakeDiscord
 from tests.fake_slack import FakeSlack
 from tests.fakes import FakeClock
+from tests.pg import PgServer, find_or_start
 
 SHARED = Path(__file__).resolve().parents[2] / "shared" / "data"
 TEST_DATA = Path(__file__).resolve().parent / "data"
@@ -45,12 +48,57 @@ def bundled_db(tmp_path_factory: pytest.TempPathFactory) -> Path:
             for tsv in BUNDLED_CHARTS:
                 charts = parse_top10(tsv.read_bytes(), tsv.name)
                 await store.save_charts(charts, tsv.name, datetime(2022, 9, 1, tzinfo=UTC))
-            await store._db.execute("PRAGMA wal_checkpoint(TRUNCATE)")
         finally:
             await store.close()
 
     asyncio.run(build())
     return path
+
+
+@pytest.fixture(scope="session")
+def pg_server() -> Iterator[PgServer]:
+    """A PostgreSQL server for the whole session (started here unless one is given)."""
+    server, why = find_or_start()
+    if server is None:
+        if os.environ.get("TRENDBOT_REQUIRE_POSTGRES") == "1":
+            pytest.fail(f"TRENDBOT_REQUIRE_POSTGRES=1 but {why}", pytrace=False)
+        pytest.skip(why)
+    try:
+        yield server
+    finally:
+        server.stop()
+
+
+@pytest.fixture
+async def pg_url(pg_server: PgServer) -> AsyncIterator[str]:
+    """A fresh, empty PostgreSQL database for one test."""
+    name = await pg_server.create_database()
+    try:
+        yield pg_server.url(name)
+    finally:
+        await pg_server.drop_database(name)
+
+
+@pytest.fixture(params=["sqlite", pytest.param("postgres", marks=pytest.mark.postgres)])
+async def db_target(request: pytest.FixtureRequest, tmp_path: Path) -> AsyncIterator[str]:
+    """An empty database on each engine: a SQLite file, then a PostgreSQL database."""
+    if request.param == "sqlite":
+        yield str(tmp_path / "test.db")
+        return
+    server: PgServer = request.getfixturevalue("pg_server")
+    name = await server.create_database()
+    try:
+        yield server.url(name)
+    finally:
+        await server.drop_database(name)
+
+
+@pytest.fixture
+async def any_store(db_target: str) -> AsyncIterator[Store]:
+    """An empty store on each engine (the store suite runs on both)."""
+    opened = await Store.open(db_target)
+    yield opened
+    await opened.close()
 
 
 @pytest.fixture

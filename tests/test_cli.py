@@ -190,4 +190,29 @@ def test_demo_without_a_terminal_replays_and_exits_0(tmp_path: Path) -> None:
     assert "=== /trending US films ===" in out
     assert "Should you watch Backtrace (2018)?" in out
     assert "trendbot>" not in out  # no prompt without a terminal
-    assert not list(tmp_path.iterdir())  # the demo leaves no database behind
+    picture = tmp_path / "backtrace-rank-history.png"
+    assert f"[picture: {picture}]" in out
+    assert picture.read_bytes().startswith(b"\x89PNG\r\n\x1a\n")
+    assert [p.name for p in tmp_path.iterdir()] == [picture.name]  # and no database
+
+
+def test_bare_trendbot_shows_the_help_and_points_to_the_demo(tmp_path: Path) -> None:
+    done = trendbot(cwd=tmp_path)
+    assert done.returncode == 0, done.stderr
+    assert done.stdout.startswith("usage: trendbot")
+    assert "demo" in done.stdout and "run" in done.stdout
+    assert "New here? `trendbot demo`" in done.stdout
+    assert done.stderr == ""
+
+
+def test_json_log_lines_when_configured(tmp_path: Path) -> None:
+    config = tmp_path / "json.toml"
+    config.write_text('[logging]\nformat = "json"\n')
+    done = trendbot("trending", "--region", "US", "--config", str(config), "-v", cwd=tmp_path)
+    assert done.returncode == 1  # nothing ingested: the user's message is not a log record
+    lines = done.stderr.splitlines()
+    said = [line for line in lines if line.startswith("trendbot: ")]
+    assert said == ["trendbot: No chart for United States · Films yet"]
+    records = [json.loads(line) for line in lines if line not in said]
+    assert records and all({"time", "level", "logger", "message"} <= set(r) for r in records)
+    assert records[0]["time"].endswith("+00:00") and "T" in records[0]["time"]

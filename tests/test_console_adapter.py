@@ -2,13 +2,22 @@
 
 from __future__ import annotations
 
+import importlib.util
 import io
+import os
+import pty
+import select
+import sys
+from pathlib import Path
+
+import pytest
 
 from adapters.console_adapter import ConsoleAdapter, card_text, interact
 from bot.core import Core
 from bot.models import Card, Context, Field, Image, Link, Tone
 
 CTX = Context("console", "demo", "alerts", "me", is_admin=True)
+ROOT = Path(__file__).resolve().parents[1]
 
 
 def test_card_text_shows_every_part() -> None:
@@ -66,3 +75,56 @@ async def test_eof_ends_the_session(core: Core) -> None:
         return None
 
     await interact(core, CTX, ConsoleAdapter(io.StringIO()), read_line)
+
+
+def test_pictures_are_saved_and_their_path_shown(tmp_path: Path) -> None:
+    out = io.StringIO()
+    ConsoleAdapter(out, pictures=tmp_path / "pics").show(
+        Card("Should you watch X?", image=Image("x-rank-history.png", b"\x89PNG data"))
+    )
+    saved = tmp_path / "pics" / "x-rank-history.png"
+    assert saved.read_bytes() == b"\x89PNG data"
+    assert f"[picture: {saved}]" in out.getvalue()
+
+
+def test_a_picture_that_cannot_be_saved_is_only_described(tmp_path: Path) -> None:
+    (tmp_path / "taken").write_text("a file, not a folder")
+    out = io.StringIO()
+    ConsoleAdapter(out, pictures=tmp_path / "taken").show(Card("X", image=Image("x.png", b"12")))
+    assert "[picture: x.png, 2 bytes]" in out.getvalue()
+
+
+def _read_until(fd: int, wanted: bytes, seen: bytearray) -> None:
+    """Read the terminal until `wanted` appears (10 s at most: a hung child fails the test)."""
+    deadline = 10.0
+    while wanted not in seen:
+        ready, _, _ = select.select([fd], [], [], deadline)
+        assert ready, f"no {wanted!r} on the terminal; got {bytes(seen)[-200:]!r}"
+        seen.extend(os.read(fd, 4096))
+
+
+@pytest.mark.skipif(importlib.util.find_spec("readline") is None, reason="no readline here")
+def test_the_prompt_has_history_and_tab_completion() -> None:
+    """A real terminal (pty): ↑ recalls the last line, Tab completes a command name."""
+    script = (
+        "from adapters.console_adapter import enable_line_editing\n"
+        "assert enable_line_editing()\n"
+        "lines = [input('trendbot> ') for _ in range(3)]\n"
+        "print('GOT', lines)\n"
+    )
+    pid, fd = pty.fork()
+    if pid == 0:  # the child: a Python reading its prompt from the terminal
+        os.chdir(ROOT)
+        os.execv(sys.executable, [sys.executable, "-c", script])
+    seen = bytearray()
+    try:
+        for keys in (b"/trending GB tv\r", b"\x1b[A\r", b"/sur\t US\r"):
+            _read_until(fd, b"trendbot> ", seen)
+            del seen[: seen.index(b"trendbot> ") + 10]
+            os.write(fd, keys)
+        _read_until(fd, b"]\r\n", seen)
+    finally:
+        _, status = os.waitpid(pid, 0)
+        os.close(fd)
+    assert "GOT ['/trending GB tv', '/trending GB tv', '/surprises US']" in seen.decode()
+    assert os.waitstatus_to_exitcode(status) == 0

@@ -34,18 +34,18 @@ async def test_unknown_region_is_a_clear_private_error(core: Core) -> None:
     assert "Unknown region" in card.text
 
 
-async def test_concurrent_first_commands_build_the_history_once(core: Core) -> None:
+async def test_concurrent_first_commands_analyse_the_week_once(core: Core) -> None:
     import asyncio
 
     loads = 0
-    original = core.store.all_charts
+    original = core.store.week_history
 
-    async def counted():
+    async def counted(week):
         nonlocal loads
         loads += 1
-        return await original()
+        return await original(week)
 
-    core.store.all_charts = counted  # type: ignore[method-assign]
+    core.store.week_history = counted  # type: ignore[method-assign]
     cards = await asyncio.gather(
         *(core.run("trending", {"region": r}, MEMBER) for r in ("US", "GB", "BR", "US", "FR") * 4)
     )

@@ -200,7 +200,7 @@ def _option(command: dict[str, Any], *path: str) -> dict[str, Any]:
 
 async def test_sync_publishes_the_command_schema_globally(bot: Bot) -> None:
     commands = {c["name"]: c for c in bot.fake.commands[None]}
-    assert set(commands) == {"trending", "surprises", "watch", "help", "config"}
+    assert set(commands) == {"trending", "surprises", "watch", "help", "about", "config"}
     config = commands["config"]
     assert str(config["default_member_permissions"]) == "32"  # Manage Server
     assert config["dm_permission"] is False

@@ -22,8 +22,9 @@ async def subscribe(core: Core, ctx: Context = ADMIN, channel: str = "alerts") -
 
 async def rewind_baseline(core: Core, server: str = "guild-1") -> None:
     # subscribing stores the latest week as baseline; pretend they subscribed before June
-    await core.store._db.execute(
-        "UPDATE server_regions SET baseline_week = '2022-05-29' WHERE server_id = ?", (server,)
+    await core.store._db.run(
+        "UPDATE server_regions SET baseline_week = '2022-05-29' WHERE server_id = :server",
+        {"server": server},
     )
 
 

@@ -1,79 +1,128 @@
-"""The SQLite store on real files: schema versioning, idempotent ingest, never a worse copy,
-Netflix's retroactive renames, subscriptions with baselines, and the outbox's unique key."""
+"""The store on real databases — every test here runs on a SQLite file and on a real PostgreSQL
+(marker `postgres`): schema versions, idempotent ingest, never a worse copy, Netflix's retroactive
+renames, subscriptions with baselines, the outbox's unique key, leases and fencing."""
 
 from __future__ import annotations
 
+import sqlite3
 from dataclasses import replace
 from datetime import UTC, date, datetime, timedelta
 from pathlib import Path
 
-import aiosqlite
 import pytest
 
+from bot.errors import StoreError
 from bot.models import Alert, Card, Chart, ChartKey, ChartRow, ServerSettings
 from bot.sources.netflix import parse_top10
-from bot.store import SCHEMA_VERSION, Store
+from bot.store import MIGRATIONS, SCHEMA_VERSION, Store
+from bot.store.dialects import POSTGRES
 from tests.conftest import TEST_DATA
 
 NOW = datetime(2022, 7, 20, 9, 0, tzinfo=UTC)
 NETFLIX = TEST_DATA / "netflix"
 COUNTRIES = NETFLIX / "countries_US-GB-SG-CA_2022-06-05_to_2022-07-17.tsv"
 US_FILMS = ChartKey("US", "films")
+V4 = (TEST_DATA / "schema_v4.sql").read_text()
+
+
+@pytest.fixture
+def store(any_store: Store) -> Store:
+    return any_store
 
 
 def charts_of(name: str) -> tuple:
     return parse_top10((NETFLIX / name).read_bytes(), name)
 
 
-async def test_new_database_is_migrated_to_the_latest_schema_in_wal_mode(tmp_path: Path) -> None:
-    store = await Store.open(tmp_path / "fresh.db")
-    await store.close()
-    async with aiosqlite.connect(tmp_path / "fresh.db") as db:
-        version = (await (await db.execute("PRAGMA user_version")).fetchone())[0]
-        mode = (await (await db.execute("PRAGMA journal_mode")).fetchone())[0]
-        tables = {
-            r[0]
-            for r in await (
-                await db.execute("SELECT name FROM sqlite_master WHERE type = 'table'")
-            ).fetchall()
-        }
-    assert version == SCHEMA_VERSION == 4
+def test_a_new_sqlite_file_is_migrated_to_the_latest_schema_in_wal_mode(tmp_path: Path) -> None:
+    import asyncio
+
+    asyncio.run(_open_close(tmp_path / "fresh.db"))
+    with sqlite3.connect(tmp_path / "fresh.db") as db:
+        version = db.execute("PRAGMA user_version").fetchone()[0]
+        mode = db.execute("PRAGMA journal_mode").fetchone()[0]
+        tables = {r[0] for r in db.execute("SELECT name FROM sqlite_master WHERE type = 'table'")}
+    assert version == SCHEMA_VERSION == 5
     assert mode == "wal"
-    assert {
-        "charts",
-        "chart_entries",
-        "title_matches",
-        "scores",
-        "servers",
-        "server_regions",
-        "outbox",
-        "source_state",
-        "slack_installations",
-    } <= tables
+    assert {"charts", "chart_entries", "title_matches", "scores", "servers", "server_regions",
+            "outbox", "source_state", "slack_installations", "oauth_states",
+            "first_sightings"} <= tables  # fmt: skip
 
 
-async def test_an_old_schema_is_upgraded_in_place(tmp_path: Path) -> None:
-    path = tmp_path / "old.db"
-    async with aiosqlite.connect(path) as db:
-        # what a v1 database looked like: charts only
-        from bot.store import MIGRATIONS
+async def _open_close(target: str | Path) -> None:
+    store = await Store.open(target)
+    await store.close()
 
-        await db.executescript(MIGRATIONS[0] + "; PRAGMA user_version = 1;")
-        await db.commit()
+
+async def test_a_v4_sqlite_file_is_upgraded_in_place_keeping_its_data(tmp_path: Path) -> None:
+    path = tmp_path / "v4.db"
+    with sqlite3.connect(path) as db:
+        db.executescript(V4)
+        db.executescript(
+            "INSERT INTO servers VALUES ('discord', 'g1', 'c1', 60, 'films,tv', NULL, NULL, 0, "
+            "NULL, '2022-07-01');"
+            "INSERT INTO server_regions VALUES ('discord', 'g1', 'US', '2022-06-19', 'x');"
+            "INSERT INTO server_regions VALUES ('discord', 'g1', 'BR', '2022-06-19', 'x');"
+            "INSERT INTO server_regions VALUES ('discord', 'g1', 'GB', '2022-06-19', 'x');"
+        )
     store = await Store.open(path)
     try:
-        await store.save_charts(charts_of(COUNTRIES.name), "test", NOW)
-        assert await store.server("discord", "1") is None  # v3 tables exist and work
+        loaded = await store.server("discord", "g1")
+        assert loaded is not None and loaded.regions == ("US", "BR", "GB")  # order kept
+        report = await store.save_charts(charts_of(COUNTRIES.name), "test", NOW)
+        assert len(report.saved) == 56
+        assert await store.first_sighting("slack-event", "Ev1", NOW, timedelta(hours=1))
+    finally:
+        await store.close()
+    with sqlite3.connect(path) as db:
+        assert db.execute("PRAGMA user_version").fetchone()[0] == SCHEMA_VERSION
+
+
+@pytest.mark.postgres
+async def test_a_v4_postgres_database_is_upgraded_in_place(pg_url: str) -> None:
+    import asyncpg
+
+    from bot.store.database import parse_target
+
+    dsn = parse_target(pg_url).url.replace("postgresql+asyncpg", "postgresql")
+    conn = await asyncpg.connect(dsn)
+    try:
+        for migration in MIGRATIONS[:4]:
+            for statement in migration:
+                await conn.execute(POSTGRES.ddl(statement))
+        await conn.execute("CREATE TABLE trendbot_schema (version INTEGER PRIMARY KEY)")
+        await conn.execute("INSERT INTO trendbot_schema VALUES (1), (2), (3), (4)")
+        await conn.execute(
+            "INSERT INTO servers VALUES ('slack', 'T1', 'C1', 60, 'films', NULL, NULL, 0, NULL, "
+            "'2022-07-01')"
+        )
+    finally:
+        await conn.close()
+    store = await Store.open(pg_url)
+    try:
+        assert (await store.server("slack", "T1")) is not None
+        await store.add_regions("slack", "T1", ["US", "GB"], NOW)
+        loaded = await store.server("slack", "T1")
+        assert loaded is not None and loaded.regions == ("US", "GB")
     finally:
         await store.close()
 
 
-async def test_a_newer_schema_is_refused(tmp_path: Path) -> None:
+async def test_a_newer_schema_is_refused_and_left_untouched(tmp_path: Path) -> None:
     path = tmp_path / "future.db"
-    async with aiosqlite.connect(path) as db:
-        await db.execute(f"PRAGMA user_version = {SCHEMA_VERSION + 1}")
-    with pytest.raises(RuntimeError, match="newer than this trendbot"):
+    with sqlite3.connect(path) as db:
+        db.execute(f"PRAGMA user_version = {SCHEMA_VERSION + 1}")
+    before = path.read_bytes()
+    with pytest.raises(StoreError, match="newer than this trendbot"):
         await Store.open(path)
+    assert path.read_bytes() == before
+
+
+async def test_opening_twice_migrates_once(db_target: str) -> None:
+    first = await Store.open(db_target)
+    second = await Store.open(db_target)  # finds the schema current
+    await second.close()
+    await first.close()
 
 
 async def test_ingesting_the_same_file_twice_changes_nothing(store: Store) -> None:
@@ -132,6 +181,7 @@ async def test_history_queries_on_real_weeks(store: Store) -> None:
     await store.save_charts(charts, "a", NOW)
     assert sorted(await store.all_charts(), key=_order) == sorted(charts, key=_order)
     assert await store.latest_week(US_FILMS) == date(2022, 7, 17)
+    assert (await store.latest_weeks())[US_FILMS] == date(2022, 7, 17)
     history = await store.title_history("Backtrace")
     assert [(k.region, w, r) for k, w, r in history] == [
         ("US", date(2022, 6, 26), 8),
@@ -223,3 +273,87 @@ async def test_chart_rows_round_trip_exactly(store: Store) -> None:
     loaded = await store.chart(chart.key, chart.week)
     assert loaded == chart
     assert isinstance(loaded.rows[0], ChartRow)
+
+
+async def test_claims_lease_each_alert_to_one_worker_and_fence_outcomes(store: Store) -> None:
+    await store.enqueue([_alert(f"c{n}", "Backtrace") for n in range(4)], NOW)
+    lease = timedelta(seconds=60)
+    first = await store.claim_due(["discord"], NOW, lease, limit=3)
+    second = await store.claim_due(["discord"], NOW + timedelta(seconds=30), lease, limit=3)
+    assert len(first) == 3 and len(second) == 1
+    assert not {p.id for p in first} & {p.id for p in second}
+    assert await store.claim_due(["discord"], NOW + timedelta(seconds=30), lease) == []
+    # the first worker dies; after its lease another takes its alerts over
+    later = NOW + timedelta(seconds=61)
+    taken = await store.claim_due(["discord"], later, lease)
+    assert {p.id for p in taken} == {p.id for p in first}
+    # the dead worker's late outcome is refused; the new holder's is recorded
+    assert not await store.claim(first[0].id, later, first[0].lease)
+    assert await store.mark_sent_many([first[0].id], later, first[0].lease) == 0
+    assert await store.claim(taken[0].id, later, taken[0].lease)
+    assert await store.mark_sent_many([p.id for p in taken], later, taken[0].lease) == 3
+    assert (await store.outbox_counts()) == {"sent": 3, "pending": 1}
+
+
+async def test_claims_take_turns_across_channels_and_skip_other_platforms(store: Store) -> None:
+    queued = [_alert("busy", f"title {n}") for n in range(30)]
+    queued += [replace(_alert(f"quiet{n}", "Backtrace"), platform="slack") for n in range(50)]
+    queued += [_alert("other", "Backtrace")]
+    await store.enqueue(queued, NOW)
+    batch = await store.claim_due(["discord"], NOW, timedelta(seconds=60), limit=6, per_channel=5)
+    channels = [p.alert.channel_id for p in batch]
+    # the 50 queued for a platform not running here are not read; "other" is not starved
+    assert "other" in channels and channels.count("busy") == 5
+    released = [p.id for p in batch]
+    await store.release(released, batch[0].lease or "")
+    again = await store.claim_due(["discord"], NOW, timedelta(seconds=60), limit=100)
+    assert {p.id for p in again} >= set(released)  # given back: claimable at once
+
+
+async def test_first_sighting_is_true_once_and_forgets_old_keys(store: Store) -> None:
+    keep = timedelta(hours=1)
+    assert await store.first_sighting("slack-event", "Ev1", NOW, keep)
+    assert not await store.first_sighting("slack-event", "Ev1", NOW + timedelta(minutes=5), keep)
+    assert await store.first_sighting("other", "Ev1", NOW, keep)  # namespaces are separate
+    assert await store.first_sighting("slack-event", "Ev1", NOW + timedelta(hours=2), keep)
+
+
+async def test_oauth_states_are_consumed_once_before_they_expire(store: Store) -> None:
+    life = timedelta(minutes=10)
+    await store.issue_oauth_state("s1", NOW, life)
+    await store.issue_oauth_state("s2", NOW, life)
+    assert await store.consume_oauth_state("s1", NOW + timedelta(minutes=1))
+    assert not await store.consume_oauth_state("s1", NOW + timedelta(minutes=1))
+    assert not await store.consume_oauth_state("s2", NOW + timedelta(minutes=11))
+    assert not await store.consume_oauth_state("never", NOW)
+
+
+async def test_a_lock_has_one_holder_across_store_instances(db_target: str) -> None:
+    one, two = await Store.open(db_target), await Store.open(db_target)
+    try:
+        assert await one.locks.try_acquire("job:refresh")
+        assert not await two.locks.try_acquire("job:refresh")
+        async with two.holding("job:digest") as mine:
+            assert mine
+        await one.locks.release("job:refresh")
+        assert await two.locks.try_acquire("job:refresh")
+    finally:
+        await one.close()
+        await two.close()
+
+
+async def test_read_only_stores_read_and_never_write(db_target: str) -> None:
+    writer = await Store.open(db_target)
+    await writer.save_charts(charts_of(COUNTRIES.name), "a", NOW)
+    reader = await Store.open(db_target, read_only=True)
+    try:
+        assert await reader.latest_week(US_FILMS) == date(2022, 7, 17)
+        await reader.save_matches("movie", [], NOW)  # caches are skipped, not errors
+        with pytest.raises(StoreError, match="read-only"):
+            await reader.save_server(ServerSettings("discord", "g1", "c1", 60, ("films",)), NOW)
+        # a writer keeps writing while the reader reads
+        await writer.save_server(ServerSettings("discord", "g1", "c1", 60, ("films",)), NOW)
+        assert await reader.server("discord", "g1") is not None
+    finally:
+        await reader.close()
+        await writer.close()

@@ -1,0 +1,216 @@
+"""The alert outbox: queue once per unique key, lease due alerts to one worker at a time, and
+record each outcome only while the lease is still the caller's (fencing).
+
+Leases are short: a worker that dies loses its alerts to the next claim once `lease_until` passes.
+`claimed_at` marks a send that started (set per alert, just before the send), so an alert whose
+worker died mid-send is checked with the platform instead of being posted again.
+"""
+
+from __future__ import annotations
+
+import json
+import secrets
+from collections.abc import Iterable, Sequence
+from datetime import date, datetime, timedelta
+from typing import Any
+
+from bot.models import Alert, Card, PendingAlert
+from bot.store.charts import key_of
+from bot.store.database import Database, execute, sql
+
+_ALERT = (
+    "id, platform, server_id, channel_id, service, region, category, language, week, title, "
+    "kind, card, attempts, claimed_at"
+)
+_QUEUED = (
+    "platform", "server_id", "channel_id", "service", "region", "category", "language", "week",
+    "title", "kind", "card", "next_attempt_at", "created_at",
+)  # fmt: skip
+
+
+class Outbox:
+    """The outbox part of Store."""
+
+    _db: Database
+
+    async def enqueue(self, alerts: Iterable[Alert], now: datetime) -> int:
+        """Queue alerts; an alert already queued or sent (same unique key) is ignored."""
+        cards: dict[int, str] = {}  # one card is often shared by many channels' alerts
+        stamp = now.isoformat()
+        rows = [
+            {"platform": a.platform, "server_id": a.server_id, "channel_id": a.channel_id,
+             "service": a.key.service, "region": a.key.region, "category": a.key.category,
+             "language": a.key.language, "week": a.week.isoformat(), "title": a.title,
+             "kind": a.kind,
+             "card": cards.get(id(a.card))
+             or cards.setdefault(id(a.card), json.dumps(a.card.to_dict())),
+             "next_attempt_at": stamp, "created_at": stamp}
+            for a in alerts
+        ]  # fmt: skip
+        if not rows:
+            return 0
+        async with self._db.writing() as conn:
+            added = await self._db.dialect.insert_ignore_many(conn, "outbox", _QUEUED, rows)
+            if added:
+                await self._db.dialect.notify_outbox(conn)
+        if added:
+            self._db.outbox_changed()
+        return added
+
+    async def due(self, now: datetime, limit: int = 500) -> list[PendingAlert]:
+        """Pending alerts whose next attempt is due, oldest first (a look, not a claim)."""
+        rows = await self._db.all(
+            f"SELECT {_ALERT} FROM outbox WHERE state = 'pending' AND next_attempt_at <= :now "
+            "ORDER BY id LIMIT :limit",
+            {"now": now.isoformat(), "limit": limit},
+        )
+        return [_pending(r) for r in rows]
+
+    async def claim_due(
+        self,
+        platforms: Sequence[str],
+        now: datetime,
+        lease: timedelta,
+        *,
+        limit: int = 500,
+        per_channel: int = 5,
+    ) -> list[PendingAlert]:
+        """Lease due alerts of `platforms` to the caller: at most `per_channel` per channel,
+        channels taking turns, oldest first within a channel. Another worker's live lease is
+        skipped (SKIP LOCKED on PostgreSQL); an expired one is taken over."""
+        if not platforms:
+            return []
+        token = secrets.token_hex(8)
+        params = {
+            "token": token,
+            "until": (now + lease).isoformat(),
+            "now": now.isoformat(),
+            "platforms": list(platforms),
+            "per_channel": per_channel,
+            "limit": limit,
+        }
+        async with self._db.writing() as conn:
+            result = await conn.execute(
+                sql(self._db.dialect.claim_outbox(), ("platforms",)), params
+            )
+            rows = result.all()
+        found = [_pending(r, token) for r in rows]
+        found.sort(key=lambda p: p.id)
+        return found
+
+    async def next_due(self) -> datetime | None:
+        value = await self._db.scalar(
+            "SELECT MIN(next_attempt_at) FROM outbox WHERE state = 'pending'"
+        )
+        return datetime.fromisoformat(value) if value else None
+
+    async def claim(self, alert_id: int, now: datetime, lease: str | None = None) -> bool:
+        """Note that a send is about to start: after a crash, the alert may already be out.
+        With a lease token, only while the lease is still ours (False: do not send)."""
+        return bool(
+            await self._db.run(
+                "UPDATE outbox SET claimed_at = :now WHERE id = :id AND state = 'pending'"
+                + _fence(lease),
+                {"now": now.isoformat(), "id": alert_id, "lease": lease},
+            )
+        )
+
+    async def mark_sent_many(
+        self, alert_ids: Sequence[int], now: datetime, lease: str | None = None
+    ) -> int:
+        """Record deliveries (only rows whose lease is still `lease`, when given)."""
+        if not alert_ids:
+            return 0
+        done = 0
+        async with self._db.writing() as conn:
+            for start in range(0, len(alert_ids), 500):
+                done += await execute(
+                    conn,
+                    "UPDATE outbox SET state = 'sent', sent_at = :now, attempts = attempts + 1, "
+                    "lease_token = NULL, lease_until = NULL WHERE id IN :ids" + _fence(lease),
+                    {"now": now.isoformat(), "ids": list(alert_ids[start : start + 500]),
+                     "lease": lease},
+                    expanding=("ids",),
+                )  # fmt: skip
+        return done
+
+    async def mark_retry(
+        self,
+        alert_id: int,
+        next_attempt: datetime,
+        error: str,
+        *,
+        delivered_maybe: bool,
+        lease: str | None = None,
+    ) -> None:
+        """Try again later. `delivered_maybe` keeps the claim: after a timeout or a 5xx the
+        message may have gone out, so the next attempt checks before posting again."""
+        await self._db.run(
+            "UPDATE outbox SET attempts = attempts + 1, next_attempt_at = :next, "
+            "last_error = :error, lease_token = NULL, lease_until = NULL, "
+            "claimed_at = CASE WHEN :maybe = 1 THEN claimed_at END WHERE id = :id"
+            + _fence(lease),
+            {"next": next_attempt.isoformat(), "error": error, "maybe": int(delivered_maybe),
+             "id": alert_id, "lease": lease},
+        )  # fmt: skip
+
+    async def mark_failed(self, alert_id: int, error: str, lease: str | None = None) -> None:
+        await self._db.run(
+            "UPDATE outbox SET state = 'failed', attempts = attempts + 1, last_error = :error, "
+            "lease_token = NULL, lease_until = NULL WHERE id = :id" + _fence(lease),
+            {"error": error, "id": alert_id, "lease": lease},
+        )
+
+    async def release(self, alert_ids: Sequence[int], lease: str) -> None:
+        """Give leased alerts back unsent (stopping), so another worker may take them at once."""
+        if not alert_ids:
+            return
+        async with self._db.writing() as conn:
+            for start in range(0, len(alert_ids), 500):
+                await execute(
+                    conn,
+                    "UPDATE outbox SET lease_token = NULL, lease_until = NULL "
+                    "WHERE id IN :ids AND lease_token = :lease",
+                    {"ids": list(alert_ids[start : start + 500]), "lease": lease},
+                    expanding=("ids",),
+                )
+
+    async def clear_leases(self) -> int:
+        """Every lease ends (a process that knows it is alone: its predecessor's are stale)."""
+        return await self._db.run(
+            "UPDATE outbox SET lease_token = NULL, lease_until = NULL "
+            "WHERE lease_token IS NOT NULL AND state = 'pending'"
+        )
+
+    async def outbox_counts(self) -> dict[str, int]:
+        rows = await self._db.all("SELECT state, COUNT(*) FROM outbox GROUP BY state")
+        return {r[0]: int(r[1]) for r in rows}
+
+    async def prune_outbox(self, before: datetime) -> int:
+        return await self._db.run(
+            "DELETE FROM outbox WHERE state != 'pending' AND created_at < :before",
+            {"before": before.isoformat()},
+        )
+
+
+def _fence(lease: str | None) -> str:
+    return " AND lease_token = :lease" if lease is not None else ""
+
+
+def _pending(r: Any, lease: str | None = None) -> PendingAlert:
+    return PendingAlert(
+        r[0],
+        Alert(
+            r[1],
+            r[2],
+            r[3],
+            key_of(r[5], r[6], r[7], r[4]),
+            date.fromisoformat(r[8]),
+            r[9],
+            r[10],
+            Card.from_dict(json.loads(r[11])),
+        ),
+        r[12],
+        r[13] is not None,
+        lease,
+    )

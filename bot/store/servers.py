@@ -1,0 +1,242 @@
+"""Per-server settings, the regions each server follows (baselined), and alert subscribers."""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+from dataclasses import dataclass
+from datetime import date, datetime
+
+from bot.models import Category, ServerSettings
+from bot.store.database import Database, execute, sql
+
+
+@dataclass(frozen=True, slots=True)
+class Subscriber:
+    """A server whose alert channel wants alerts for a region and category."""
+
+    platform: str
+    server_id: str
+    channel_id: str
+    threshold: int
+    baseline_week: date | None
+
+
+class Servers:
+    """The servers-and-subscriptions part of Store."""
+
+    _db: Database
+
+    async def server(self, platform: str, server_id: str) -> ServerSettings | None:
+        async with self._db.reading() as conn:
+            params = {"platform": platform, "server_id": server_id}
+            rows = (
+                await conn.execute(
+                    sql(
+                        "SELECT channel_id, threshold, categories, disabled_reason, digest, "
+                        "admin_channel_id FROM servers "
+                        "WHERE platform = :platform AND server_id = :server_id"
+                    ),
+                    params,
+                )
+            ).all()
+            if not rows:
+                return None
+            regions = (
+                await conn.execute(
+                    sql(
+                        "SELECT region FROM server_regions WHERE platform = :platform "
+                        "AND server_id = :server_id ORDER BY position, added_at, region"
+                    ),
+                    params,
+                )
+            ).all()
+        r = rows[0]
+        return ServerSettings(
+            platform,
+            server_id,
+            r[0],
+            r[1],
+            _categories(r[2]),
+            tuple(x[0] for x in regions),
+            r[3],
+            bool(r[4]),
+            r[5],
+        )
+
+    async def save_server(self, settings: ServerSettings, now: datetime) -> None:
+        """Create or update a server's settings (not its regions)."""
+        await self._db.run(
+            "INSERT INTO servers (platform, server_id, channel_id, threshold, categories, "
+            "disabled_reason, disabled_at, digest, admin_channel_id, updated_at) "
+            "VALUES (:platform, :server_id, :channel_id, :threshold, :categories, "
+            ":disabled_reason, :disabled_at, :digest, :admin_channel_id, :updated_at) "
+            "ON CONFLICT (platform, server_id) DO UPDATE SET channel_id = excluded.channel_id, "
+            "threshold = excluded.threshold, categories = excluded.categories, "
+            "disabled_reason = excluded.disabled_reason, disabled_at = excluded.disabled_at, "
+            "digest = excluded.digest, admin_channel_id = excluded.admin_channel_id, "
+            "updated_at = excluded.updated_at",
+            {
+                "platform": settings.platform,
+                "server_id": settings.server_id,
+                "channel_id": settings.channel_id,
+                "threshold": settings.threshold,
+                "categories": ",".join(settings.categories),
+                "disabled_reason": settings.disabled_reason,
+                "disabled_at": now.isoformat() if settings.disabled_reason else None,
+                "digest": int(settings.digest),
+                "admin_channel_id": settings.admin_channel_id,
+                "updated_at": now.isoformat(),
+            },
+        )
+
+    async def set_admin_channel(
+        self, platform: str, server_id: str, channel_id: str, now: datetime
+    ) -> None:
+        """Remember where a server's admins last configured the bot (only that column)."""
+        await self._db.run(
+            "UPDATE servers SET admin_channel_id = :channel_id, updated_at = :now "
+            "WHERE platform = :platform AND server_id = :server_id",
+            {"platform": platform, "server_id": server_id, "channel_id": channel_id,
+             "now": now.isoformat()},
+        )  # fmt: skip
+
+    async def add_regions(
+        self, platform: str, server_id: str, regions: Iterable[str], now: datetime
+    ) -> list[str]:
+        """Subscribe a server to regions, baselined at the latest stored week; returns new ones."""
+        added: list[str] = []
+        insert = self._db.dialect.insert_ignore(
+            "server_regions",
+            "platform, server_id, region, baseline_week, added_at, position",
+            ":platform, :server_id, :region, (SELECT MAX(week) FROM charts WHERE region = "
+            ":region), :added_at, (SELECT COALESCE(MAX(position), 0) + 1 FROM server_regions "
+            "WHERE platform = :platform AND server_id = :server_id)",
+        )
+        async with self._db.writing() as conn:
+            for region in regions:
+                params = {"platform": platform, "server_id": server_id, "region": region,
+                          "added_at": now.isoformat()}  # fmt: skip
+                if await execute(conn, insert, params):
+                    added.append(region)
+        return added
+
+    async def remove_regions(self, platform: str, server_id: str, regions: Iterable[str]) -> int:
+        removed = 0
+        async with self._db.writing() as conn:
+            for region in regions:
+                removed += await execute(
+                    conn,
+                    "DELETE FROM server_regions WHERE platform = :platform "
+                    "AND server_id = :server_id AND region = :region",
+                    {"platform": platform, "server_id": server_id, "region": region},
+                )
+        return removed
+
+    async def remove_server(self, platform: str, server_id: str) -> None:
+        """Forget a server entirely (bot removed, app uninstalled, `config forget`): settings,
+        regions, and its alerts, sent or not (PRIVACY.md promises all of it)."""
+        params = {"platform": platform, "server_id": server_id}
+        async with self._db.writing() as conn:
+            await execute(
+                conn, "DELETE FROM servers WHERE platform = :platform AND server_id = :server_id",
+                params,
+            )  # fmt: skip
+            await execute(
+                conn,
+                "DELETE FROM outbox WHERE platform = :platform AND server_id = :server_id",
+                params,
+            )
+
+    async def disable_channel(
+        self, platform: str, channel_id: str, reason: str, now: datetime
+    ) -> list[str]:
+        """Stop alerts to a channel the platform refuses; returns the affected server ids."""
+        params = {"platform": platform, "channel_id": channel_id, "reason": reason,
+                  "now": now.isoformat()}  # fmt: skip
+        async with self._db.writing() as conn:
+            rows = (
+                await conn.execute(
+                    sql(
+                        "SELECT server_id FROM servers WHERE platform = :platform "
+                        "AND channel_id = :channel_id AND disabled_reason IS NULL"
+                    ),
+                    params,
+                )
+            ).all()
+            await execute(
+                conn,
+                "UPDATE servers SET disabled_reason = :reason, disabled_at = :now "
+                "WHERE platform = :platform AND channel_id = :channel_id "
+                "AND disabled_reason IS NULL",
+                params,
+            )
+            await execute(
+                conn,
+                "UPDATE outbox SET state = 'failed', last_error = :reason, lease_token = NULL, "
+                "lease_until = NULL WHERE platform = :platform AND channel_id = :channel_id "
+                "AND state = 'pending'",
+                params,
+            )
+        return [r[0] for r in rows]
+
+    async def subscribers(self) -> dict[tuple[str, str], list[Subscriber]]:
+        """Every enabled alert subscription, by (region, category)."""
+        rows = await self._db.all(
+            "SELECT s.platform, s.server_id, s.channel_id, s.threshold, r.baseline_week, "
+            "s.categories, r.region FROM servers s JOIN server_regions r "
+            "ON r.platform = s.platform AND r.server_id = s.server_id "
+            "WHERE s.channel_id IS NOT NULL AND s.disabled_reason IS NULL "
+            "ORDER BY s.platform, s.server_id, r.position"
+        )
+        found: dict[tuple[str, str], list[Subscriber]] = {}
+        for r in rows:
+            sub = Subscriber(r[0], r[1], r[2], r[3], date.fromisoformat(r[4]) if r[4] else None)
+            for category in _categories(r[5]):
+                found.setdefault((r[6], category), []).append(sub)
+        return found
+
+    async def servers(self, platform: str | None = None) -> list[ServerSettings]:
+        """Every server's settings (two queries, however many servers)."""
+        where = " WHERE platform = :platform" if platform else ""
+        params = {"platform": platform} if platform else {}
+        async with self._db.reading() as conn:
+            rows = (
+                await conn.execute(
+                    sql(
+                        "SELECT platform, server_id, channel_id, threshold, categories, "
+                        f"disabled_reason, digest, admin_channel_id FROM servers{where} "
+                        "ORDER BY platform, server_id"
+                    ),
+                    params,
+                )
+            ).all()
+            regions = (
+                await conn.execute(
+                    sql(
+                        f"SELECT platform, server_id, region FROM server_regions{where} "
+                        "ORDER BY platform, server_id, position, added_at, region"
+                    ),
+                    params,
+                )
+            ).all()
+        followed: dict[tuple[str, str], list[str]] = {}
+        for r in regions:
+            followed.setdefault((r[0], r[1]), []).append(r[2])
+        return [
+            ServerSettings(r[0], r[1], r[2], r[3], _categories(r[4]),
+                           tuple(followed.get((r[0], r[1]), ())), r[5], bool(r[6]), r[7])
+            for r in rows
+        ]  # fmt: skip
+
+    async def server_of_channel(self, platform: str, channel_id: str) -> str | None:
+        """The server whose alert channel this is (Slack alerts need the workspace's token)."""
+        value = await self._db.scalar(
+            "SELECT server_id FROM servers WHERE platform = :platform "
+            "AND channel_id = :channel_id ORDER BY server_id LIMIT 1",
+            {"platform": platform, "channel_id": channel_id},
+        )
+        return str(value) if value is not None else None
+
+
+def _categories(text: str) -> tuple[Category, ...]:
+    return tuple("tv" if c == "tv" else "films" for c in text.split(",") if c)

@@ -609,6 +609,7 @@ def build_parser() -> argparse.ArgumentParser:
         action="store_true",
         help="with --check: call each configured platform and review service once, report",
     )
+    p.add_argument(
         "--role",
         choices=("all", "gateway", "web", "worker"),
         default="all",

@@ -64,7 +64,7 @@ class Feed:
 @dataclass(frozen=True, slots=True)
 class RefreshOutcome:
     source: str
-    outcome: str  # changed, unchanged, rejected, unavailable, waiting
+    outcome: str  # changed, unchanged, rejected, unavailable, failed, waiting
     detail: str = ""
     queued: int = 0
 
@@ -87,7 +87,12 @@ async def refresh_charts(
     if leftover:
         log.info("queued %d alerts for weeks stored before a restart", leftover)
     for feed in feeds:
-        outcome = await _refresh_one(core, notifier, feed, clock)
+        try:
+            outcome = await _refresh_one(core, notifier, feed, clock)
+        except Exception as exc:  # one feed's trouble (even the store's) never stops the others
+            log.error("chart source %s: refresh failed: %s: %s", feed.name, type(exc).__name__, exc)
+            log.debug("chart source %s: refresh failure", feed.name, exc_info=True)
+            outcome = RefreshOutcome(feed.name, "failed", f"{type(exc).__name__}: {exc}")
         metrics.refreshes.labels(feed.name, outcome.outcome).inc()
         outcomes.append(outcome)
     if leftover or any(o.queued for o in outcomes):
@@ -101,25 +106,36 @@ async def _refresh_one(
     store = core.store
     state = await store.source_health(feed.name)
     now = clock()
-    if state.next_attempt_at is not None and now < state.next_attempt_at:
-        return RefreshOutcome(feed.name, "waiting", f"backing off until {state.next_attempt_at}")
+    due = state.next_attempt_at
+    if due is not None and state.last_attempt_at is not None:
+        # a wait stored by an older version (or a clock jump) is cut to the documented cap
+        due = min(due, state.last_attempt_at + FEED_BACKOFF_CAP)
+    if due is not None and now < due:
+        return RefreshOutcome(feed.name, "waiting", f"backing off until {due}")
     try:
         fetched = await feed.fetch(state.etag, state.last_modified)
         if fetched.body is None:
             await store.record_source_success(feed.name, state.etag, state.last_modified, clock())
             return RefreshOutcome(feed.name, "unchanged")
         report = await core.ingest(fetched)
-    except SourceError as exc:
-        kind = "unavailable" if isinstance(exc, SourceUnavailable) else "rejected"
+    except Exception as exc:
+        if isinstance(exc, SourceError):
+            kind = "unavailable" if isinstance(exc, SourceUnavailable) else "rejected"
+            detail = str(exc)
+        else:  # a bug or an unforeseen failure: counted and backed off like any other
+            kind, detail = "failed", f"{type(exc).__name__}: {exc}"
+            log.debug("chart source %s: unexpected failure", feed.name, exc_info=True)
         wait = feed_backoff(state.failures)
         if isinstance(exc, SourceUnavailable) and exc.retry_after:
-            wait = max(wait, timedelta(seconds=exc.retry_after))
-        failed = await store.record_source_failure(feed.name, str(exc), clock(), wait)
-        log.warning(
+            asked = timedelta(seconds=min(exc.retry_after, FEED_BACKOFF_CAP.total_seconds()))
+            wait = max(wait, asked)
+        failed = await store.record_source_failure(feed.name, detail, clock(), wait)
+        log.log(
+            logging.ERROR if kind == "failed" else logging.WARNING,
             "chart source %s %s (%d in a row; kept the last good data; next try in %s): %s",
-            feed.name, kind, failed.failures, wait, exc,
+            feed.name, kind, failed.failures, wait, detail,
         )  # fmt: skip
-        return RefreshOutcome(feed.name, kind, str(exc))
+        return RefreshOutcome(feed.name, kind, detail)
     await store.record_source_success(feed.name, fetched.etag, fetched.last_modified, clock())
     queued = await alert_new_weeks(core, notifier)
     log.info(

@@ -9,15 +9,16 @@ from __future__ import annotations
 
 import logging
 import re
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass
-from datetime import date
+from datetime import UTC, date, datetime
 from pathlib import Path
 
 import aiohttp
 
 from bot.errors import SourceError, SourceUnavailable
 from bot.models import GLOBAL, Category, Chart, ChartKey, ChartRow, Language
+from bot.retry_after import FEED_MAX, parse_retry_after
 
 log = logging.getLogger(__name__)
 
@@ -332,6 +333,7 @@ async def fetch(
     last_modified: str | None = None,
     timeout: float = 60.0,
     max_bytes: int = 64 * 1024 * 1024,
+    clock: Callable[[], datetime] = lambda: datetime.now(UTC),
 ) -> Fetched:
     """GET `url` conditionally; SourceUnavailable for network trouble, SourceError for junk."""
     headers = {"Accept": "text/tab-separated-values, text/plain;q=0.9, */*;q=0.1"}
@@ -350,7 +352,9 @@ async def fetch(
             if response.status == 304:
                 return Fetched(url, None, etag, last_modified)
             if response.status in (408, 429) or response.status >= 500:
-                retry = _retry_after(response.headers.get("Retry-After"))
+                retry = parse_retry_after(
+                    response.headers.get("Retry-After"), now=clock(), maximum=FEED_MAX
+                )
                 raise SourceUnavailable(f"{url}: HTTP {response.status}", retry_after=retry)
             if response.status != 200:
                 raise SourceError(f"{url}: HTTP {response.status} {response.reason or ''}".strip())
@@ -390,10 +394,3 @@ def read_local(path: Path, max_bytes: int = 64 * 1024 * 1024) -> Fetched:
         raise SourceError(f"{path}: is a directory, not a TSV file") from None
     except OSError as exc:
         raise SourceError(f"{path}: cannot read ({exc.strerror})") from None
-
-
-def _retry_after(value: str | None) -> float | None:
-    try:
-        return max(0.0, float(value)) if value else None
-    except ValueError:
-        return None

@@ -22,12 +22,12 @@ import aiohttp
 from aiohttp import web
 
 from adapters.console_adapter import card_text
-from bot import __version__, render, service
+from bot import __version__, redaction, render, service
 from bot.admin import Admin
 from bot.analysis import Analyst
 from bot.commands import clean_query, parse_question
 from bot.commands import parse as parse_command
-from bot.config import Config, load_config
+from bot.config import SECRET_ENV, Config, load_config
 from bot.core import Core
 from bot.demo import run_demo
 from bot.errors import ConfigError, SourceError, UserError
@@ -411,6 +411,8 @@ def main(argv: Sequence[str] | None = None) -> int:
         format="%(asctime)s %(levelname)s %(name)s: %(message)s",
         stream=sys.stderr,
     )
+    # before anything can log: secrets come only from the environment, so mask them all
+    unredact = redaction.install(os.environ.get(name) for name in SECRET_ENV)
     try:
         config = load_config(args.config, os.environ)
         if args.command == "run" and not args.verbose:
@@ -430,6 +432,8 @@ def main(argv: Sequence[str] | None = None) -> int:
         return 1
     except KeyboardInterrupt:
         return 130
+    finally:
+        unredact()
 
 
 def build_parser() -> argparse.ArgumentParser:

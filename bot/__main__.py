@@ -271,7 +271,8 @@ async def cmd_replay(args: argparse.Namespace, config: Config) -> int:
         catalog = catalog_source.join_critics(entries, catalog_source.load_critics())
     charts: list[Chart] = []
     for location in args.charts:
-        charts.extend(netflix.parse_top10(netflix.read_local(Path(location)).body or b"", location))
+        body = netflix.read_local(Path(location)).body or b""
+        charts.extend(netflix.parse_top10(body, location, today=utcnow().date()))
     with tempfile.TemporaryDirectory(prefix="trendbot-replay-") as tmp:
         store = await Store.open(Path(tmp) / "replay.db")
         try:

@@ -85,7 +85,8 @@ class Core:
         # the database thread stores each batch while the next part of the file is parsed
         with _collector_paused():
             async with self.store.saving(fetched.url, self._clock()) as saver:
-                for chart in iter_top10(fetched.body or b"", origin=fetched.url):
+                today = self._clock().date()
+                for chart in iter_top10(fetched.body or b"", origin=fetched.url, today=today):
                     charts.append(chart)
                     await saver.add(chart)
                     if saver.buffered >= saver.FLUSH_ROWS:

@@ -44,6 +44,11 @@ _ALIASES = {
 MAX_REGION_INPUT = 80
 
 
+def is_country(code: str) -> bool:
+    """Whether `code` is an assigned ISO 3166-1 alpha-2 country code (Netflix may add countries)."""
+    return code in NETFLIX_COUNTRIES or pycountry.countries.get(alpha_2=code) is not None
+
+
 def region_name(code: str) -> str:
     """Human name for a region code ("US" → "United States", GLOBAL → "Global")."""
     if code == GLOBAL:

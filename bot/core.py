@@ -23,6 +23,7 @@ from bot.matching import search
 from bot.metrics import Metrics
 from bot.models import (
     ADMIN_COMMANDS,
+    CATEGORIES,
     GLOBAL,
     Card,
     Category,
@@ -210,7 +211,7 @@ class Core:
 
     async def surprises(self, command: Surprises, ctx: Context) -> Card:
         region = await self._region(command.region, ctx)
-        week = command.week or await self.store.latest_week()
+        week = command.week or await self.newest_week(region)
         if week is None:
             return render.no_data_card(ChartKey(region, "films"), None)
         threshold = await self.threshold(ctx)
@@ -264,7 +265,7 @@ class Core:
     ) -> tuple[Verdict, date | None, Image | None]:
         """The verdict on one title for a region, with its rank-history picture if it charted."""
         scores = await self._book.scores(title, online=True)
-        week = await self.store.latest_week()
+        week = await self.newest_week(region)
         movement = await self._movement(title, region, week) if week else None
         judged = verdict.advise(title, scores, movement)
         history = await self.store.title_history(title.name)
@@ -345,6 +346,16 @@ class Core:
         if settings and settings.regions:
             return settings.regions[0]
         return GLOBAL
+
+    async def newest_week(self, region: str) -> date | None:
+        """The newest week any of `region`'s lists holds: the feeds may lag one another."""
+        keys = (
+            [ChartKey(GLOBAL, c, lang) for c in CATEGORIES for lang in ("english", "non-english")]
+            if region == GLOBAL
+            else [ChartKey(region, c) for c in CATEGORIES]
+        )
+        weeks = [week for key in keys if (week := await self.store.latest_week(key))]
+        return max(weeks, default=None)
 
     async def threshold(self, ctx: Context) -> int:
         """The asking server's alert threshold, or the configured default."""

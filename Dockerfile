@@ -5,7 +5,8 @@ ENV PYTHONDONTWRITEBYTECODE=1 \
     PYTHONUNBUFFERED=1 \
     PIP_NO_CACHE_DIR=1 \
     PIP_DISABLE_PIP_VERSION_CHECK=1 \
-    TRENDBOT_DB=/data/trendbot.db
+    TRENDBOT_DB=/data/trendbot.db \
+    TRENDBOT_WEB_HOST=0.0.0.0
 
 RUN groupadd --system trendbot && useradd --system --gid trendbot --home-dir /data trendbot \
     && mkdir -p /data /config && chown trendbot:trendbot /data

@@ -395,6 +395,17 @@ def build_runners(
     return runners, apps
 
 
+def _threshold(text: str) -> int:
+    try:
+        value = int(text)
+    except ValueError:
+        message = f"must be a whole number from 0 to 100, not {text!r}"
+        raise argparse.ArgumentTypeError(message) from None
+    if not 0 <= value <= 100:
+        raise argparse.ArgumentTypeError(f"must be between 0 and 100, not {value}")
+    return value
+
+
 def _date(text: str | None, flag: str) -> date | None:
     if not text:
         return None
@@ -476,7 +487,7 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--category", help="films or tv")
     p.add_argument("--since", help="first week to print (history before it still counts)")
     p.add_argument("--until", help="last week to print")
-    p.add_argument("--threshold", type=int, default=60, help="surprise threshold (0–100)")
+    p.add_argument("--threshold", type=_threshold, default=60, help="surprise threshold (0–100)")
     p.add_argument("--json", action="store_true", help="JSON lines (the only format)")
     p.set_defaults(handler=cmd_replay)
 

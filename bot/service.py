@@ -75,6 +75,7 @@ class Service:
                 self.metrics,
                 [f.name for f in self.feeds],
                 {r.platform: r for r in self.runners},
+                self.config.web.ops_token,
             )
         )
         for extra in self.apps:

@@ -47,6 +47,8 @@ from tests.fake_slack import ADMIN, BOT_TOKEN, SECRET, FakeSlack, command, form_
 ROOT = Path(__file__).resolve().parents[1]
 STARTUP = 30.0  # seconds a child may take to import, connect and pass /healthz
 Samples = dict[tuple[str, frozenset[tuple[str, str]]], float]
+OPS_TOKEN = "ops-token-for-e2e"
+OPS = {"Authorization": f"Bearer {OPS_TOKEN}"}
 
 
 @dataclass
@@ -91,7 +93,7 @@ class Trendbot:
 
     async def healthz(self) -> tuple[int, dict[str, Any]] | None:
         try:
-            async with self.http.get(self.url("/healthz")) as response:
+            async with self.http.get(self.url("/healthz/details"), headers=OPS) as response:
                 return response.status, await response.json()
         except aiohttp.ClientConnectionError:
             return None  # not listening yet
@@ -102,7 +104,7 @@ class Trendbot:
         return found[1]
 
     async def samples(self) -> Samples:
-        async with self.http.get(self.url("/metrics")) as response:
+        async with self.http.get(self.url("/metrics"), headers=OPS) as response:
             assert response.status == 200 and response.content_type == "text/plain"
             return parse_metrics(await response.text())
 
@@ -174,6 +176,7 @@ async def trendbot(
         "MPLCONFIGDIR": str(tmp_path / "mpl"),
         "DISCORD_TOKEN": discord.token,
         "SLACK_SIGNING_SECRET": SECRET,
+        "TRENDBOT_OPS_TOKEN": OPS_TOKEN,
     }
     if oauth:  # many workspaces, each with its own bot token from the installation
         env |= {"SLACK_CLIENT_ID": "1111.2222", "SLACK_CLIENT_SECRET": "client-secret"}

@@ -7,8 +7,9 @@ server), prune_outbox, and the notifier's drain. Tests call these functions dire
 
 from __future__ import annotations
 
+import asyncio
 import logging
-from collections.abc import Callable, Sequence
+from collections.abc import Awaitable, Callable, Sequence
 from dataclasses import dataclass
 from datetime import UTC, date, datetime, timedelta
 from pathlib import Path
@@ -234,6 +235,43 @@ async def prune_outbox(store: Store, retention_days: int, clock: Callable[[], da
     return removed
 
 
+class Running:
+    """The scheduled jobs running now, so a shutdown can stop them quietly.
+
+    APScheduler cancels a coroutine job at shutdown and logs the CancelledError as an ERROR with
+    a traceback; a tracked job ends quietly instead, and `cancel()` waits until it has unwound
+    (an ingest's transaction rolled back) before the store is closed.
+    """
+
+    def __init__(self) -> None:
+        self._tasks: set[asyncio.Task[Any]] = set()
+
+    def track(self, job: Callable[..., Awaitable[Any]]) -> Callable[..., Awaitable[Any]]:
+        name = getattr(job, "__name__", "job")
+
+        async def tracked(*args: Any) -> Any:
+            task = asyncio.current_task()
+            if task is not None:
+                self._tasks.add(task)
+            try:
+                return await job(*args)
+            except asyncio.CancelledError:
+                log.info("%s stopped by shutdown; the next start does it again", name)
+                return None
+            finally:
+                self._tasks.discard(task)
+
+        tracked.__name__ = tracked.__qualname__ = name
+        return tracked
+
+    async def cancel(self) -> None:
+        """Cancel every running job and wait until each has unwound."""
+        tasks = [task for task in self._tasks if not task.done()]
+        for task in tasks:
+            task.cancel()
+        await asyncio.gather(*tasks, return_exceptions=True)
+
+
 def schedule(
     scheduler: Any,
     *,
@@ -243,10 +281,17 @@ def schedule(
     config: Config,
     clock: Callable[[], datetime],
     metrics: Metrics,
+    running: Running | None = None,
 ) -> None:
-    """Add every job to an APScheduler 3.x AsyncIOScheduler (one run at a time, coalesced)."""
+    """Add every job to an APScheduler 3.x AsyncIOScheduler (one run at a time, coalesced).
+
+    With `running`, each job is tracked so that a shutdown can cancel it quietly.
+    """
     from apscheduler.triggers.cron import CronTrigger
     from apscheduler.triggers.interval import IntervalTrigger
+
+    def job(func: Callable[..., Awaitable[Any]]) -> Callable[..., Awaitable[Any]]:
+        return running.track(func) if running is not None else func
 
     common = {"max_instances": 1, "coalesce": True, "misfire_grace_time": 600}
     every = config.netflix.refresh_every_seconds
@@ -256,23 +301,24 @@ def schedule(
         else CronTrigger.from_crontab(config.netflix.refresh_cron, timezone=UTC)
     )
     scheduler.add_job(
-        refresh_charts, refresh_trigger, args=[core, notifier, feeds, clock, metrics],
+        job(refresh_charts), refresh_trigger, args=[core, notifier, feeds, clock, metrics],
         id="refresh_charts", next_run_time=clock(), **common,
     )  # fmt: skip
     scheduler.add_job(
-        notifier.drain, IntervalTrigger(seconds=config.alerts.deliver_every_seconds, timezone=UTC),
+        job(notifier.drain),
+        IntervalTrigger(seconds=config.alerts.deliver_every_seconds, timezone=UTC),
         id="deliver", next_run_time=clock(), **common,
     )  # fmt: skip
     scheduler.add_job(
-        fetch_scores, CronTrigger(minute=37, timezone=UTC), args=[core], id="fetch_scores",
+        job(fetch_scores), CronTrigger(minute=37, timezone=UTC), args=[core], id="fetch_scores",
         **common,
     )  # fmt: skip
     scheduler.add_job(
-        weekly_digest, CronTrigger.from_crontab(config.alerts.digest_cron, timezone=UTC),
+        job(weekly_digest), CronTrigger.from_crontab(config.alerts.digest_cron, timezone=UTC),
         args=[core, notifier], id="weekly_digest", **common,
     )  # fmt: skip
     scheduler.add_job(
-        prune_outbox, CronTrigger(hour=4, minute=17, timezone=UTC),
+        job(prune_outbox), CronTrigger(hour=4, minute=17, timezone=UTC),
         args=[core.store, config.alerts.outbox_retention_days, clock], id="prune_outbox",
         **common,
     )  # fmt: skip

@@ -20,7 +20,7 @@ from aiohttp import web
 
 from bot.config import Config
 from bot.core import Core
-from bot.jobs import Feed, schedule
+from bot.jobs import Feed, Running, schedule
 from bot.metrics import Metrics
 from bot.notify import Notifier
 from bot.ops import ops_routes
@@ -89,6 +89,7 @@ class Service:
         self.port = _bound_port(web_runner, self.config.web.port)
         log.info("web server on %s:%s (/healthz, /metrics)", self.config.web.host, self.port)
         scheduler = AsyncIOScheduler(timezone="UTC")
+        jobs = Running()
         started: list[Runner] = []
         try:
             await warm_up(self.core)
@@ -104,6 +105,7 @@ class Service:
                 config=self.config,
                 clock=self.clock,
                 metrics=self.metrics,
+                running=jobs,
             )
             scheduler.start()
             await self.stopping.wait()
@@ -112,6 +114,7 @@ class Service:
                 scheduler.pause()
             self.notifier.stop()
             await self.notifier.wait_idle(SHUTDOWN_GRACE)
+            await jobs.cancel()  # a download or ingest in flight: rolled back, done next start
             if scheduler.running:
                 scheduler.shutdown(wait=False)
             for runner in reversed(started):

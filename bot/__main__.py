@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import argparse
 import asyncio
+import io
 import json
 import logging
 import os
@@ -17,6 +18,7 @@ from collections.abc import AsyncIterator, Callable, Sequence
 from contextlib import asynccontextmanager
 from datetime import UTC, date, datetime
 from pathlib import Path
+from typing import NoReturn
 
 import aiohttp
 from aiohttp import web
@@ -25,7 +27,7 @@ from adapters.console_adapter import card_text
 from bot import __version__, redaction, render, service
 from bot.admin import Admin
 from bot.analysis import Analyst
-from bot.commands import clean_query, parse_question
+from bot.commands import ask_query
 from bot.commands import parse as parse_command
 from bot.config import SECRET_ENV, Config, load_config
 from bot.core import Core
@@ -169,11 +171,7 @@ async def cmd_trending(args: argparse.Namespace, config: Config) -> int:
     async with opened(config, args.db) as (core, _):
         key, week, entries = await core.chart_for(command, CLI)
         if not entries or week is None:
-            print(
-                f"trendbot: {render.no_data_card(key, command.week).title}",
-                file=sys.stderr,
-            )
-            return 1
+            return _fail(args, render.no_data_card(key, command.week).title, 1)
         threshold = config.alerts.default_threshold
         if args.json:
             print(
@@ -196,7 +194,7 @@ async def cmd_trending(args: argparse.Namespace, config: Config) -> int:
 
 
 async def cmd_ask(args: argparse.Namespace, config: Config) -> int:
-    question = parse_question(args.question) or Watch(clean_query(args.question))
+    question = Watch(ask_query(args.question))
     region = resolve_region(args.region)
     async with opened(config, args.db, online=True) as (core, _):
         found = await core.find_title(question.query)
@@ -415,9 +413,42 @@ def _date(text: str | None, flag: str) -> date | None:
         raise UserError(f"{flag} must be a date like 2022-06-26, not {text!r}") from None
 
 
+class _UsageError(Exception):
+    """argparse's complaint, raised instead of printed so that `--json` can answer in JSON."""
+
+    def __init__(self, parser: argparse.ArgumentParser, message: str) -> None:
+        super().__init__(message)
+        self.parser = parser
+
+
+class _Parser(argparse.ArgumentParser):
+    def error(self, message: str) -> NoReturn:
+        raise _UsageError(self, message)
+
+
+def _fail(args: argparse.Namespace | None, message: str, code: int) -> int:
+    """One clean message: a JSON object on stdout under --json, one line on stderr otherwise."""
+    if args is not None and getattr(args, "json", False):
+        print(json.dumps({"error": message}, ensure_ascii=False))
+    else:
+        print(f"trendbot: {message}", file=sys.stderr)
+    return code
+
+
 def main(argv: Sequence[str] | None = None) -> int:
+    for stream in (sys.stdout, sys.stderr):  # text from the command line may not be encodable
+        if isinstance(stream, io.TextIOWrapper):
+            stream.reconfigure(errors="backslashreplace")
+    argv = list(sys.argv[1:] if argv is None else argv)
     parser = build_parser()
-    args = parser.parse_args(argv)
+    try:
+        args = parser.parse_args(argv)
+    except _UsageError as exc:
+        if "--json" in argv:
+            return _fail(argparse.Namespace(json=True), f"{exc.parser.prog}: {exc}", 2)
+        exc.parser.print_usage(sys.stderr)
+        print(f"{exc.parser.prog}: error: {exc}", file=sys.stderr)
+        return 2
     logging.basicConfig(
         level=logging.DEBUG if args.verbose else logging.WARNING,
         format="%(asctime)s %(levelname)s %(name)s: %(message)s",
@@ -433,15 +464,11 @@ def main(argv: Sequence[str] | None = None) -> int:
             logging.getLogger("apscheduler").setLevel(logging.WARNING)
         return int(asyncio.run(args.handler(args, config)))
     except ConfigError as exc:
-        print(f"trendbot: configuration error: {exc}", file=sys.stderr)
-        return 2
-    except UserError as exc:
-        hint = f" Try: {', '.join(exc.suggestions)}." if exc.suggestions else ""
-        print(f"trendbot: {exc}{hint}", file=sys.stderr)
-        return 2
+        return _fail(args, f"configuration error: {exc}", 2)
+    except UserError as exc:  # its message already names any suggestions
+        return _fail(args, str(exc), 2)
     except SourceError as exc:
-        print(f"trendbot: {exc}", file=sys.stderr)
-        return 1
+        return _fail(args, str(exc), 1)
     except KeyboardInterrupt:
         return 130
     finally:
@@ -449,12 +476,12 @@ def main(argv: Sequence[str] | None = None) -> int:
 
 
 def build_parser() -> argparse.ArgumentParser:
-    parser = argparse.ArgumentParser(
+    parser = _Parser(
         prog="trendbot",
         description="Surprises in Netflix's weekly Top 10, for Discord and Slack.",
     )
     parser.add_argument("--version", action="version", version=f"trendbot {__version__}")
-    common = argparse.ArgumentParser(add_help=False)
+    common = _Parser(add_help=False)
     common.add_argument("--config", type=Path, help="TOML config file (see config.example.toml)")
     common.add_argument("--db", type=Path, help="SQLite database (default: from config)")
     common.add_argument("-v", "--verbose", action="store_true", help="debug logging on stderr")

@@ -197,8 +197,13 @@ class Core:
     ) -> tuple[ChartKey, date | None, tuple[ScoredEntry, ...]]:
         """The scored list a /trending asks for; empty when that list or week is not stored."""
         region = await self._region(command.region, ctx)
+        if command.language and region != GLOBAL:
+            raise UserError(
+                f"Only the global lists are split by language; {regions.region_name(region)} "
+                f"has one {command.category} list. Leave out the language, or ask for GLOBAL."
+            )
         language = command.language or ("english" if region == GLOBAL else "")
-        key = ChartKey(region, command.category, language if region == GLOBAL else "")
+        key = ChartKey(region, command.category, language)
         week = command.week or await self.store.latest_week(key)
         entries = await self.analyst.chart(key, week) if week else None
         return key, week, entries or ()
@@ -331,7 +336,7 @@ class Core:
         try:
             return await work()
         except UserError as exc:
-            return render.error_card(str(exc), exc.suggestions)
+            return render.error_card(str(exc))
         except SourceError as exc:
             log.warning("source problem while answering: %s", exc)
             return render.error_card(f"A data source could not answer: {exc}")

@@ -229,9 +229,12 @@ def _surprises_for(
 
 
 async def prune_outbox(store: Store, retention_days: int, clock: Callable[[], datetime]) -> int:
+    """Delete delivered and failed alerts past their retention, and shrink the file after."""
     removed = await store.prune_outbox(clock() - timedelta(days=retention_days))
     if removed:
         log.info("pruned %d delivered or failed alerts older than %d days", removed, retention_days)
+        freed = await store.reclaim_space()
+        log.info("gave %d free database pages back to the filesystem", freed)
     return removed
 
 

@@ -175,7 +175,10 @@ def plan(config: Config) -> Plan:
         lines.append("Discord: off" + ("" if not d.enabled else " (DISCORD_TOKEN not set)"))
     slack = _plan_slack(config, lines, errors)
     if not discord and slack is None and not errors:
-        lines.append("Console: on (no chat platform configured; alerts print to stdout)")
+        lines.append(
+            "Console: on (no chat platform configured, so no channel can subscribe and no alerts"
+            " are sent; charts are still refreshed. Set DISCORD_TOKEN or the Slack variables.)"
+        )
     n = config.netflix
     when = (
         f"every {n.refresh_every_seconds:g} s"

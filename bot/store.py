@@ -179,6 +179,8 @@ class Store:
         db = await aiosqlite.connect(str(path), isolation_level=None)
         try:
             db.row_factory = aiosqlite.Row
+            # takes effect in a new, empty file; older files are converted by reclaim_space()
+            await db.execute("PRAGMA auto_vacuum=INCREMENTAL")
             await db.execute("PRAGMA journal_mode=WAL")
             await db.execute("PRAGMA synchronous=NORMAL")
             await db.execute("PRAGMA foreign_keys=ON")
@@ -747,6 +749,23 @@ class Store:
                 (before.isoformat(),),
             )
             return cursor.rowcount
+
+    async def reclaim_space(self) -> int:
+        """Give the pages that deletions freed back to the filesystem; returns how many.
+
+        Incremental in files made with auto_vacuum=INCREMENTAL (cheap, any time); an older file
+        is converted by one full VACUUM the first time it has pages to give back.
+        """
+        free = int(await self._scalar("PRAGMA freelist_count") or 0)
+        if not free:
+            return 0
+        async with self._write_lock:
+            if await self._scalar("PRAGMA auto_vacuum") != 2:  # 2 = incremental
+                await self._db.execute("PRAGMA auto_vacuum=INCREMENTAL")
+                await self._db.execute("VACUUM")
+            else:  # each step of this pragma frees one page; executescript steps to the end
+                await self._db.executescript("PRAGMA incremental_vacuum;")
+        return free
 
     # ---- source health --------------------------------------------------------------------------
 

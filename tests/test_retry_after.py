@@ -145,6 +145,7 @@ async def test_omdb_passes_a_clamped_retry_after_on(hostile, status: int, header
 
 @pytest.fixture
 async def refresh_world(tmp_path: Path, catalog: Catalog, clock: FakeClock):
+    clock.now = datetime(2022, 7, 20, 12, tzinfo=UTC)  # the file's last week (07-17) is over
     store = await Store.open(tmp_path / "refresh.db")
     metrics = Metrics()
     core = build_core(store, Config(), catalog=catalog, clock=clock, metrics=metrics)

@@ -305,6 +305,12 @@ async def cmd_plot(args: argparse.Namespace, config: Config) -> int:
 
 async def cmd_override(args: argparse.Namespace, config: Config) -> int:
     kind = "movie" if args.category == "films" else "show"
+    try:  # a shell passes bytes that are not UTF-8 as lone surrogates: not a title to store
+        args.chart_title.encode("utf-8")
+    except UnicodeEncodeError:
+        raise UserError(
+            f"{args.chart_title!r} is not UTF-8 text; type the title as shown"
+        ) from None
     async with opened(config, args.db) as (core, _):
         title_id = None if args.none else args.id
         if title_id is not None and title_id not in core.analyst.index.by_id:

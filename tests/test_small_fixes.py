@@ -120,6 +120,14 @@ def test_ask_without_a_title_does_not_search_for_the_question(
     assert err.startswith("trendbot: Which title?") and "should I watch" not in out
 
 
+def test_an_undecodable_override_title_is_refused(
+    db: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """Found by the fuzz test: bytes that are not UTF-8 reached SQLite and raised."""
+    done, _out, err = run(capsys, "override", "\udcff", "--none", "--db", str(db))
+    assert done == 2 and err.startswith("trendbot: '\\udcff' is not UTF-8 text")
+
+
 def test_a_console_only_run_claims_no_alerts() -> None:
     lines = "\n".join(plan(load_config(None, {})).lines)
     assert "alerts print to stdout" not in lines

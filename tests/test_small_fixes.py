@@ -20,6 +20,8 @@ from bot.errors import UserError
 from bot.jobs import prune_outbox
 from bot.models import Alert, Card, ChartKey, Context
 from bot.service import plan
+from bot.sources import catalog as catalog_source
+from bot.sources.catalog import Catalog
 from bot.store import Store
 from tests.fakes import FakeClock
 
@@ -27,9 +29,10 @@ CTX = Context("test", "g", "c", "u")
 
 
 @pytest.fixture
-def db(bundled_db: Path, tmp_path: Path) -> Path:
+def db(bundled_db: Path, tmp_path: Path, catalog: Catalog, monkeypatch: pytest.MonkeyPatch) -> Path:
     copy = tmp_path / "cli.db"
     shutil.copyfile(bundled_db, copy)
+    monkeypatch.setattr(catalog_source, "load_catalog", lambda: catalog)  # loaded once a session
     return copy
 
 

@@ -7,13 +7,13 @@ import logging
 import unicodedata
 from collections.abc import Callable, Mapping
 from datetime import UTC, date, datetime
-from email.utils import parsedate_to_datetime
 from typing import Any
 
 import aiohttp
 
 from bot.errors import ConfigError, SourceError, SourceUnavailable
 from bot.models import Metric, Score, Title
+from bot.retry_after import REVIEWS_MAX, parse_retry_after
 
 log = logging.getLogger(__name__)
 
@@ -124,7 +124,7 @@ class TmdbReviews:
             message = f"{what}: HTTP {status}{_status_message(body)}"
             retry = None
             if status == 429:
-                retry = _retry_after(headers.get("Retry-After"), now)
+                retry = parse_retry_after(headers.get("Retry-After"), now=now, maximum=REVIEWS_MAX)
             elif status == 401:
                 log.warning("%s: TMDB refused the credentials (HTTP 401)", what)
             raise SourceUnavailable(message, retry_after=retry)
@@ -169,20 +169,3 @@ def _status_message(body: bytes) -> str:
         code = payload.get("status_code")
         return f" (status_code {code}: {payload['status_message'][:120]})"
     return ""
-
-
-def _retry_after(value: str | None, now: datetime) -> float | None:
-    """Seconds to wait from a Retry-After header (delta-seconds or an HTTP date)."""
-    if not value:
-        return None
-    try:
-        return max(0.0, float(value))
-    except ValueError:
-        pass
-    try:
-        when = parsedate_to_datetime(value)
-    except (TypeError, ValueError):
-        return None
-    if when.tzinfo is None:
-        when = when.replace(tzinfo=UTC)
-    return max(0.0, (when - now).total_seconds())

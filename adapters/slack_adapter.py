@@ -64,6 +64,7 @@ from bot.errors import (
     TransientDeliveryError,
 )
 from bot.models import Card, Context, Image
+from bot.retry_after import DELIVERY_MAX, parse_retry_after
 
 log = logging.getLogger(__name__)
 
@@ -131,14 +132,13 @@ def retry_handlers() -> list[AsyncRetryHandler]:
 
 
 def retry_after(headers: Mapping[str, Any]) -> float:
-    """Seconds from a Retry-After header (1 when absent or unreadable)."""
+    """Seconds from a Retry-After header (1 when absent or unreadable), at most DELIVERY_MAX."""
     for key, value in headers.items():
         if key.lower() == "retry-after":
             first = value[0] if isinstance(value, list | tuple) and value else value
-            try:
-                return max(0.0, float(first))
-            except (TypeError, ValueError):
-                return 1.0
+            text = None if first is None else str(first)
+            now = datetime.now(UTC)
+            return parse_retry_after(text, now=now, maximum=DELIVERY_MAX, default=1.0)
     return 1.0
 
 

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import argparse
 import asyncio
+import io
 import json
 import logging
 import os
@@ -17,17 +18,18 @@ from collections.abc import AsyncIterator, Callable, Sequence
 from contextlib import asynccontextmanager
 from datetime import UTC, date, datetime, timedelta
 from pathlib import Path
+from typing import NoReturn
 
 import aiohttp
 from aiohttp import web
 
 from adapters.console_adapter import card_text
-from bot import __version__, logs, render, service
+from bot import __version__, logs, redaction, render, service
 from bot.admin import Admin
 from bot.analysis import Analyst
-from bot.commands import clean_query, parse_question
+from bot.commands import ask_query
 from bot.commands import parse as parse_command
-from bot.config import Config, load_config
+from bot.config import SECRET_ENV, Config, load_config
 from bot.core import Core
 from bot.demo import run_demo
 from bot.errors import ConfigError, SourceError, StoreError, UserError
@@ -190,11 +192,7 @@ async def cmd_trending(args: argparse.Namespace, config: Config) -> int:
     async with opened(config, args.db, read_only=True) as (core, _):
         key, week, entries = await core.chart_for(command, CLI)
         if not entries or week is None:
-            print(
-                f"trendbot: {render.no_data_card(key, command.week).title}",
-                file=sys.stderr,
-            )
-            return 1
+            return _fail(args, render.no_data_card(key, command.week).title, 1)
         threshold = config.alerts.default_threshold
         if args.json:
             print(
@@ -217,7 +215,7 @@ async def cmd_trending(args: argparse.Namespace, config: Config) -> int:
 
 
 async def cmd_ask(args: argparse.Namespace, config: Config) -> int:
-    question = parse_question(args.question) or Watch(clean_query(args.question))
+    question = Watch(ask_query(args.question))
     region = resolve_region(args.region)
     async with opened(config, args.db, online=True, read_only=True) as (core, _):
         found = await core.find_title(question.query)
@@ -288,7 +286,8 @@ async def cmd_replay(args: argparse.Namespace, config: Config) -> int:
     )
     charts: list[Chart] = []
     for location in args.charts:
-        charts.extend(netflix.parse_top10(netflix.read_local(Path(location)).body or b"", location))
+        body = netflix.read_local(Path(location)).body or b""
+        charts.extend(netflix.parse_top10(body, location, today=utcnow().date()))
     with tempfile.TemporaryDirectory(prefix="trendbot-replay-") as tmp:
         store = await Store.open(Path(tmp) / "replay.db")
         try:
@@ -325,6 +324,12 @@ async def cmd_plot(args: argparse.Namespace, config: Config) -> int:
 
 async def cmd_override(args: argparse.Namespace, config: Config) -> int:
     kind = "movie" if args.category == "films" else "show"
+    try:  # a shell passes bytes that are not UTF-8 as lone surrogates: not a title to store
+        args.chart_title.encode("utf-8")
+    except UnicodeEncodeError:
+        raise UserError(
+            f"{args.chart_title!r} is not UTF-8 text; type the title as shown"
+        ) from None
     async with opened(config, args.db) as (core, _):
         title_id = None if args.none else args.id
         if title_id is not None and title_id not in core.analyst.index.by_id:
@@ -502,6 +507,17 @@ def _shards(text: str) -> tuple[tuple[int, ...], int]:
     return ids, count
 
 
+def _threshold(text: str) -> int:
+    try:
+        value = int(text)
+    except ValueError:
+        message = f"must be a whole number from 0 to 100, not {text!r}"
+        raise argparse.ArgumentTypeError(message) from None
+    if not 0 <= value <= 100:
+        raise argparse.ArgumentTypeError(f"must be between 0 and 100, not {value}")
+    return value
+
+
 def _date(text: str | None, flag: str) -> date | None:
     if not text:
         return None
@@ -511,13 +527,48 @@ def _date(text: str | None, flag: str) -> date | None:
         raise UserError(f"{flag} must be a date like 2022-06-26, not {text!r}") from None
 
 
+class _UsageError(Exception):
+    """argparse's complaint, raised instead of printed so that `--json` can answer in JSON."""
+
+    def __init__(self, parser: argparse.ArgumentParser, message: str) -> None:
+        super().__init__(message)
+        self.parser = parser
+
+
+class _Parser(argparse.ArgumentParser):
+    def error(self, message: str) -> NoReturn:
+        raise _UsageError(self, message)
+
+
+def _fail(args: argparse.Namespace | None, message: str, code: int) -> int:
+    """One clean message: a JSON object on stdout under --json, one line on stderr otherwise."""
+    if args is not None and getattr(args, "json", False):
+        print(json.dumps({"error": message}, ensure_ascii=False))
+    else:
+        print(f"trendbot: {message}", file=sys.stderr)
+    return code
+
+
 def main(argv: Sequence[str] | None = None) -> int:
+    for stream in (sys.stdout, sys.stderr):  # text from the command line may not be encodable
+        if isinstance(stream, io.TextIOWrapper):
+            stream.reconfigure(errors="backslashreplace")
+    argv = list(sys.argv[1:] if argv is None else argv)
     parser = build_parser()
-    args = parser.parse_args(argv)
+    try:
+        args = parser.parse_args(argv)
+    except _UsageError as exc:
+        if "--json" in argv:
+            return _fail(argparse.Namespace(json=True), f"{exc.parser.prog}: {exc}", 2)
+        exc.parser.print_usage(sys.stderr)
+        print(f"{exc.parser.prog}: error: {exc}", file=sys.stderr)
+        return 2
     if args.command is None:  # a bare `trendbot`: say what it can do and where to start
         parser.print_help()
         return 0
     logs.configure(logging.DEBUG if args.verbose else logging.WARNING)
+    # before anything can log: secrets come only from the environment, so mask them all
+    unredact = redaction.install(os.environ.get(name) for name in SECRET_ENV)
     try:
         config = load_config(args.config, os.environ)
         level = config.log_level if args.command == "run" else logging.WARNING
@@ -527,27 +578,25 @@ def main(argv: Sequence[str] | None = None) -> int:
             logging.getLogger("apscheduler").setLevel(logging.WARNING)
         return int(asyncio.run(args.handler(args, config)))
     except ConfigError as exc:
-        print(f"trendbot: configuration error: {exc}", file=sys.stderr)
-        return 2
-    except UserError as exc:
-        hint = f" Try: {', '.join(exc.suggestions)}." if exc.suggestions else ""
-        print(f"trendbot: {exc}{hint}", file=sys.stderr)
-        return 2
+        return _fail(args, f"configuration error: {exc}", 2)
+    except UserError as exc:  # its message already names any suggestions
+        return _fail(args, str(exc), 2)
     except (SourceError, StoreError) as exc:
-        print(f"trendbot: {exc}", file=sys.stderr)
-        return 1
+        return _fail(args, str(exc), 1)
     except KeyboardInterrupt:
         return 130
+    finally:
+        unredact()
 
 
 def build_parser() -> argparse.ArgumentParser:
-    parser = argparse.ArgumentParser(
+    parser = _Parser(
         prog="trendbot",
         description="Surprises in Netflix's weekly Top 10, for Discord and Slack.",
         epilog=FIRST_STEP,
     )
     parser.add_argument("--version", action="version", version=f"trendbot {__version__}")
-    common = argparse.ArgumentParser(add_help=False)
+    common = _Parser(add_help=False)
     common.add_argument("--config", type=Path, help="TOML config file (see config.example.toml)")
     common.add_argument(
         "--db", help="SQLite file, sqlite:///path or postgresql://user@host/db (default: config)"
@@ -590,7 +639,7 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--category", help="films or tv")
     p.add_argument("--since", help="first week to print (history before it still counts)")
     p.add_argument("--until", help="last week to print")
-    p.add_argument("--threshold", type=int, default=60, help="surprise threshold (0–100)")
+    p.add_argument("--threshold", type=_threshold, default=60, help="surprise threshold (0–100)")
     p.add_argument("--json", action="store_true", help="JSON lines (the only format)")
     p.set_defaults(handler=cmd_replay)
 
@@ -617,6 +666,7 @@ def build_parser() -> argparse.ArgumentParser:
         action="store_true",
         help="with --check: call each configured platform and review service once, report",
     )
+    p.add_argument(
         "--role",
         choices=("all", "gateway", "web", "worker"),
         default="all",

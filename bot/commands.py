@@ -66,6 +66,17 @@ _QUESTION = re.compile(
     )\s*(?:\?+|!+|\.)?\s*$""",
     re.IGNORECASE | re.VERBOSE | re.DOTALL,
 )
+# a question's words with no title ("should I watch ?", "is any good?"); a bare "Review" or
+# "Watch" without a question mark may be a title
+_TITLELESS = re.compile(
+    r"""^(?:hey\s+|so\s+|ok\s+|okay\s+)?(?:
+        (?:should|shall|do\s+you\s+think)\s+i\s+(?:watch|see|stream|try)[\s?!.,:]*
+      | (?:is|are|what\s+about|how\s+about|thoughts\s+on|verdict\s+on|review|watch)
+        (?:\s+(?:any\s+good|good|worth\s+(?:it|watching|a\s+watch)|watchable))?
+        \s*\?[\s?!.,:]*
+    )$""",
+    re.IGNORECASE | re.VERBOSE,
+)
 _MENTION = re.compile(r"<@!?[A-Z0-9]+>|<@&\d+>")
 _WEEK = re.compile(r"\d{4}-\d{2}-\d{2}")
 
@@ -188,6 +199,20 @@ def parse_question(text: str) -> Watch | None:
         return Watch(clean_query(raw))
     except UserError:
         return None
+
+
+def ask_query(text: str) -> str:
+    """The title `trendbot ask` searches for: the one in a question, or the text as a bare title.
+
+    A question that names no title ("should I watch ?") is a UserError, never a search for
+    its own words.
+    """
+    question = parse_question(text)
+    if question is not None:
+        return question.query
+    if _TITLELESS.match(" ".join(_MENTION.sub(" ", unicodedata.normalize("NFKC", text)).split())):
+        return clean_query("")  # raises "Which title? …"
+    return clean_query(text)
 
 
 def clean_query(raw: str) -> str:

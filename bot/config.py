@@ -29,7 +29,13 @@ SECRET_ENV = (
     "OMDB_API_KEY",
     "TMDB_API_KEY",
     "TMDB_READ_TOKEN",
+    "TRENDBOT_OPS_TOKEN",
 )
+# the widest values that still make sense (and that timedelta and the OS accept)
+MAX_BYTES = 1 << 32
+MAX_ATTEMPTS = 100
+MAX_RETENTION_DAYS = 3650
+MAX_SECONDS = 7 * 86400.0
 
 
 @dataclass(frozen=True, slots=True)
@@ -87,8 +93,9 @@ class SlackConfig:
 
 @dataclass(frozen=True, slots=True)
 class WebConfig:
-    host: str = "0.0.0.0"
+    host: str = "127.0.0.1"  # the container image sets TRENDBOT_WEB_HOST=0.0.0.0
     port: int = 8080
+    ops_token: str | None = field(default=None, repr=False)  # bearer token for /healthz/details
 
 
 @dataclass(frozen=True, slots=True)
@@ -145,16 +152,14 @@ def _build(raw: Mapping[str, Any], env: Mapping[str, str]) -> Config:
         refresh_cron=_cron(n.get("refresh_cron", str, _DEFAULT.netflix.refresh_cron)),
         refresh_every_seconds=n.non_negative("refresh_every_seconds", 0.0),
         timeout_seconds=n.positive("timeout_seconds", 60.0),
-        max_bytes=int(n.positive("max_bytes", _DEFAULT.netflix.max_bytes)),
+        max_bytes=n.integer("max_bytes", _DEFAULT.netflix.max_bytes, 1, MAX_BYTES),
     )
 
     a = t.table("alerts")
     a.reject_unknown({"default_threshold", "default_categories", "outbox_retention_days",
                       "max_attempts", "deliver_every_seconds", "digest_cron",
                       "lease_seconds"})  # fmt: skip
-    threshold = a.get("default_threshold", int, 60)
-    if not 0 <= threshold <= 100:
-        raise ConfigError(f"alerts.default_threshold must be between 0 and 100, not {threshold}")
+    threshold = a.integer("default_threshold", 60, 0, 100)
     categories = a.get_list("default_categories", str, [str(c) for c in CATEGORIES])
     bad = [c for c in categories if c not in CATEGORIES]
     if bad or not categories:
@@ -162,8 +167,8 @@ def _build(raw: Mapping[str, Any], env: Mapping[str, str]) -> Config:
     alerts = AlertsConfig(
         default_threshold=threshold,
         default_categories=tuple(c for c in CATEGORIES if c in categories),
-        outbox_retention_days=int(a.positive("outbox_retention_days", 90)),
-        max_attempts=int(a.positive("max_attempts", 8)),
+        outbox_retention_days=a.integer("outbox_retention_days", 90, 1, MAX_RETENTION_DAYS),
+        max_attempts=a.integer("max_attempts", 8, 1, MAX_ATTEMPTS),
         deliver_every_seconds=a.positive("deliver_every_seconds", 30.0),
         digest_cron=_cron(
             a.get("digest_cron", str, _DEFAULT.alerts.digest_cron), "alerts.digest_cron"
@@ -184,9 +189,7 @@ def _build(raw: Mapping[str, Any], env: Mapping[str, str]) -> Config:
 
     d = t.table("discord")
     d.reject_unknown({"enabled", "shard_count", "dev_guild_ids", "api_base", "gateway_url"})
-    shard_count = d.get("shard_count", int, 0) or None
-    if shard_count is not None and shard_count < 1:
-        raise ConfigError("discord.shard_count must be 1 or more (or left out)")
+    shard_count = d.integer("shard_count", 0, 0, 1 << 16) or None
     discord = DiscordConfig(
         enabled=d.get("enabled", bool, True),
         shard_count=shard_count,
@@ -215,11 +218,9 @@ def _build(raw: Mapping[str, Any], env: Mapping[str, str]) -> Config:
 
     w = t.table("web")
     w.reject_unknown({"host", "port"})
-    port = w.get("port", int, 8080)
-    if not 0 <= port <= 65535:
-        raise ConfigError(f"web.port must be between 0 and 65535, not {port}")
-    host = env.get("TRENDBOT_WEB_HOST") or w.get("host", str, "0.0.0.0")  # the image sets it
-    web = WebConfig(host=host.strip(), port=port)
+    port = w.integer("port", 8080, 0, 65535)
+    host = env.get("TRENDBOT_WEB_HOST") or w.get("host", str, _DEFAULT.web.host)
+    web = WebConfig(host=host.strip(), port=port, ops_token=_secret(env, "TRENDBOT_OPS_TOKEN"))
     return Config(
         database, log_level, netflix, alerts, reviews, discord, slack, web, _log_format(t, env)
     )
@@ -269,16 +270,31 @@ class _Table:
             )
         return value
 
+    def integer(self, name: str, default: int, low: int, high: int) -> int:
+        """A whole number from `low` to `high`: 0.5 is refused, not truncated to 0."""
+        value = self.get(name, int, default)
+        if not low <= value <= high:
+            raise ConfigError(f"{self._key(name)} must be between {low} and {high}, not {value}")
+        return value
+
     def positive(self, name: str, default: float) -> float:
         value = self._data.get(name, default)
-        if isinstance(value, bool) or not isinstance(value, int | float) or value <= 0:
+        if isinstance(value, bool) or not isinstance(value, int | float) or not value > 0:
             raise ConfigError(f"{self._key(name)} must be a positive number, not {value!r}")
-        return float(value)
+        return self._finite(name, value)
 
     def non_negative(self, name: str, default: float) -> float:
         value = self._data.get(name, default)
-        if isinstance(value, bool) or not isinstance(value, int | float) or value < 0:
+        if isinstance(value, bool) or not isinstance(value, int | float) or not value >= 0:
             raise ConfigError(f"{self._key(name)} must be 0 or more, not {value!r}")
+        return self._finite(name, value)
+
+    def _finite(self, name: str, value: float) -> float:
+        # TOML allows inf; a wait of inf seconds overflows every timer it reaches
+        if value > MAX_SECONDS:
+            raise ConfigError(
+                f"{self._key(name)} must be at most {MAX_SECONDS:g} seconds, not {value!r}"
+            )
         return float(value)
 
     def get_list(self, name: str, kind: type[_T], default: list[_T]) -> list[_T]:

@@ -23,6 +23,7 @@ from bot.matching import search
 from bot.metrics import Metrics
 from bot.models import (
     ADMIN_COMMANDS,
+    CATEGORIES,
     GLOBAL,
     About,
     Card,
@@ -91,7 +92,8 @@ class Core:
         # the database thread stores each batch while the next part of the file is parsed
         with _collector_paused():
             async with self.store.saving(fetched.url, self._clock()) as saver:
-                for chart in iter_top10(fetched.body or b"", origin=fetched.url):
+                today = self._clock().date()
+                for chart in iter_top10(fetched.body or b"", origin=fetched.url, today=today):
                     charts.append(chart)
                     await saver.add(chart)
                     if saver.buffered >= saver.FLUSH_ROWS:
@@ -213,8 +215,13 @@ class Core:
     ) -> tuple[ChartKey, date | None, tuple[ScoredEntry, ...]]:
         """The scored list a /trending asks for; empty when that list or week is not stored."""
         region = await self._region(command.region, ctx)
+        if command.language and region != GLOBAL:
+            raise UserError(
+                f"Only the global lists are split by language; {regions.region_name(region)} "
+                f"has one {command.category} list. Leave out the language, or ask for GLOBAL."
+            )
         language = command.language or ("english" if region == GLOBAL else "")
-        key = ChartKey(region, command.category, language if region == GLOBAL else "")
+        key = ChartKey(region, command.category, language)
         week = command.week or await self.store.latest_week(key)
         entries = await self.analyst.chart(key, week) if week else None
         return key, week, entries or ()
@@ -227,7 +234,7 @@ class Core:
 
     async def surprises(self, command: Surprises, ctx: Context) -> Card:
         region = await self._region(command.region, ctx)
-        week = command.week or await self.store.latest_week()
+        week = command.week or await self.newest_week(region)
         if week is None:
             return render.no_data_card(ChartKey(region, "films"), None)
         threshold = await self.threshold(ctx)
@@ -281,7 +288,7 @@ class Core:
     ) -> tuple[Verdict, date | None, Image | None]:
         """The verdict on one title for a region, with its rank-history picture if it charted."""
         scores = await self._book.scores(title, online=True)
-        week = await self.store.latest_week()
+        week = await self.newest_week(region)
         movement = await self._movement(title, region, week) if week else None
         judged = verdict.advise(title, scores, movement)
         history = await self.store.title_history(title.name)
@@ -347,7 +354,7 @@ class Core:
         try:
             return await work()
         except UserError as exc:
-            return render.error_card(str(exc), exc.suggestions)
+            return render.error_card(str(exc))
         except SourceError as exc:
             log.warning("source problem while answering: %s", exc)
             return render.error_card(f"A data source could not answer: {exc}")
@@ -362,6 +369,16 @@ class Core:
         if settings and settings.regions:
             return settings.regions[0]
         return GLOBAL
+
+    async def newest_week(self, region: str) -> date | None:
+        """The newest week any of `region`'s lists holds: the feeds may lag one another."""
+        keys = (
+            [ChartKey(GLOBAL, c, lang) for c in CATEGORIES for lang in ("english", "non-english")]
+            if region == GLOBAL
+            else [ChartKey(region, c) for c in CATEGORIES]
+        )
+        weeks = [week for key in keys if (week := await self.store.latest_week(key))]
+        return max(weeks, default=None)
 
     async def threshold(self, ctx: Context) -> int:
         """The asking server's alert threshold, or the configured default."""

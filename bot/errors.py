@@ -36,7 +36,10 @@ class SourceUnavailable(SourceError):
 
 
 class UserError(TrendbotError):
-    """Input from a chat user that we cannot act on; the message is safe to show them."""
+    """Input from a chat user that we cannot act on; the message is safe to show them.
+
+    The message is complete (it names any suggestions); `suggestions` are the same as data.
+    """
 
     def __init__(self, message: str, *, suggestions: tuple[str, ...] = ()) -> None:
         super().__init__(message)

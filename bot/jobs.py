@@ -7,6 +7,7 @@ server), prune_outbox, and the notifier's drain. Tests call these functions dire
 
 from __future__ import annotations
 
+import asyncio
 import logging
 from collections.abc import Awaitable, Callable, Sequence
 from dataclasses import dataclass
@@ -64,7 +65,7 @@ class Feed:
 @dataclass(frozen=True, slots=True)
 class RefreshOutcome:
     source: str
-    outcome: str  # changed, unchanged, rejected, unavailable, waiting
+    outcome: str  # changed, unchanged, rejected, unavailable, failed, waiting
     detail: str = ""
     queued: int = 0
 
@@ -87,7 +88,12 @@ async def refresh_charts(
     if leftover:
         log.info("queued %d alerts for weeks stored before a restart", leftover)
     for feed in feeds:
-        outcome = await _refresh_one(core, notifier, feed, clock)
+        try:
+            outcome = await _refresh_one(core, notifier, feed, clock)
+        except Exception as exc:  # one feed's trouble (even the store's) never stops the others
+            log.error("chart source %s: refresh failed: %s: %s", feed.name, type(exc).__name__, exc)
+            log.debug("chart source %s: refresh failure", feed.name, exc_info=True)
+            outcome = RefreshOutcome(feed.name, "failed", f"{type(exc).__name__}: {exc}")
         metrics.refreshes.labels(feed.name, outcome.outcome).inc()
         outcomes.append(outcome)
     if leftover or any(o.queued for o in outcomes):
@@ -101,25 +107,36 @@ async def _refresh_one(
     store = core.store
     state = await store.source_health(feed.name)
     now = clock()
-    if state.next_attempt_at is not None and now < state.next_attempt_at:
-        return RefreshOutcome(feed.name, "waiting", f"backing off until {state.next_attempt_at}")
+    due = state.next_attempt_at
+    if due is not None and state.last_attempt_at is not None:
+        # a wait stored by an older version (or a clock jump) is cut to the documented cap
+        due = min(due, state.last_attempt_at + FEED_BACKOFF_CAP)
+    if due is not None and now < due:
+        return RefreshOutcome(feed.name, "waiting", f"backing off until {due}")
     try:
         fetched = await feed.fetch(state.etag, state.last_modified)
         if fetched.body is None:
             await store.record_source_success(feed.name, state.etag, state.last_modified, clock())
             return RefreshOutcome(feed.name, "unchanged")
         report = await core.ingest(fetched)
-    except SourceError as exc:
-        kind = "unavailable" if isinstance(exc, SourceUnavailable) else "rejected"
+    except Exception as exc:
+        if isinstance(exc, SourceError):
+            kind = "unavailable" if isinstance(exc, SourceUnavailable) else "rejected"
+            detail = str(exc)
+        else:  # a bug or an unforeseen failure: counted and backed off like any other
+            kind, detail = "failed", f"{type(exc).__name__}: {exc}"
+            log.debug("chart source %s: unexpected failure", feed.name, exc_info=True)
         wait = feed_backoff(state.failures)
         if isinstance(exc, SourceUnavailable) and exc.retry_after:
-            wait = max(wait, timedelta(seconds=exc.retry_after))
-        failed = await store.record_source_failure(feed.name, str(exc), clock(), wait)
-        log.warning(
+            asked = timedelta(seconds=min(exc.retry_after, FEED_BACKOFF_CAP.total_seconds()))
+            wait = max(wait, asked)
+        failed = await store.record_source_failure(feed.name, detail, clock(), wait)
+        log.log(
+            logging.ERROR if kind == "failed" else logging.WARNING,
             "chart source %s %s (%d in a row; kept the last good data; next try in %s): %s",
-            feed.name, kind, failed.failures, wait, exc,
+            feed.name, kind, failed.failures, wait, detail,
         )  # fmt: skip
-        return RefreshOutcome(feed.name, kind, str(exc))
+        return RefreshOutcome(feed.name, kind, detail)
     await store.record_source_success(feed.name, fetched.etag, fetched.last_modified, clock())
     queued = await alert_new_weeks(core, notifier)
     log.info(
@@ -212,10 +229,50 @@ def _surprises_for(
 
 
 async def prune_outbox(store: Store, retention_days: int, clock: Callable[[], datetime]) -> int:
+    """Delete delivered and failed alerts past their retention, and shrink the file after."""
     removed = await store.prune_outbox(clock() - timedelta(days=retention_days))
     if removed:
         log.info("pruned %d delivered or failed alerts older than %d days", removed, retention_days)
+        freed = await store.reclaim_space()
+        log.info("gave %d free database pages back to the filesystem", freed)
     return removed
+
+
+class Running:
+    """The scheduled jobs running now, so a shutdown can stop them quietly.
+
+    APScheduler cancels a coroutine job at shutdown and logs the CancelledError as an ERROR with
+    a traceback; a tracked job ends quietly instead, and `cancel()` waits until it has unwound
+    (an ingest's transaction rolled back) before the store is closed.
+    """
+
+    def __init__(self) -> None:
+        self._tasks: set[asyncio.Task[Any]] = set()
+
+    def track(self, job: Callable[..., Awaitable[Any]]) -> Callable[..., Awaitable[Any]]:
+        name = getattr(job, "__name__", "job")
+
+        async def tracked(*args: Any) -> Any:
+            task = asyncio.current_task()
+            if task is not None:
+                self._tasks.add(task)
+            try:
+                return await job(*args)
+            except asyncio.CancelledError:
+                log.info("%s stopped by shutdown; the next start does it again", name)
+                return None
+            finally:
+                self._tasks.discard(task)
+
+        tracked.__name__ = tracked.__qualname__ = name
+        return tracked
+
+    async def cancel(self) -> None:
+        """Cancel every running job and wait until each has unwound."""
+        tasks = [task for task in self._tasks if not task.done()]
+        for task in tasks:
+            task.cancel()
+        await asyncio.gather(*tasks, return_exceptions=True)
 
 
 def schedule(
@@ -227,14 +284,20 @@ def schedule(
     config: Config,
     clock: Callable[[], datetime],
     metrics: Metrics,
+    running: Running | None = None,
 ) -> None:
     """Add every job to an APScheduler 3.x AsyncIOScheduler (one run at a time, coalesced).
 
     Every process of a cluster schedules them; each run takes the job's lock first, so a job runs
-    once cluster-wide per tick (delivery is shared instead: workers lease alerts)."""
+    once cluster-wide per tick (delivery is shared instead: workers lease alerts). With
+    `running`, each job is tracked so that a shutdown can cancel it quietly.
+    """
     store = core.store
     from apscheduler.triggers.cron import CronTrigger
     from apscheduler.triggers.interval import IntervalTrigger
+
+    def job(func: Callable[..., Awaitable[Any]]) -> Callable[..., Awaitable[Any]]:
+        return running.track(func) if running is not None else func
 
     common = {"max_instances": 1, "coalesce": True, "misfire_grace_time": 600}
     every = config.netflix.refresh_every_seconds
@@ -244,26 +307,28 @@ def schedule(
         else CronTrigger.from_crontab(config.netflix.refresh_cron, timezone=UTC)
     )
     scheduler.add_job(
-        once(store, "refresh_charts", refresh_charts), refresh_trigger,
+        job(once(store, "refresh_charts", refresh_charts)), refresh_trigger,
         args=[core, notifier, feeds, clock, metrics],
         id="refresh_charts", next_run_time=clock(), **common,
     )  # fmt: skip
     scheduler.add_job(
-        notifier.drain, IntervalTrigger(seconds=config.alerts.deliver_every_seconds, timezone=UTC),
+        job(notifier.drain),
+        IntervalTrigger(seconds=config.alerts.deliver_every_seconds, timezone=UTC),
         id="deliver", next_run_time=clock(), **common,
     )  # fmt: skip
     scheduler.add_job(
-        once(store, "fetch_scores", fetch_scores), CronTrigger(minute=37, timezone=UTC),
+        job(once(store, "fetch_scores", fetch_scores)), CronTrigger(minute=37, timezone=UTC),
         args=[core], id="fetch_scores",
         **common,
     )  # fmt: skip
     scheduler.add_job(
-        once(store, "weekly_digest", weekly_digest),
+        job(once(store, "weekly_digest", weekly_digest)),
         CronTrigger.from_crontab(config.alerts.digest_cron, timezone=UTC),
         args=[core, notifier], id="weekly_digest", **common,
     )  # fmt: skip
     scheduler.add_job(
-        once(store, "prune_outbox", prune_outbox), CronTrigger(hour=4, minute=17, timezone=UTC),
+        job(once(store, "prune_outbox", prune_outbox)),
+        CronTrigger(hour=4, minute=17, timezone=UTC),
         args=[core.store, config.alerts.outbox_retention_days, clock], id="prune_outbox",
         **common,
     )  # fmt: skip

@@ -1,8 +1,17 @@
-"""Operations endpoints on aiohttp: /healthz (database, chart sources, adapters) and /metrics."""
+"""Operations endpoints on aiohttp: /healthz (public: status only), /healthz/details and /metrics.
+
+Anyone who can reach the port may ask /healthz, so it says "ok", "degraded" or "failing" and
+nothing else: no error text (a misconfigured path once showed a line of /etc/passwd), no URLs.
+The details — database, each chart source with its last error, each platform, the outbox — are
+logged when the status changes and served at /healthz/details to `Authorization: Bearer <token>`
+when TRENDBOT_OPS_TOKEN is set (404 otherwise). With a token set, /metrics asks for it too.
+"""
 
 from __future__ import annotations
 
-from collections.abc import Mapping, Sequence
+import hmac
+import logging
+from collections.abc import Awaitable, Callable, Mapping, Sequence
 from datetime import datetime
 from typing import Any, Protocol
 
@@ -12,6 +21,10 @@ from prometheus_client.aiohttp import make_aiohttp_handler
 from bot.metrics import Metrics
 from bot.models import SourceHealth
 from bot.store import Store
+
+log = logging.getLogger(__name__)
+
+Handler = Callable[[web.Request], Awaitable[web.StreamResponse]]
 
 
 class Connected(Protocol):
@@ -26,29 +39,71 @@ def ops_routes(
     metrics: Metrics,
     source_names: Sequence[str],
     adapters: Mapping[str, Connected],
+    token: str | None = None,
 ) -> list[web.RouteDef]:
-    """GET /healthz and GET /metrics, to add to the service's web application."""
+    """GET /healthz, /healthz/details and /metrics, to add to the service's web application."""
+    last = {"status": "ok"}
 
-    async def healthz(request: web.Request) -> web.Response:
+    async def check() -> tuple[int, dict[str, Any]]:
         database = await store.healthy()
         sources = [await store.source_health(name) for name in source_names] if database else []
         platforms = {name: adapter.connected for name, adapter in adapters.items()}
         failing_sources = [s.name for s in sources if s.failures]
         healthy = database and all(platforms.values())
         status = "failing" if not healthy else "degraded" if failing_sources else "ok"
-        body = {
+        details = {
             "status": status,
             "database": database,
             "adapters": platforms,
             "sources": [_source(s) for s in sources],
             "outbox": await store.outbox_counts() if database else {},
         }
+        if status != last["status"]:
+            down = [name for name, up in platforms.items() if not up]
+            log.warning(
+                "health is now %s (was %s): database %s; platforms down: %s; failing sources: %s",
+                status, last["status"], "up" if database else "DOWN",
+                ", ".join(down) or "none", ", ".join(failing_sources) or "none",
+            )  # fmt: skip
+            last["status"] = status
         # a failing chart source is not a reason to restart the container: report, stay 200
-        return web.json_response(body, status=200 if healthy else 503)
+        return (200 if healthy else 503), details
+
+    async def healthz(request: web.Request) -> web.Response:
+        code, details = await check()
+        return web.json_response({"status": details["status"]}, status=code)
+
+    async def healthz_details(request: web.Request) -> web.Response:
+        code, details = await check()
+        return web.json_response(details, status=code)
 
     # prometheus_client's own handler: text or OpenMetrics by Accept, gzip when asked
     metrics_page = make_aiohttp_handler(metrics.registry)
-    return [web.get("/healthz", healthz), web.get("/metrics", metrics_page)]
+    return [
+        web.get("/healthz", healthz),
+        web.get("/healthz/details", _guarded(healthz_details, token, hidden=True)),
+        web.get("/metrics", _guarded(metrics_page, token, hidden=False)),
+    ]
+
+
+def _guarded(handler: Handler, token: str | None, *, hidden: bool) -> Handler:
+    """Serve `handler` only to `Authorization: Bearer <token>`; without a token configured, a
+    hidden endpoint does not exist and an open one is served to anyone."""
+
+    async def guarded(request: web.Request) -> web.StreamResponse:
+        if token is None:
+            if hidden:
+                raise web.HTTPNotFound()
+            return await handler(request)
+        offered = request.headers.get("Authorization", "")
+        scheme, _, credential = offered.partition(" ")
+        if scheme.lower() != "bearer" or not hmac.compare_digest(
+            credential.strip().encode(), token.encode()
+        ):
+            raise web.HTTPUnauthorized(headers={"WWW-Authenticate": 'Bearer realm="trendbot"'})
+        return await handler(request)
+
+    return guarded
 
 
 def _source(state: SourceHealth) -> dict[str, Any]:

@@ -44,6 +44,11 @@ _ALIASES = {
 MAX_REGION_INPUT = 80
 
 
+def is_country(code: str) -> bool:
+    """Whether `code` is an assigned ISO 3166-1 alpha-2 country code (Netflix may add countries)."""
+    return code in NETFLIX_COUNTRIES or pycountry.countries.get(alpha_2=code) is not None
+
+
 def region_name(code: str) -> str:
     """Human name for a region code ("US" → "United States", GLOBAL → "Global")."""
     if code == GLOBAL:
@@ -84,13 +89,21 @@ def resolve_region(text: str) -> str:
     if country is not None:
         if country.alpha_2 in NETFLIX_COUNTRIES:
             return str(country.alpha_2)
+        suggestions = suggest_regions(cleaned)
         raise UserError(
-            f"Netflix publishes no Top 10 for {country.name}.",
-            suggestions=suggest_regions(cleaned),
+            f"Netflix publishes no Top 10 for {country.name}.{_did_you_mean(suggestions)}",
+            suggestions=suggestions,
         )
     suggestions = suggest_regions(cleaned)
-    hint = f" Did you mean {', '.join(suggestions)}?" if suggestions else ""
-    raise UserError(f"Unknown region “{_shorten(cleaned)}”.{hint}", suggestions=suggestions)
+    raise UserError(
+        f"Unknown region “{_shorten(cleaned)}”.{_did_you_mean(suggestions)}",
+        suggestions=suggestions,
+    )
+
+
+def _did_you_mean(suggestions: tuple[str, ...]) -> str:
+    # the message names the suggestions itself: they are listed once, wherever it is shown
+    return f" Did you mean {', '.join(suggestions)}?" if suggestions else ""
 
 
 def suggest_regions(text: str, limit: int = 5) -> tuple[str, ...]:

@@ -449,15 +449,9 @@ def welcome_card(platform: str = "") -> Card:
     )
 
 
-def error_card(message: str, suggestions: Sequence[str] = ()) -> Card:
-    fields = (Field("Try", ", ".join(suggestions), False),) if suggestions else ()
-    return Card(
-        title="Hmm, that didn't work",
-        text=message,
-        fields=fields,
-        tone=Tone.ERROR,
-        private=True,
-    )
+def error_card(message: str) -> Card:
+    """A private error; the message already names any suggestions (they are not listed twice)."""
+    return Card(title="Hmm, that didn't work", text=message, tone=Tone.ERROR, private=True)
 
 
 def internal_error_card() -> Card:

@@ -20,7 +20,7 @@ from aiohttp import web
 
 from bot.config import Config
 from bot.core import Core
-from bot.jobs import Feed, schedule
+from bot.jobs import Feed, Running, schedule
 from bot.metrics import Metrics
 from bot.notify import Notifier
 from bot.ops import ops_routes
@@ -76,6 +76,7 @@ class Service:
                 self.metrics,
                 [f.name for f in self.feeds],
                 {r.platform: r for r in self.runners},
+                self.config.web.ops_token,
             )
         )
         for extra in self.apps:
@@ -89,6 +90,7 @@ class Service:
         self.port = _bound_port(web_runner, self.config.web.port)
         log.info("web server on %s:%s (/healthz, /metrics)", self.config.web.host, self.port)
         scheduler = AsyncIOScheduler(timezone="UTC")
+        jobs = Running()
         started: list[Runner] = []
         unwatch = None
         try:
@@ -106,6 +108,7 @@ class Service:
                     config=self.config,
                     clock=self.clock,
                     metrics=self.metrics,
+                    running=jobs,
                 )
                 scheduler.start()
                 # queued alerts wake delivery at once; the scheduled drain stays the floor
@@ -118,6 +121,7 @@ class Service:
                 scheduler.pause()
             self.notifier.stop()
             await self.notifier.wait_idle(SHUTDOWN_GRACE)
+            await jobs.cancel()  # a download or ingest in flight: rolled back, done next start
             if scheduler.running:
                 scheduler.shutdown(wait=False)
             for runner in reversed(started):
@@ -177,7 +181,10 @@ def plan(config: Config) -> Plan:
         lines.append("Discord: off" + ("" if not d.enabled else " (DISCORD_TOKEN not set)"))
     slack = _plan_slack(config, lines, errors)
     if not discord and slack is None and not errors:
-        lines.append("Console: on (no chat platform configured; alerts print to stdout)")
+        lines.append(
+            "Console: on (no chat platform configured, so no channel can subscribe and no alerts"
+            " are sent; charts are still refreshed. Set DISCORD_TOKEN or the Slack variables.)"
+        )
     n = config.netflix
     when = (
         f"every {n.refresh_every_seconds:g} s"

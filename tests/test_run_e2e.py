@@ -14,6 +14,7 @@ import asyncio
 import json
 import os
 import signal
+import sqlite3
 import sys
 from collections.abc import AsyncIterator, Sequence
 from contextlib import asynccontextmanager
@@ -23,6 +24,8 @@ from pathlib import Path
 from typing import Any
 
 import aiohttp
+from aiohttp import web
+from aiohttp.test_utils import TestServer
 
 from bot.models import PendingAlert
 from bot.sources.netflix import parse_top10
@@ -47,6 +50,8 @@ from tests.fake_slack import ADMIN, BOT_TOKEN, SECRET, FakeSlack, command, form_
 ROOT = Path(__file__).resolve().parents[1]
 STARTUP = 30.0  # seconds a child may take to import, connect and pass /healthz
 Samples = dict[tuple[str, frozenset[tuple[str, str]]], float]
+OPS_TOKEN = "ops-token-for-e2e"
+OPS = {"Authorization": f"Bearer {OPS_TOKEN}"}
 
 
 @dataclass
@@ -91,7 +96,7 @@ class Trendbot:
 
     async def healthz(self) -> tuple[int, dict[str, Any]] | None:
         try:
-            async with self.http.get(self.url("/healthz")) as response:
+            async with self.http.get(self.url("/healthz/details"), headers=OPS) as response:
                 return response.status, await response.json()
         except aiohttp.ClientConnectionError:
             return None  # not listening yet
@@ -102,9 +107,14 @@ class Trendbot:
         return found[1]
 
     async def samples(self) -> Samples:
-        async with self.http.get(self.url("/metrics")) as response:
+        async with self.http.get(self.url("/metrics"), headers=OPS) as response:
             assert response.status == 200 and response.content_type == "text/plain"
             return parse_metrics(await response.text())
+
+    async def health_of(self, source: str) -> bool:
+        """Whether `source` has been fetched and stored successfully."""
+        states = (await self.health())["sources"]
+        return any(s["name"] == source and s["ok"] for s in states)
 
     async def outbox(self, counts: dict[str, int]) -> bool:
         return bool((await self.health())["outbox"] == counts)
@@ -112,6 +122,10 @@ class Trendbot:
     async def stop(self, child: asyncio.subprocess.Process, name: str) -> str:
         """SIGTERM; the child must exit 0 promptly, say so, and have logged no error."""
         child.send_signal(signal.SIGTERM)
+        return await self.stopped(child, name)
+
+    async def stopped(self, child: asyncio.subprocess.Process, name: str) -> str:
+        """The child, sent SIGTERM, exits 0 promptly, says so, and has logged no error."""
         code = await asyncio.wait_for(child.wait(), 20)
         log = self.log(name)
         assert code == 0, log
@@ -174,6 +188,7 @@ async def trendbot(
         "MPLCONFIGDIR": str(tmp_path / "mpl"),
         "DISCORD_TOKEN": discord.token,
         "SLACK_SIGNING_SECRET": SECRET,
+        "TRENDBOT_OPS_TOKEN": OPS_TOKEN,
     }
     if oauth:  # many workspaces, each with its own bot token from the installation
         env |= {"SLACK_CLIENT_ID": "1111.2222", "SLACK_CLIENT_SECRET": "client-secret"}
@@ -431,3 +446,94 @@ async def test_429_storms_and_5xx_bursts_lose_nothing_and_double_nothing(
             assert health["status"] == "ok" and health["outbox"] == {"sent": guilds + workspaces}
             log = await bot.stop(child, "run")
             assert "rate limited" in log  # the storms were seen, and only warned about
+
+
+class SlowNetflix:
+    """The countries file served only when the test says: `asked` is set once a request arrives,
+    `sent` once the whole body went out; until `release` the answer is half the file."""
+
+    PATH = "/tudum/top10/data/all-weeks-countries.tsv"
+
+    def __init__(self, body: bytes) -> None:
+        self.body = body
+        self.asked, self.release, self.sent = asyncio.Event(), asyncio.Event(), asyncio.Event()
+        app = web.Application()
+        app.router.add_get(self.PATH, self._serve)
+        self.server = TestServer(app, host="127.0.0.1")
+
+    @property
+    def url(self) -> str:
+        return str(self.server.make_url(self.PATH))
+
+    async def _serve(self, request: web.Request) -> web.StreamResponse:
+        self.asked.set()
+        response = web.StreamResponse(headers={"Content-Length": str(len(self.body))})
+        await response.prepare(request)
+        half = len(self.body) // 2
+        await response.write(self.body[:half])
+        await self.release.wait()
+        await response.write(self.body[half:])
+        await response.write_eof()
+        self.sent.set()
+        return response
+
+
+@asynccontextmanager
+async def slow_netflix(body: bytes) -> AsyncIterator[SlowNetflix]:
+    netflix = SlowNetflix(body)
+    await netflix.server.start_server()
+    try:
+        yield netflix
+    finally:
+        netflix.release.set()
+        await netflix.server.close()
+
+
+async def test_sigterm_during_a_download_stops_quietly(
+    tmp_path: Path, fake_discord: FakeDiscord, fake_slack: FakeSlack
+) -> None:
+    async with (
+        slow_netflix(until(WEEK_N1)) as netflix,
+        trendbot(tmp_path, fake_discord, fake_slack, [netflix.url]) as bot,
+    ):
+        child = await bot.start("run")
+        await asyncio.wait_for(netflix.asked.wait(), STARTUP)  # half the file is on its way
+        log = await bot.stop(child, "run")  # exit 0, no ERROR, no CancelledError traceback
+    assert "refresh_charts stopped by shutdown" in log
+
+
+async def test_sigterm_during_an_ingest_stops_quietly_and_stores_nothing_half(
+    tmp_path: Path, fake_discord: FakeDiscord, fake_slack: FakeSlack
+) -> None:
+    body = until(WEEK_N1)
+    async with (
+        slow_netflix(body) as netflix,
+        trendbot(tmp_path, fake_discord, fake_slack, [netflix.url]) as bot,
+    ):
+        child = await bot.start("first")
+        await asyncio.wait_for(netflix.asked.wait(), STARTUP)
+        # another writer holds the database: the download completes, the ingest cannot
+        blocker = sqlite3.connect(bot.db, isolation_level=None)
+        try:
+            blocker.execute("BEGIN IMMEDIATE")
+            netflix.release.set()
+            await asyncio.wait_for(netflix.sent.wait(), 10)
+            child.send_signal(signal.SIGTERM)
+            await eventually(lambda: "stopping: no new work" in bot.log("first"), what="stopping")
+        finally:
+            blocker.execute("ROLLBACK")
+            blocker.close()
+        log = await bot.stopped(child, "first")
+        assert "refresh_charts stopped by shutdown" in log
+        store = await Store.open(bot.db)
+        try:
+            assert (await store.totals()).charts == 0  # rolled back whole
+            assert (await store.source_health(netflix.url)).last_success_at is None
+        finally:
+            await store.close()
+
+        # the next start downloads and stores the file whole
+        second = await bot.start("second")
+        await eventually(lambda: bot.health_of(netflix.url), what="the file stored")
+        await bot.stop(second, "second")
+    await database_holds_exactly(bot.db, body, tmp_path)

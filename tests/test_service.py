@@ -51,6 +51,8 @@ from tests.fake_discord import FakeDiscord
 from tests.fake_slack import ADMIN, BOT_TOKEN, SECRET, FakeSlack, command, form_body, signed_headers
 
 TICK = 0.2  # seconds between scheduled refreshes and between scheduled deliveries
+OPS_TOKEN = "ops-token-for-tests"
+OPS = {"Authorization": f"Bearer {OPS_TOKEN}"}
 
 
 @pytest.fixture(autouse=True)
@@ -78,11 +80,11 @@ class Running:
         return f"http://127.0.0.1:{self.service.port}{path}"
 
     async def healthz(self) -> tuple[int, dict[str, Any]]:
-        async with self.http.get(self.url("/healthz")) as response:
+        async with self.http.get(self.url("/healthz/details"), headers=OPS) as response:
             return response.status, await response.json()
 
     async def samples(self) -> dict[tuple[str, frozenset[tuple[str, str]]], float]:
-        async with self.http.get(self.url("/metrics")) as response:
+        async with self.http.get(self.url("/metrics"), headers=OPS) as response:
             assert response.status == 200
             assert response.content_type == "text/plain"
             return parse_metrics(await response.text())
@@ -127,7 +129,7 @@ async def running(
             gateway_url=fake_discord.gateway_url,
         ),
         slack=slack_config,
-        web=WebConfig(host="127.0.0.1", port=0),
+        web=WebConfig(host="127.0.0.1", port=0, ops_token=OPS_TOKEN),
     )
     clock = OffsetClock()
     metrics = Metrics()

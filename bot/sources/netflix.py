@@ -9,15 +9,17 @@ from __future__ import annotations
 
 import logging
 import re
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass
-from datetime import date
+from datetime import UTC, date, datetime, timedelta
 from pathlib import Path
 
 import aiohttp
 
 from bot.errors import SourceError, SourceUnavailable
 from bot.models import GLOBAL, Category, Chart, ChartKey, ChartRow, Language
+from bot.regions import is_country
+from bot.retry_after import FEED_MAX, parse_retry_after
 
 log = logging.getLogger(__name__)
 
@@ -51,25 +53,32 @@ class Fetched:
     last_modified: str | None = None
 
 
-def parse_top10(body: bytes, origin: str = "input") -> tuple[Chart, ...]:
-    """Parse one Top 10 TSV (countries or global) into complete charts, or raise SourceError."""
-    return tuple(iter_top10(body, origin))
+def parse_top10(
+    body: bytes, origin: str = "input", *, today: date | None = None
+) -> tuple[Chart, ...]:
+    """Parse one Top 10 TSV (countries or global) into complete charts, or raise SourceError.
+
+    With `today`, a week after the current one (the week ending the coming Sunday) is refused.
+    """
+    return tuple(iter_top10(body, origin, today=today))
 
 
-def iter_top10(body: bytes, origin: str = "input") -> Iterator[Chart]:
+def iter_top10(body: bytes, origin: str = "input", *, today: date | None = None) -> Iterator[Chart]:
     """Yield each list as soon as its rows are complete, so storing can overlap parsing.
 
     The whole file is still checked: a SourceError may come after some lists were yielded, so a
     caller that stores them must do so in a transaction it rolls back.
     """
+    # the current week may already be listed (time zones); anything later cannot have happened
+    last = None if today is None else today + timedelta(days=6 - today.weekday())
     text = _decode(body, origin)
     if not text.strip():
         raise SourceError(f"{origin}: empty body (no Top 10 data)")
-    if "\r" in text:
-        text = text.replace("\r\n", "\n")  # Windows line ends, handled once for the whole file
+    if "\r" in text:  # Windows (\r\n) and old Mac (\r) line ends, once for the whole file
+        text = text.replace("\r\n", "\n").replace("\r", "\n")
     lines = text.split("\n")
-    if lines and lines[-1] == "":
-        lines.pop()  # a trailing newline is fine; Netflix's own files have none
+    while lines and not lines[-1].strip():
+        lines.pop()  # trailing newlines or blank lines are harmless; Netflix's own files have none
     header = [name.strip().lower() for name in lines[0].split("\t")]
     is_countries = "country_iso2" in header
     required = _COUNTRY_REQUIRED if is_countries else _GLOBAL_REQUIRED
@@ -121,7 +130,7 @@ def iter_top10(body: bytes, origin: str = "input") -> Iterator[Chart]:
         # files come in blocks, one list after another: look the list up only when it changes
         if fields[i_week] != last_week or fields[i_cat] != last_cat or region != last_region:
             if group is not None:
-                ready = _ready(group, lists, done, resolved, weeks, origin)
+                ready = _ready(group, lists, done, resolved, weeks, origin, last, is_countries)
                 if ready is not None:
                     yield ready
             last_region, last_cat, last_week = region, fields[i_cat], fields[i_week]
@@ -165,7 +174,7 @@ def iter_top10(body: bytes, origin: str = "input") -> Iterator[Chart]:
             runtime = _opt_float(fields[i_runtime], "runtime", origin, number)
         append(make_row(ChartRow, (rank, title, season, cumulative, hours, views, runtime)))
     if group is not None:
-        ready = _ready(group, lists, done, resolved, weeks, origin)
+        ready = _ready(group, lists, done, resolved, weeks, origin, last, is_countries)
         if ready is not None:
             yield ready
     # what is left is incomplete or out of order: first every list's key and week (the precise
@@ -174,8 +183,9 @@ def iter_top10(body: bytes, origin: str = "input") -> Iterator[Chart]:
     for (region, raw_category, raw_week), (first_line, rows) in lists.items():
         week = weeks.get(raw_week)
         if week is None:
-            week = weeks[raw_week] = _week(raw_week, origin, first_line)
-        left.append((_key(region, raw_category, origin, first_line), week, first_line, rows))
+            week = weeks[raw_week] = _week(raw_week, origin, first_line, last)
+        key = _key(region, raw_category, origin, first_line, is_countries)
+        left.append((key, week, first_line, rows))
     for key, week, first_line, rows in left:
         _claim(key, week, first_line, resolved, origin)
         yield _complete(key, week, rows, origin)
@@ -188,6 +198,8 @@ def _ready(
     resolved: set[tuple[ChartKey, date]],
     weeks: dict[str, date],
     origin: str,
+    last: date | None,
+    countries: bool,
 ) -> Chart | None:
     """The list whose block just ended, if it holds exactly ranks 1–10 in order; else None."""
     first_line, rows = lists[group]
@@ -196,8 +208,8 @@ def _ready(
     region, raw_category, raw_week = group
     week = weeks.get(raw_week)
     if week is None:
-        week = weeks[raw_week] = _week(raw_week, origin, first_line)
-    key = _key(region, raw_category, origin, first_line)
+        week = weeks[raw_week] = _week(raw_week, origin, first_line, last)
+    key = _key(region, raw_category, origin, first_line, countries)
     _claim(key, week, first_line, resolved, origin)
     chart = done[group] = Chart(key, week, tuple(rows))
     del lists[group]
@@ -255,7 +267,7 @@ def _decode(body: bytes, origin: str) -> str:
         raise SourceError(f"{origin}: is not UTF-8 text (bad byte at offset {exc.start})") from None
 
 
-def _week(raw: str, origin: str, line: int) -> date:
+def _week(raw: str, origin: str, line: int, last: date | None) -> date:
     if not _WEEK.fullmatch(raw):
         raise SourceError(f"{origin}: line {line} has week {_snippet(raw)!r}, expected YYYY-MM-DD")
     try:
@@ -266,10 +278,20 @@ def _week(raw: str, origin: str, line: int) -> date:
         raise SourceError(
             f"{origin}: line {line} has week {raw}, a {week:%A}; Netflix weeks end on a Sunday"
         )
+    if last is not None and week > last:
+        raise SourceError(
+            f"{origin}: line {line} has week {raw}, which has not ended yet "
+            f"(the current week ends {last}); refusing the file"
+        )
     return week
 
 
-def _key(region: str, raw_category: str, origin: str, line: int) -> ChartKey:
+def _key(region: str, raw_category: str, origin: str, line: int, countries: bool) -> ChartKey:
+    if countries and region == GLOBAL:
+        raise SourceError(
+            f"{origin}: line {line} is a GLOBAL row in a countries file "
+            "(global lists come from the global file); refusing the file"
+        )
     found = _KNOWN_KEYS.get((region, raw_category))
     if found is not None:  # 13,000 lists share ~200 keys: check each spelling once
         return found
@@ -277,6 +299,11 @@ def _key(region: str, raw_category: str, origin: str, line: int) -> ChartKey:
         raise SourceError(
             f"{origin}: line {line} has country_iso2 {_snippet(region)!r}, "
             "expected a two-letter code"
+        )
+    if region != GLOBAL and not is_country(region):
+        raise SourceError(
+            f"{origin}: line {line} has country_iso2 {region!r}, which is not a country "
+            "(ISO 3166-1); refusing the file"
         )
     mapped = _CATEGORIES.get(raw_category.strip().lower())
     if mapped is None or (region == GLOBAL) == (mapped[1] == ""):
@@ -332,6 +359,7 @@ async def fetch(
     last_modified: str | None = None,
     timeout: float = 60.0,
     max_bytes: int = 64 * 1024 * 1024,
+    clock: Callable[[], datetime] = lambda: datetime.now(UTC),
 ) -> Fetched:
     """GET `url` conditionally; SourceUnavailable for network trouble, SourceError for junk."""
     headers = {"Accept": "text/tab-separated-values, text/plain;q=0.9, */*;q=0.1"}
@@ -350,7 +378,9 @@ async def fetch(
             if response.status == 304:
                 return Fetched(url, None, etag, last_modified)
             if response.status in (408, 429) or response.status >= 500:
-                retry = _retry_after(response.headers.get("Retry-After"))
+                retry = parse_retry_after(
+                    response.headers.get("Retry-After"), now=clock(), maximum=FEED_MAX
+                )
                 raise SourceUnavailable(f"{url}: HTTP {response.status}", retry_after=retry)
             if response.status != 200:
                 raise SourceError(f"{url}: HTTP {response.status} {response.reason or ''}".strip())
@@ -390,10 +420,3 @@ def read_local(path: Path, max_bytes: int = 64 * 1024 * 1024) -> Fetched:
         raise SourceError(f"{path}: is a directory, not a TSV file") from None
     except OSError as exc:
         raise SourceError(f"{path}: cannot read ({exc.strerror})") from None
-
-
-def _retry_after(value: str | None) -> float | None:
-    try:
-        return max(0.0, float(value)) if value else None
-    except ValueError:
-        return None

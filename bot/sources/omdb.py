@@ -13,6 +13,7 @@ import aiohttp
 
 from bot.errors import SourceError, SourceUnavailable
 from bot.models import Metric, Score, Title
+from bot.retry_after import REVIEWS_MAX, parse_retry_after
 
 log = logging.getLogger(__name__)
 
@@ -166,6 +167,7 @@ class OmdbReviews:
                 headers={"Accept": "application/json"},
             ) as response:
                 status = response.status
+                retry = response.headers.get("Retry-After")
                 body = await response.read()
         except TimeoutError:
             message = f"{what}: no answer within {self._timeout:g} s"
@@ -173,7 +175,8 @@ class OmdbReviews:
         except aiohttp.ClientError as exc:
             raise SourceUnavailable(f"{what}: {type(exc).__name__}") from None
         if status >= 500 or status == 429:
-            raise SourceUnavailable(f"{what}: HTTP {status}")
+            wait = parse_retry_after(retry, now=_utc(self._clock()), maximum=REVIEWS_MAX)
+            raise SourceUnavailable(f"{what}: HTTP {status}", retry_after=wait)
         try:
             return status, json.loads(body)
         except ValueError:

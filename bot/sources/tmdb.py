@@ -7,7 +7,6 @@ import logging
 import unicodedata
 from collections.abc import Callable, Mapping
 from datetime import UTC, date, datetime
-from email.utils import parsedate_to_datetime
 from typing import Any
 
 import aiohttp
@@ -15,6 +14,7 @@ import aiohttp
 from bot.errors import ConfigError, SourceError, SourceUnavailable
 from bot.judge.names import name_key as titles_key
 from bot.models import Metric, Score, Title
+from bot.retry_after import REVIEWS_MAX, parse_retry_after
 from bot.titles.records import TitleRecord
 
 log = logging.getLogger(__name__)
@@ -126,7 +126,7 @@ class TmdbReviews:
             message = f"{what}: HTTP {status}{_status_message(body)}"
             retry = None
             if status == 429:
-                retry = _retry_after(headers.get("Retry-After"), now)
+                retry = parse_retry_after(headers.get("Retry-After"), now=now, maximum=REVIEWS_MAX)
             elif status == 401:
                 log.warning("%s: TMDB refused the credentials (HTTP 401)", what)
             raise SourceUnavailable(message, retry_after=retry)
@@ -175,7 +175,9 @@ class TmdbReviews:
         if status >= 500 or status in (401, 429):
             retry = None
             if status == 429:
-                retry = _retry_after(headers.get("Retry-After"), self._clock())
+                retry = parse_retry_after(
+                    headers.get("Retry-After"), now=self._clock(), maximum=REVIEWS_MAX
+                )
             raise SourceUnavailable(f"{what}: HTTP {status}{_status_message(body)}",
                                     retry_after=retry)  # fmt: skip
         try:
@@ -216,23 +218,6 @@ def _status_message(body: bytes) -> str:
         code = payload.get("status_code")
         return f" (status_code {code}: {payload['status_message'][:120]})"
     return ""
-
-
-def _retry_after(value: str | None, now: datetime) -> float | None:
-    """Seconds to wait from a Retry-After header (delta-seconds or an HTTP date)."""
-    if not value:
-        return None
-    try:
-        return max(0.0, float(value))
-    except ValueError:
-        pass
-    try:
-        when = parsedate_to_datetime(value)
-    except (TypeError, ValueError):
-        return None
-    if when.tzinfo is None:
-        when = when.replace(tzinfo=UTC)
-    return max(0.0, (when - now).total_seconds())
 
 
 # ---- title facts for identity (search any title, with a year hint) --------------------------

@@ -60,6 +60,12 @@ class Store(ChartReads, ChartWrites, Titles, Servers, Outbox, Sources, Installs)
     def target(self) -> Target:
         return self._db.target
 
+    async def reclaim_space(self) -> int:
+        """Give the space pruning freed back to the filesystem (see Dialect.reclaim_space)."""
+        if self._db.read_only:
+            return 0
+        return await self._db.dialect.reclaim_space(self._db.target.path)
+
     async def healthy(self) -> bool:
         return await self._db.healthy()
 

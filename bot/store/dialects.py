@@ -13,6 +13,7 @@ import fcntl
 import hashlib
 import logging
 import os
+import sqlite3
 from collections.abc import AsyncIterator, Awaitable, Callable, Mapping, Sequence
 from dataclasses import dataclass
 from pathlib import Path
@@ -102,6 +103,8 @@ class Dialect:
             if read_only:
                 cursor.execute("PRAGMA query_only = ON")
             else:
+                # takes effect in a new, empty file; older files are converted by reclaim_space()
+                cursor.execute("PRAGMA auto_vacuum = INCREMENTAL")
                 cursor.execute("PRAGMA journal_mode = WAL")
                 cursor.execute("PRAGMA synchronous = NORMAL")
             cursor.close()
@@ -119,6 +122,17 @@ class Dialect:
         return f"sqlite+aiosqlite:///{path}"
 
     # ---- dialect-only statements ----------------------------------------------------------------
+
+    async def reclaim_space(self, path: Path | None) -> int:
+        """Give the pages deletions freed back to the filesystem (SQLite); returns how many.
+
+        Incremental in files made with auto_vacuum=INCREMENTAL (cheap, any time); an older file
+        is converted by one full VACUUM the first time it has pages to give back. PostgreSQL's
+        autovacuum does this itself.
+        """
+        if not self.is_sqlite or path is None:
+            return 0
+        return await asyncio.to_thread(_reclaim_sqlite, path)
 
     async def reserve_chart_ids(self, conn: AsyncConnection, count: int) -> list[int]:
         """Ids for `count` new charts, taken before their rows are written (one round trip)."""
@@ -218,6 +232,23 @@ POSTGRES = Dialect(
     ),
     serial_writes=False,
 )
+
+
+def _reclaim_sqlite(path: Path) -> int:
+    # its own connection in autocommit: VACUUM cannot run inside a transaction
+    db = sqlite3.connect(path, isolation_level=None, timeout=5.0)
+    try:
+        free = int(db.execute("PRAGMA freelist_count").fetchone()[0])
+        if not free:
+            return 0
+        if db.execute("PRAGMA auto_vacuum").fetchone()[0] != 2:  # 2 = incremental
+            db.execute("PRAGMA auto_vacuum = INCREMENTAL")
+            db.execute("VACUUM")
+        else:
+            db.execute("PRAGMA incremental_vacuum").fetchall()  # steps until every page is freed
+        return free
+    finally:
+        db.close()
 
 
 def _uri_path(path: Path) -> str:

@@ -1,7 +1,7 @@
 """Replay benchmark: every region and week of the full countries history scored, from the bytes.
 
 Timed: `parse_top10` of the file plus `bot.replay.replay` over its charts with the bundled catalog,
-consuming every ScoredEntry (what `trendbot replay` does, minus the JSON output). The catalog and
+consuming every Judged (what `trendbot replay` does, minus the JSON output). The catalog and
 its index are loaded once beforehand (a fixed cost, not per history). Floor: `parse_top10` of the
 same bytes. Goal: ratio <= 3.0.
 """

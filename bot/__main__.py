@@ -46,6 +46,7 @@ from bot.reviews import ScoreBook
 from bot.sources import catalog as catalog_source
 from bot.sources import netflix
 from bot.store import Store
+from bot.titles.knowledge import FactsReviews, TitleKnowledge
 from bot.titles.library import load_library
 
 log = logging.getLogger("trendbot")
@@ -107,8 +108,10 @@ def build_core(
 ) -> Core:
     catalog = catalog or catalog_source.load_catalog()
     online = list(reviews) if reviews is not None else online_reviews(config, session)
-    book = ScoreBook(store, [catalog_source.CatalogReviews(catalog)], online, clock)
-    analyst = Analyst(store, build_index(catalog.titles), book, clock)
+    knowledge = TitleKnowledge(store, clock)
+    offline: list[ReviewSource] = [catalog_source.CatalogReviews(catalog), FactsReviews(knowledge)]
+    book = ScoreBook(store, offline, online, clock)
+    analyst = Analyst(store, knowledge, build_index(catalog.titles), catalog.scores, clock)
     admin = Admin(store, config.alerts, clock)
     return Core(
         store, catalog, analyst, book, admin, clock, metrics or Metrics(), deployment_of(config)

@@ -19,6 +19,7 @@ from bot import __version__, commands, regions, render, verdict
 from bot.admin import Admin
 from bot.analysis import Analyst
 from bot.errors import SourceError, UserError
+from bot.judge.week import Judged
 from bot.matching import search
 from bot.metrics import Metrics
 from bot.models import (
@@ -36,7 +37,6 @@ from bot.models import (
     Help,
     Image,
     Movement,
-    ScoredEntry,
     Scores,
     ServerSettings,
     SettingsForm,
@@ -212,7 +212,7 @@ class Core:
 
     async def chart_for(
         self, command: Trending, ctx: Context
-    ) -> tuple[ChartKey, date | None, tuple[ScoredEntry, ...]]:
+    ) -> tuple[ChartKey, date | None, tuple[Judged, ...]]:
         """The scored list a /trending asks for; empty when that list or week is not stored."""
         region = await self._region(command.region, ctx)
         if command.language and region != GLOBAL:
@@ -399,7 +399,7 @@ def _collector_paused() -> Iterator[None]:
             gc.enable()
 
 
-def _is(entry: ScoredEntry, title: Title) -> bool:
+def _is(entry: Judged, title: Title) -> bool:
     if entry.match.title is not None:
         return entry.match.title.id == title.id
     return entry.movement.title.casefold() == title.name.casefold()

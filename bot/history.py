@@ -26,6 +26,9 @@ class WeekHistory:
     # (category, title) → first week in any country list / in a GLOBAL list (<= week)
     first_in_countries: Mapping[tuple[str, TitleRef], date] = field(default_factory=dict)
     first_in_global: Mapping[tuple[str, TitleRef], date] = field(default_factory=dict)
+    # (category, show title) → first week in any list, any season (<= week)
+    first_of_title: Mapping[tuple[str, str], date] = field(default_factory=dict)
+    history_start: date | None = None  # the oldest week the store holds
 
     def past(self, key: ChartKey, ref: TitleRef) -> Appearance | None:
         """A title's appearances in one list strictly before `week`."""
@@ -34,6 +37,11 @@ class WeekHistory:
     def first_seen(self, category: str, ref: TitleRef) -> date | None:
         """The first week a title charted in any country list of a category, if <= week."""
         first = self.first_in_countries.get((category, ref))
+        return first if first is not None and first <= self.week else None
+
+    def first_of(self, category: str, title: str) -> date | None:
+        """The first week a title (any season) charted in any list, if <= week."""
+        first = self.first_of_title.get((category, title))
         return first if first is not None and first <= self.week else None
 
     def first_seen_global(self, category: str, ref: TitleRef) -> date | None:

@@ -21,8 +21,9 @@ from bot import render
 from bot.config import Config
 from bot.core import Core
 from bot.errors import SourceError, SourceUnavailable
+from bot.judge.week import Judged
 from bot.metrics import Metrics
-from bot.models import GLOBAL, Alert, ChartKey, ScoredEntry, Title
+from bot.models import GLOBAL, Alert, ChartKey, Title
 from bot.notify import Notifier
 from bot.sources import netflix
 from bot.store import Store
@@ -214,10 +215,10 @@ async def weekly_digest(core: Core, notifier: Notifier) -> int:
 
 
 def _surprises_for(
-    analysis: dict[ChartKey, tuple[ScoredEntry, ...]],
+    analysis: dict[ChartKey, tuple[Judged, ...]],
     regions: Sequence[str],
     categories: Sequence[str],
-) -> list[ScoredEntry]:
+) -> list[Judged]:
     found = [
         entry
         for key, entries in analysis.items()

@@ -240,18 +240,6 @@ class Verdict:
     scores: Scores
 
 
-@dataclass(frozen=True, slots=True)
-class ScoredEntry:
-    """A chart row with its movement, match, scores and surprise: what alerts are made of."""
-
-    key: ChartKey
-    week: date
-    movement: Movement
-    match: Match
-    scores: Scores
-    surprise: Surprise
-
-
 # ---- what users see: neutral cards -------------------------------------------------------------
 
 

@@ -23,8 +23,9 @@ from enum import Enum
 
 from bot import render
 from bot.errors import ChannelUnavailable, RateLimited, TransientDeliveryError
+from bot.judge.week import Judged
 from bot.metrics import Metrics
-from bot.models import Alert, ChartKey, PendingAlert, ScoredEntry
+from bot.models import Alert, ChartKey, PendingAlert
 from bot.protocols import AdminNotifier, ChatAdapter, SentLookup, ServerSender
 from bot.store import Store, Subscriber
 
@@ -91,7 +92,7 @@ class _Tally:
 
 
 def plan_alerts(
-    week: Mapping[ChartKey, tuple[ScoredEntry, ...]],
+    week: Mapping[ChartKey, tuple[Judged, ...]],
     subscribers: Mapping[tuple[str, str], list[Subscriber]],
 ) -> list[Alert]:
     """One alert per surprising entry × subscribed channel whose threshold and baseline allow it."""
@@ -196,7 +197,7 @@ class Notifier:
             total += added
         return total
 
-    async def queue_week(self, analysis: Mapping[ChartKey, tuple[ScoredEntry, ...]]) -> int:
+    async def queue_week(self, analysis: Mapping[ChartKey, tuple[Judged, ...]]) -> int:
         """Queue the alerts one analysed week calls for, for every subscribed channel."""
         return await self.enqueue(plan_alerts(analysis, await self._store.subscribers()))
 

@@ -10,6 +10,7 @@ from dataclasses import dataclass
 from datetime import date
 
 from bot import PRIVACY_URL, SOURCE_URL
+from bot.judge.week import Judged
 from bot.models import (
     GLOBAL,
     Advice,
@@ -26,7 +27,6 @@ from bot.models import (
     Movement,
     Reason,
     ReasonCode,
-    ScoredEntry,
     Scores,
     ServerSettings,
     SourceHealth,
@@ -100,6 +100,7 @@ class FormLabels:
 
 FORM = FormLabels()
 _COUNT_WORDS = {Metric.RT_CRITICS: "reviews", Metric.RT_AUDIENCE: "ratings"}
+_METRICS = {m.value for m in Metric}
 _ADVICE = {
     Advice.WATCH: ("Watch it", Tone.GOOD),
     Advice.MAYBE: ("Maybe", Tone.INFO),
@@ -245,8 +246,9 @@ def _day(iso: str) -> str:
 def _score_note(reason: Reason) -> str:
     """', as of Jul 2022' for an old figure, ', 16 votes' for a thin one."""
     notes = []
+    word = _COUNT_WORDS.get(Metric(reason.detail), "vote") if reason.detail in _METRICS else "vote"
     if reason.votes is not None and reason.votes < 1_000:
-        notes.append(_plural(reason.votes, "vote"))
+        notes.append(_plural(reason.votes, word.rstrip("s")))
     if reason.as_of is not None:
         notes.append(f"as of {reason.as_of.strftime('%b %Y')}")
     return f" ({', '.join(notes)})" if notes else ""
@@ -257,9 +259,7 @@ def footer(week: date, scores_note: str = "") -> str:
     return f"{SOURCE} · week ending {week.isoformat()}{note}"
 
 
-def trending_card(
-    key: ChartKey, week: date, entries: Sequence[ScoredEntry], threshold: int
-) -> Card:
+def trending_card(key: ChartKey, week: date, entries: Sequence[Judged], threshold: int) -> Card:
     fields = []
     for entry in entries:
         m = entry.movement
@@ -285,7 +285,7 @@ def trending_card(
     )
 
 
-def alert_card(entry: ScoredEntry) -> Card:
+def alert_card(entry: Judged) -> Card:
     """A channel alert: a surprising title entered a subscribed list."""
     m = entry.movement
     title = entry.match.title
@@ -302,7 +302,7 @@ def alert_card(entry: ScoredEntry) -> Card:
     )
 
 
-def surprises_card(region: str, week: date, entries: Sequence[ScoredEntry], threshold: int) -> Card:
+def surprises_card(region: str, week: date, entries: Sequence[Judged], threshold: int) -> Card:
     if not entries:
         return Card(
             title=f"No surprises in {region_label(region)} this week",
@@ -417,7 +417,7 @@ def help_card(platform: str = "") -> Card:
 
 
 def digest_card(
-    regions: Sequence[str], week: date, surprises: Sequence[ScoredEntry], threshold: int
+    regions: Sequence[str], week: date, surprises: Sequence[Judged], threshold: int
 ) -> Card:
     """The opt-in weekly round-up for one server: its regions' surprises, biggest first."""
     names = ", ".join(region_name(r) for r in regions)
@@ -557,7 +557,7 @@ def region_choices(pairs: Sequence[tuple[str, str]]) -> list[Choice]:
 
 
 def _surprise_fields(
-    entries: Sequence[ScoredEntry], *, reasons: int, separator: str, bullet: str = ""
+    entries: Sequence[Judged], *, reasons: int, separator: str, bullet: str = ""
 ) -> tuple[Field, ...]:
     """One field per surprising entry: where it charts, its score, its first reasons."""
     return tuple(

@@ -18,6 +18,7 @@ from enum import StrEnum
 from typing import Any
 
 from bot.judge.names import Kind, name_key, season_of, split_title
+from bot.models import Match, MatchMethod, Title
 from bot.titles.facts import Fact, SeasonFacts, TitleFacts
 from bot.titles.records import NETFLIX_REPORT
 
@@ -49,6 +50,7 @@ class Evidence(StrEnum):
     REMAKE_RISK = "remake_risk"
     AMBIGUOUS = "ambiguous"  # several same-name titles fit
     NOT_FOUND = "not_found"
+    OVERRIDE = "override"  # an admin said which title this is (or that it is none)
 
 
 @dataclass(frozen=True, slots=True)
@@ -86,11 +88,22 @@ class Identity:
     def confidence(self) -> float:
         """0–100 for the older Match shape: known 95+, new release 90, uncertain 70, else 0."""
         if self.status is Status.KNOWN:
-            strong = {Evidence.LAUNCH, Evidence.RUNTIME, Evidence.YEAR_SUFFIX, Evidence.ON_NETFLIX}
+            strong = {Evidence.LAUNCH, Evidence.RUNTIME, Evidence.YEAR_SUFFIX, Evidence.ON_NETFLIX,
+                      Evidence.OVERRIDE}  # fmt: skip
             return 100.0 if strong & set(self.evidence) else 95.0
         if self.status is Status.NEW_RELEASE:
             return 90.0
         return 70.0 if self.status is Status.UNCERTAIN else 0.0
+
+    def as_match(self, query: str, kind: Kind) -> Match:
+        """The older Match shape (render, verdicts and overrides still speak it)."""
+        title = as_title(self.title, kind) if self.title is not None else None
+        method = (
+            MatchMethod.OVERRIDE if Evidence.OVERRIDE in self.evidence
+            else MatchMethod.EXACT if title is not None else MatchMethod.NONE
+        )  # fmt: skip
+        others = tuple(as_title(t, kind) for t in self.alternatives)
+        return Match(query, title, self.confidence, method, others)
 
     def sources(self) -> dict[str, str]:
         """Where each fact came from: {'year': 'catalog:2022-07', 'first_week': 'top10', …}."""
@@ -113,6 +126,25 @@ class Identity:
             if fact is not None:
                 found[name] = fact.source
         return found
+
+
+def as_title(facts: TitleFacts, kind: Kind) -> Title:
+    """A merged title as the domain's Title value."""
+    return Title(
+        id=facts.id,
+        name=facts.name,
+        kind=facts.kind or kind,
+        year=facts.year_value,
+        imdb_id=facts.imdb_id,
+        genres=facts.genres,
+    )
+
+
+def overridden(title: TitleFacts | None) -> Identity:
+    """What an admin's override says: this title, or none at all."""
+    if title is None:
+        return Identity(Status.UNKNOWN, None, (Evidence.OVERRIDE,))
+    return Identity(Status.KNOWN, title, (Evidence.OVERRIDE,))
 
 
 def lookup_key(chart_name: str) -> str:

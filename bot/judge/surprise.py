@@ -155,7 +155,7 @@ def _title(
 
 def _reviews(scores: Scores, w: Weights) -> list[Reason]:
     reasons = []
-    imdb = scores.get(Metric.IMDB)
+    imdb = scores.get(Metric.IMDB) or scores.get(Metric.TMDB)  # users' score, IMDb's first
     critics = scores.get(Metric.RT_CRITICS) or scores.get(Metric.METACRITIC)
     if imdb is None and critics is None:
         return [Reason(ReasonCode.NO_SCORES)]
@@ -173,10 +173,8 @@ def _reviews(scores: Scores, w: Weights) -> list[Reason]:
         )  # fmt: skip
         code = ReasonCode.LOW_SCORE if points else ReasonCode.GOOD_SCORE
         reasons.append(_weighed(_score_reason(code, points, critics), critics))
-    thin = [s for s in (imdb, critics) if s is not None and s.votes is not None]
-    if any(s.votes < THIN_VOTES for s in thin if s.votes is not None):
-        votes = min(s.votes for s in thin if s.votes is not None)
-        reasons.append(Reason(ReasonCode.THIN_EVIDENCE, 0, votes))
+    if imdb is not None and imdb.votes is not None and imdb.votes < THIN_VOTES:
+        reasons.append(Reason(ReasonCode.THIN_EVIDENCE, 0, imdb.votes))
     return reasons
 
 
@@ -185,8 +183,9 @@ def _score_reason(code: ReasonCode, points: int, score: Score) -> Reason:
 
 
 def _weighed(reason: Reason, score: Score) -> Reason:
-    """A score from fewer than 1,000 votes counts half."""
-    if score.votes is not None and score.votes < THIN_VOTES and reason.points:
+    """A users' score from fewer than 1,000 votes counts half (critics' counts are reviews)."""
+    users = score.metric in (Metric.IMDB, Metric.TMDB)
+    if users and score.votes is not None and score.votes < THIN_VOTES and reason.points:
         return replace(reason, points=reason.points // 2)
     return reason
 

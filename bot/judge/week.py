@@ -22,9 +22,19 @@ from bot.judge.expectation import (
     explain,
     franchise_key,
 )
-from bot.judge.identity import Identity, Sighting, lookup_key, resolve
+from bot.judge.identity import Identity, Sighting, lookup_key, overridden, resolve
 from bot.judge.names import Kind
-from bot.models import GLOBAL, Appearance, Chart, ChartKey, Movement, Scores, Surprise, TitleRef
+from bot.models import (
+    GLOBAL,
+    Appearance,
+    Chart,
+    ChartKey,
+    Match,
+    Movement,
+    Scores,
+    Surprise,
+    TitleRef,
+)
 from bot.titles.facts import TitleFacts
 
 WEEK = timedelta(days=7)
@@ -68,6 +78,11 @@ class Judged:
     surprise: Surprise
     group: str  # the event key: the same title's entries of one week share it
 
+    @property
+    def match(self) -> Match:
+        """The identity in the older Match shape (render and verdicts speak it)."""
+        return self.identity.as_match(self.movement.title, kind_of(self.key))
+
 
 def kind_of(key: ChartKey) -> Kind:
     return "movie" if key.category == "films" else "show"
@@ -83,8 +98,10 @@ def judge_week(
     sources_until: date | None,
     launched_last_week: frozenset[str] = frozenset(),
     new_films: frozenset[str] = frozenset(),
+    overrides: Mapping[tuple[Kind, str], TitleFacts | None] | None = None,
 ) -> dict[ChartKey, tuple[Judged, ...]]:
-    """Judge every list of `week`; `titles` maps lookup keys to candidates (see lookup_key)."""
+    """Judge every list of `week`; `titles` maps lookup keys to candidates (see lookup_key);
+    `overrides` are admins' word on what a (kind, chart title) is (None: nothing)."""
     regions = {
         category: charts.regions_charting(c for c in current if c.key.category == category)
         for category in ("films", "tv")
@@ -104,6 +121,9 @@ def judge_week(
         for row, movement in zip(chart.rows, movements, strict=True):
             ident_key = (kind, row.title, row.season)
             identity = identities.get(ident_key)
+            if identity is None and overrides and (kind, row.title) in overrides:
+                identity = overridden(overrides[(kind, row.title)])
+                identities[ident_key] = identity
             if identity is None:
                 sighting = Sighting(
                     name=row.title,

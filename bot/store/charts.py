@@ -77,6 +77,7 @@ class ChartReads:
                     {"week": week.isoformat()},
                 )
             ).all()
+            start = (await conn.execute(sql("SELECT MIN(week) FROM charts"))).scalar()
         current: dict[ChartKey, Chart] = {}
         previous: dict[ChartKey, Chart] = {}
         for chart in _group(lists).values():
@@ -84,26 +85,34 @@ class ChartReads:
         appearances: dict[tuple[ChartKey, TitleRef], Appearance] = {}
         countries: dict[tuple[str, TitleRef], date] = {}
         globals_: dict[tuple[str, TitleRef], date] = {}
+        by_title: dict[tuple[str, str], date] = {}
         charting: set[tuple[str, TitleRef]] = set()
         for chart in current.values():  # first seen this week, unless seen earlier (below)
             firsts = globals_ if chart.key.region == GLOBAL else countries
             for row in chart.rows:
                 firsts[(chart.key.category, row.ref)] = week
+                by_title[(chart.key.category, row.title)] = week
                 charting.add((chart.key.category, row.ref))
         in_lists = {(c.key, row.ref) for c in current.values() for row in c.rows}
         for r in past:
             key = key_of(r[1], r[2], r[3], r[0])
             ref: TitleRef = (r[4], r[5])
+            first = date.fromisoformat(r[6])
+            show = (key.category, ref[0])
+            if show in by_title and first < by_title[show]:
+                by_title[show] = first  # another season of a show charting this week
             if (key.category, ref) not in charting:
                 continue  # a same-named title of another category, or another season
-            first = date.fromisoformat(r[6])
             firsts = globals_ if key.region == GLOBAL else countries
             held = firsts.get((key.category, ref))
             if held is None or first < held:
                 firsts[(key.category, ref)] = first
             if (key, ref) in in_lists:
                 appearances[(key, ref)] = Appearance(first, date.fromisoformat(r[7]), int(r[8]))
-        return WeekHistory(week, current, previous, appearances, countries, globals_)
+        return WeekHistory(
+            week, current, previous, appearances, countries, globals_, by_title,
+            date.fromisoformat(start) if start else None,
+        )  # fmt: skip
 
     async def weeks(self, key: ChartKey | None = None) -> list[date]:
         """Weeks stored, oldest first (for one list, or any list)."""

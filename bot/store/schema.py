@@ -113,5 +113,31 @@ MIGRATIONS: tuple[tuple[str, ...], ...] = (
         "CREATE INDEX first_sightings_age ON first_sightings (namespace, seen_at)",
         "CREATE INDEX servers_channel ON servers (platform, channel_id)",
     ),
+    # 6: title knowledge: every source's records about titles (one table, provenance per row),
+    # titles merged per name (a cache rebuilt when a name's records change), loaded sets
+    (
+        """CREATE TABLE title_records (
+            id {identity},
+            origin TEXT NOT NULL, key TEXT NOT NULL, source TEXT NOT NULL, as_of TEXT NOT NULL,
+            name TEXT NOT NULL, kind TEXT, year INTEGER, year_suffix INTEGER, season INTEGER,
+            season_label TEXT, netflix_release TEXT, licensed INTEGER, runtime INTEGER,
+            original TEXT, ref TEXT, imdb_id TEXT, imdb_score {real}, imdb_votes BIGINT,
+            tmdb_score {real}, tmdb_votes BIGINT, popularity {real}, views BIGINT, hours BIGINT,
+            genres TEXT NOT NULL DEFAULT '', countries TEXT NOT NULL DEFAULT '', language TEXT
+        )""",
+        "CREATE INDEX title_records_key ON title_records (key)",
+        "CREATE INDEX title_records_origin ON title_records (origin)",
+        "CREATE INDEX title_records_films ON title_records (kind, year)",
+        """CREATE TABLE merged_titles (
+            key TEXT PRIMARY KEY, titles TEXT NOT NULL, merged_at TEXT NOT NULL
+        )""",
+        """CREATE TABLE title_ids (
+            id TEXT PRIMARY KEY, key TEXT NOT NULL
+        )""",
+        """CREATE TABLE title_sets (
+            origin TEXT PRIMARY KEY, version TEXT NOT NULL, loaded_at TEXT NOT NULL,
+            records BIGINT NOT NULL
+        )""",
+    ),
 )
 SCHEMA_VERSION = len(MIGRATIONS)

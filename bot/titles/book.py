@@ -19,6 +19,41 @@ ERA_SOURCE = "inferred:not-in-tmdb-popular"
 _LANGUAGE_TAG = re.compile(r"\((?:hindi|tamil|telugu|malayalam|kannada|bengali|marathi)\)", re.I)
 
 
+class Eras:
+    """Infers "before 2010" for a licensed English-looking film of unknown year that no TMDB
+    yearly list since 2010 names (nor a longer or shorter form of its name)."""
+
+    def __init__(self, popular_keys: Iterable[str] = ()) -> None:
+        self._words: dict[str, set[str]] = {}  # word → TMDB-popular name keys with it
+        for key in popular_keys:
+            self.add(key)
+
+    def add(self, popular_key: str) -> None:
+        for word in popular_key.split():
+            self._words.setdefault(word, set()).add(popular_key)
+
+    def apply(self, title: TitleFacts) -> TitleFacts:
+        licensed = title.licensed is not None and title.licensed.value
+        if title.kind != "movie" or title.year is not None or not licensed or not self._words:
+            return title
+        if title.original_name or _LANGUAGE_TAG.search(title.name) or self._popular_like(title.key):
+            return title
+        newest = max(as_of for _source, as_of in title.listed)
+        return replace(title, era=Fact(f"before {POPULAR_SINCE}", ERA_SOURCE, newest))
+
+    def _popular_like(self, key: str) -> bool:
+        mine = set(key.split())
+        if not mine:
+            return False
+        pools = sorted((self._words.get(w, set()) for w in mine), key=len)
+        rare = [pool for pool in pools if pool][:2]
+        for other in set().union(*rare) if rare else ():
+            words = set(other.split())
+            if words <= mine or mine <= words:
+                return True
+        return False
+
+
 class TitleBook:
     """Every record, by name key; `titles(key)` merges one name's records into titles."""
 
@@ -26,7 +61,7 @@ class TitleBook:
         self._records: dict[str, list[TitleRecord]] = {}
         self._merged: dict[str, tuple[TitleFacts, ...]] = {}
         self._newest = date.min
-        self._popular_words: dict[str, set[str]] = {}  # word → TMDB-popular name keys with it
+        self._eras = Eras()
         self.add(records)
 
     def add(self, records: Iterable[TitleRecord]) -> None:
@@ -38,8 +73,7 @@ class TitleBook:
             if record.as_of > self._newest:
                 self._newest = record.as_of
             if record.family == TMDB_POPULAR:
-                for word in record.key.split():
-                    self._popular_words.setdefault(word, set()).add(record.key)
+                self._eras.add(record.key)
 
     def __len__(self) -> int:
         return sum(len(v) for v in self._records.values())
@@ -56,34 +90,9 @@ class TitleBook:
     def titles(self, key: str) -> tuple[TitleFacts, ...]:
         merged = self._merged.get(key)
         if merged is None:
-            merged = tuple(self._with_era(t) for t in merge_name(self._records.get(key, ())))
+            merged = tuple(self._eras.apply(t) for t in merge_name(self._records.get(key, ())))
             self._merged[key] = merged
         return merged
-
-    def _with_era(self, title: TitleFacts) -> TitleFacts:
-        """A licensed English-looking film of unknown year that no TMDB yearly list since 2010
-        names (nor a longer or shorter form of its name) is most likely older than 2010."""
-        licensed = title.licensed is not None and title.licensed.value
-        if title.kind != "movie" or title.year is not None or not licensed:
-            return title
-        foreign = title.original_name or _LANGUAGE_TAG.search(title.name)
-        if not self._popular_words or foreign or self._popular_like(title.key):
-            return title
-        newest = max(as_of for _source, as_of in title.listed)
-        return replace(title, era=Fact(f"before {POPULAR_SINCE}", ERA_SOURCE, newest))
-
-    def _popular_like(self, key: str) -> bool:
-        """Is a TMDB-popular film named like this, or with a word more or less?"""
-        mine = set(key.split())
-        if not mine:
-            return False
-        pools = sorted((self._popular_words.get(w, set()) for w in mine), key=len)
-        rare = [pool for pool in pools if pool][:2]
-        for other in set().union(*rare) if rare else ():
-            words = set(other.split())
-            if words <= mine or mine <= words:
-                return True
-        return False
 
     def records(self, key: str) -> tuple[TitleRecord, ...]:
         return tuple(self._records.get(key, ()))

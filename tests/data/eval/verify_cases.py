@@ -85,6 +85,13 @@ def check_shape(row: Row, expected_label: str) -> list[str]:
         problems.append(f"list {row.get('list')!r}")
     if row.get("licensed") not in ("yes", "no", "unknown"):
         problems.append(f"licensed {row.get('licensed')!r}")
+    regions = row.get("regions", "").split()
+    if row.get("list") == "global" and regions != ["GLOBAL"]:
+        problems.append("regions must be GLOBAL on a global list")
+    if row.get("list") == "countries" and not all(
+        len(r) == 2 and r.isascii() and r.isupper() for r in regions
+    ):
+        problems.append(f"regions {row.get('regions')!r} are not ISO2 codes")
     if (row.get("kind") == "tv") != bool(row.get("season_title")):
         problems.append("season_title must be set for tv and only for tv")
     try:
@@ -142,9 +149,14 @@ def make_split(cases: Iterable[Row], seed: int = SPLIT_SEED) -> dict[str, str]:
 def check_split(cases: Sequence[Row], split_rows: Sequence[Row]) -> list[str]:
     expected = make_split(cases)
     found = {r["case_id"]: r["part"] for r in split_rows}
-    problems = [f"{cid}: split says {found.get(cid)!r}, seed {SPLIT_SEED} gives {part!r}"
-                for cid, part in sorted(expected.items()) if found.get(cid) != part]
-    problems += [f"{cid}: in split.csv but not a case" for cid in sorted(set(found) - set(expected))]
+    problems = [
+        f"{cid}: split says {found.get(cid)!r}, seed {SPLIT_SEED} gives {part!r}"
+        for cid, part in sorted(expected.items())
+        if found.get(cid) != part
+    ]
+    problems += [
+        f"{cid}: in split.csv but not a case" for cid in sorted(set(found) - set(expected))
+    ]
     return problems
 
 
@@ -166,11 +178,19 @@ def main(argv: Sequence[str] | None = None) -> int:
     problems: list[str] = []
     cases: list[Row] = []
     for name in CASE_FILES:
+        with (HERE / name).open(newline="", encoding="utf-8") as f:
+            header = tuple(next(csv.reader(f), []))
+        if header != COLUMNS:
+            problems.append(f"{name}: columns {header} are not {COLUMNS}")
         for row in read_rows(HERE / name):
             cases.append(row)
-            problems += [f"{row.get('case_id')}: {p}" for p in check_shape(row, LABEL_OF_FILE[name])]
+            problems += [
+                f"{row.get('case_id')}: {p}" for p in check_shape(row, LABEL_OF_FILE[name])
+            ]
     ids = [c["case_id"] for c in cases]
-    problems += [f"{cid}: duplicate case_id" for cid in sorted({i for i in ids if ids.count(i) > 1})]
+    problems += [
+        f"{cid}: duplicate case_id" for cid in sorted({i for i in ids if ids.count(i) > 1})
+    ]
 
     if args.write_split:
         write_split(cases, HERE / SPLIT_FILE)

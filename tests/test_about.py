@@ -153,9 +153,9 @@ async def test_forget_asks_first_then_erases_settings_regions_and_every_alert(co
     done = await core.run_text("config", "forget confirm", ADMIN_CTX)
     assert done.title == "This server's trendbot data is erased"
     assert await store.server("discord", "42") is None
-    rows = await store._all("SELECT server_id, title FROM outbox ORDER BY id")
+    rows = await store._db.all("SELECT server_id, title FROM outbox ORDER BY id")
     assert [tuple(r) for r in rows] == [("99", "Backtrace")]
-    regions = await store._all("SELECT COUNT(*) FROM server_regions WHERE server_id = '42'")
+    regions = await store._db.all("SELECT COUNT(*) FROM server_regions WHERE server_id = '42'")
     assert regions[0][0] == 0
 
 
@@ -171,7 +171,7 @@ async def test_forget_with_a_stray_word_says_how_to_confirm(core: Core) -> None:
 def test_privacy_md_covers_every_table_that_holds_server_or_user_data() -> None:
     """A new column holding ids or tokens must be explained in PRIVACY.md."""
     privacy = (ROOT / "PRIVACY.md").read_text(encoding="utf-8")
-    schema = "\n".join(MIGRATIONS)
+    schema = "\n".join(statement for step in MIGRATIONS for statement in step)
     for table in ("servers", "server_regions", "outbox", "slack_installations"):
         assert f"CREATE TABLE {table}" in schema
         assert f"`{table}`" in privacy, table

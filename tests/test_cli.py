@@ -208,11 +208,14 @@ def test_bare_trendbot_shows_the_help_and_points_to_the_demo(tmp_path: Path) -> 
 def test_json_log_lines_when_configured(tmp_path: Path) -> None:
     config = tmp_path / "json.toml"
     config.write_text('[logging]\nformat = "json"\n')
-    done = trendbot("trending", "--region", "US", "--config", str(config), "-v", cwd=tmp_path)
-    assert done.returncode == 1  # nothing ingested: the user's message is not a log record
+    tsv = TEST_DATA / "netflix" / "countries_US-GB-SG-CA_2022-06-05_to_2022-07-17.tsv"
+    stored = trendbot("ingest", str(tsv), "--config", str(config), cwd=tmp_path)
+    assert stored.returncode == 0, stored.stderr
+    done = trendbot("trending", "--region", "JP", "--config", str(config), "-v", cwd=tmp_path)
+    assert done.returncode == 1  # no Japanese list: the user's message is not a log record
     lines = done.stderr.splitlines()
     said = [line for line in lines if line.startswith("trendbot: ")]
-    assert said == ["trendbot: No chart for United States · Films yet"]
+    assert said == ["trendbot: No chart for Japan · Films yet"]
     records = [json.loads(line) for line in lines if line not in said]
     assert records and all({"time", "level", "logger", "message"} <= set(r) for r in records)
     assert records[0]["time"].endswith("+00:00") and "T" in records[0]["time"]

@@ -26,6 +26,7 @@ LOCAL = {"bot", "adapters", "tests", "bench"}
 # Runtime dependencies that are loaded by name rather than imported, each with the reason.
 LOADED_BY_NAME = {
     "asyncpg": "SQLAlchemy's postgresql+asyncpg dialect imports it from the database URL",
+    "aiosqlite": "SQLAlchemy's sqlite+aiosqlite dialect imports it from the database URL",
 }
 
 

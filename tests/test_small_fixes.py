@@ -144,7 +144,7 @@ async def test_pruning_gives_the_space_back(tmp_path: Path, clock: FakeClock) ->
         size = await pages(store)
         clock.advance(days=91)
         assert await prune_outbox(store, 90, clock) == 3000
-        assert await store._scalar("PRAGMA freelist_count") == 0
+        assert _pragma(store, "freelist_count") == 0
         assert await pages(store) < size / 4
     finally:
         await store.close()
@@ -156,12 +156,12 @@ async def test_an_older_file_is_converted_and_shrinks_too(tmp_path: Path, clock:
         old.execute("CREATE TABLE legacy (x)")
     store = await Store.open(path)
     try:
-        assert await store._scalar("PRAGMA auto_vacuum") == 0
+        assert _pragma(store, "auto_vacuum") == 0
         await fill_outbox(store, clock, 3000)
         size = await pages(store)
         clock.advance(days=91)
         assert await prune_outbox(store, 90, clock) == 3000
-        assert await store._scalar("PRAGMA auto_vacuum") == 2  # incremental from now on
+        assert _pragma(store, "auto_vacuum") == 2  # incremental from now on
         assert await pages(store) < size / 4
     finally:
         await store.close()
@@ -180,5 +180,13 @@ async def fill_outbox(store: Store, clock: FakeClock, count: int) -> None:
 
 
 async def pages(store: Store) -> int:
-    await store._db.execute("PRAGMA wal_checkpoint(TRUNCATE)")
-    return int(await store._scalar("PRAGMA page_count"))
+    return _pragma(store, "page_count", checkpoint=True)
+
+
+def _pragma(store: Store, name: str, *, checkpoint: bool = False) -> int:
+    """A pragma read on the file itself (the store's own connections sit in transactions)."""
+    assert store.target.path is not None
+    with sqlite3.connect(store.target.path) as db:
+        if checkpoint:
+            db.execute("PRAGMA wal_checkpoint(TRUNCATE)")
+        return int(db.execute(f"PRAGMA {name}").fetchone()[0])

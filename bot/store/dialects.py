@@ -245,7 +245,7 @@ def _reclaim_sqlite(path: Path) -> int:
             db.execute("PRAGMA auto_vacuum = INCREMENTAL")
             db.execute("VACUUM")
         else:
-            db.execute("PRAGMA incremental_vacuum").fetchall()  # steps until every page is freed
+            db.executescript("PRAGMA incremental_vacuum;")  # each step frees a page: run to the end
         return free
     finally:
         db.close()

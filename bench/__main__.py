@@ -17,6 +17,7 @@ from bench.common import ROOT
 
 BENCHES = (
     "ingest", "replay", "refresh", "slack_throughput", "discord_fanout", "memory", "history_size",
+    "evaluate",
 )  # fmt: skip
 TIMEOUT = 900.0  # seconds, per bench
 _LINE = re.compile(r"^(?P<name>\w+) (?:ratio=\S+ goal=\S+ (?P<verdict>ok|FAIL)|skipped )")

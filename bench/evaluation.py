@@ -121,7 +121,8 @@ def scorecard(
     false_alarms = sum(1 for c in negatives if _alerted(c, by_title))
     launch_alarms, launch_count = _launch_alarms(alerts, launches)
     per_country_week = Counter(
-        (j.key.region, j.week) for j in {(j.key.region, j.week, j.group): j for j in alerts}.values()
+        (j.key.region, j.week)
+        for j in {(j.key.region, j.week, j.group): j for j in alerts}.values()
     )
     weeks = sorted({j.week for j in entries})
     regions = sorted({j.key.region for j in entries if j.key.region != GLOBAL} or {GLOBAL})

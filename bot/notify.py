@@ -25,13 +25,14 @@ from bot import render
 from bot.errors import ChannelUnavailable, RateLimited, TransientDeliveryError
 from bot.judge.week import Judged
 from bot.metrics import Metrics
-from bot.models import Alert, ChartKey, PendingAlert
+from bot.models import Alert, Card, ChartKey, PendingAlert
 from bot.protocols import AdminNotifier, ChatAdapter, SentLookup, ServerSender
 from bot.store import Store, Subscriber
 
 log = logging.getLogger(__name__)
 
 SURPRISE = "surprise"
+EVENT_REGION = "*"  # an alert is about a title's event, not one list: its outbox key says so
 BACKOFF_BASE = timedelta(seconds=30)
 BACKOFF_CAP = timedelta(hours=1)
 SENT_BATCH = 50
@@ -95,31 +96,40 @@ def plan_alerts(
     week: Mapping[ChartKey, tuple[Judged, ...]],
     subscribers: Mapping[tuple[str, str], list[Subscriber]],
 ) -> list[Alert]:
-    """One alert per surprising entry × subscribed channel whose threshold and baseline allow it."""
-    alerts = []
+    """One alert per channel and event: a title that surprised in any of the channel's lists
+    (above its threshold, after its baseline) is one alert however many lists it entered."""
+    events: dict[tuple[str, str, str], dict[str, list[Judged]]] = {}
     for key, entries in week.items():
         for entry in entries:
             if not entry.surprise.alertable:
                 continue
-            card = None
             for sub in subscribers.get((key.region, key.category), ()):
                 if entry.surprise.score < sub.threshold:
                     continue
                 if sub.baseline_week is not None and entry.week <= sub.baseline_week:
                     continue  # a new subscription starts from the next week, not a flood
-                card = card or render.alert_card(entry)
-                alerts.append(
-                    Alert(
-                        sub.platform,
-                        sub.server_id,
-                        sub.channel_id,
-                        key,
-                        entry.week,
-                        entry.movement.title,
-                        SURPRISE,
-                        card,
-                    )
+                channel = (sub.platform, sub.server_id, sub.channel_id)
+                events.setdefault(channel, {}).setdefault(entry.group, []).append(entry)
+    alerts = []
+    cards: dict[tuple[tuple[ChartKey, ...], str], Card] = {}  # many channels share an event
+    for (platform, server_id, channel_id), groups in events.items():
+        for group, found in groups.items():
+            found.sort(key=lambda e: (-e.surprise.score, e.key))
+            shape = (tuple(e.key for e in found), group)
+            card = cards.get(shape) or cards.setdefault(shape, render.alert_card(*found))
+            first = found[0]
+            alerts.append(
+                Alert(
+                    platform,
+                    server_id,
+                    channel_id,
+                    ChartKey(EVENT_REGION, first.key.category),  # stable whatever lists joined
+                    first.week,
+                    group,
+                    SURPRISE,
+                    card,
                 )
+            )
     return alerts
 
 

@@ -285,15 +285,32 @@ def trending_card(key: ChartKey, week: date, entries: Sequence[Judged], threshol
     )
 
 
-def alert_card(entry: Judged) -> Card:
-    """A channel alert: a surprising title entered a subscribed list."""
+MAX_PLACES = 12  # places listed on an alert; the count says how many more
+
+
+def alert_card(entry: Judged, *more: Judged) -> Card:
+    """A channel alert: one surprising title, in one or several of the channel's lists.
+
+    `entry` is the most surprising of its lists and gives the reasons; `more` are the same
+    title's other surprising lists this week (one event, one alert).
+    """
     m = entry.movement
     title = entry.match.title
     year = f" ({title.year})" if title and title.year else ""
     reasons = [reason_text(r) for r in entry.surprise.reasons]
+    every = (entry, *more)
+    if more:
+        headline = f"⚡ A surprise in {len(every)} of your lists: {m.title}{year}"
+        places = [f"{list_name(e.key)} #{e.movement.rank}" for e in every[:MAX_PLACES]]
+        if len(every) > MAX_PLACES:
+            places.append(f"and {len(every) - MAX_PLACES} more")
+        text = ", ".join(places) + f" — surprise score up to {entry.surprise.score}/100"
+    else:
+        headline = f"⚡ Surprise in {list_name(entry.key)}: {m.title}{year}"
+        text = f"#{m.rank} {movement_mark(m)} — surprise score {entry.surprise.score}/100"
     return Card(
-        title=f"⚡ Surprise in {list_name(entry.key)}: {m.title}{year}",
-        text=f"#{m.rank} {movement_mark(m)} — surprise score {entry.surprise.score}/100",
+        title=headline,
+        text=text,
         fields=(Field("Why it's a surprise", "\n".join(f"• {r}" for r in reasons), False),)
         + _score_fields(entry.scores),
         footer=footer(entry.week, _scores_note(entry.scores)),

@@ -20,6 +20,7 @@ from bot.demo import BUNDLED_CHARTS
 from bot.sources.catalog import Catalog, load_catalog
 from bot.sources.netflix import parse_top10
 from bot.store import Store
+from bot.titles.knowledge import TitleKnowledge
 from tests.fake_discord import FakeDiscord
 from tests.fake_slack import FakeSlack
 from tests.fakes import FakeClock
@@ -48,6 +49,8 @@ def bundled_db(tmp_path_factory: pytest.TempPathFactory) -> Path:
             for tsv in BUNDLED_CHARTS:
                 charts = parse_top10(tsv.read_bytes(), tsv.name)
                 await store.save_charts(charts, tsv.name, datetime(2022, 9, 1, tzinfo=UTC))
+            # the bundled title records too, as the first analysis would load them
+            await TitleKnowledge(store, lambda: datetime(2022, 9, 1, tzinfo=UTC)).ensure_seeded()
         finally:
             await store.close()
 

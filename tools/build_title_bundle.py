@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import argparse
 import sys
+from collections.abc import Iterable
 from datetime import date
 from pathlib import Path
 
@@ -35,16 +36,31 @@ OTHERS = (
 
 
 def collect(shared: Path) -> list[TitleRecord]:
-    records: list[TitleRecord] = []
-    for report in sorted((shared / "engagement").glob("*.xlsx")):
-        parsed = engagement.parse_report(report.read_bytes(), report.name)
-        records.extend(engagement.records(parsed))
+    records: list[TitleRecord] = _first_and_last(
+        record
+        for report in sorted((shared / "engagement").glob("*.xlsx"))
+        for record in engagement.records(engagement.parse_report(report.read_bytes(), report.name))
+    )
     for name, as_of in CATALOGS:
         text = (shared / name).read_text(encoding="utf-8-sig")
         records.extend(titlefiles.parse_catalog(text, name, as_of))
     for name in OTHERS:
         records.extend(titlefiles.parse((shared / name).read_text(encoding="utf-8-sig"), name))
     return sorted(records, key=lambda r: (r.key, r.kind or "", r.source, r.season or 0, r.name))
+
+
+def _first_and_last(records: Iterable[TitleRecord]) -> list[TitleRecord]:
+    """A title's rows from the first and the last report that list it (the ones between add
+    nothing the bot uses: every listing within 400 days of one of them is covered)."""
+    by_title: dict[tuple[object, ...], list[TitleRecord]] = {}
+    for record in records:
+        same = (record.key, record.kind, record.season, record.year_suffix, record.netflix_release)
+        by_title.setdefault(same, []).append(record)
+    kept = []
+    for rows in by_title.values():
+        rows.sort(key=lambda r: r.as_of)
+        kept.extend(rows if len(rows) <= 2 else (rows[0], rows[-1]))
+    return kept
 
 
 def main() -> int:

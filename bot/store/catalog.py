@@ -67,18 +67,32 @@ class Catalog:
                 await execute(conn, _INSERT, batch)
                 count += len(batch)
             await _forget_merged(conn, keys, everything=len(keys) > 20_000)
-            await execute(
-                conn,
-                "DELETE FROM title_sets WHERE origin = :origin",
-                {"origin": origin},
-            )
-            await execute(
-                conn,
-                "INSERT INTO title_sets (origin, version, loaded_at, records) "
-                "VALUES (:origin, :version, :loaded_at, :records)",
-                {"origin": origin, "version": version, "loaded_at": now.isoformat(),
-                 "records": count},
-            )  # fmt: skip
+            await _set_version(conn, origin, version, count, now)
+        return count
+
+    async def load_title_rows(
+        self, origin: str, version: str, columns: Sequence[str], rows: Iterable[Sequence[object]],
+        now: datetime,
+    ) -> int:  # fmt: skip
+        """Swap one origin's records for typed rows (`columns` names their fields; "origin" is
+        added): the fast path for a whole bundle, in one transaction."""
+        statement = self._db.dialect.bulk_insert("title_records", ("origin", *columns))
+        count = 0
+        async with self._db.writing() as conn:
+            await execute(conn, "DELETE FROM title_records WHERE origin = :origin",
+                          {"origin": origin})  # fmt: skip
+            batch: list[tuple[object, ...]] = []
+            for row in rows:
+                batch.append((origin, *row))
+                if len(batch) >= BATCH:
+                    await conn.exec_driver_sql(statement, batch)
+                    count += len(batch)
+                    batch = []
+            if batch:
+                await conn.exec_driver_sql(statement, batch)
+                count += len(batch)
+            await _forget_merged(conn, set(), everything=True)
+            await _set_version(conn, origin, version, count, now)
         return count
 
     async def add_title_records(self, origin: str, records: Sequence[TitleRecord]) -> int:
@@ -198,6 +212,18 @@ async def _forget_merged(
         part = {"keys": wanted[start : start + IN_BATCH]}
         await execute(conn, "DELETE FROM merged_titles WHERE key IN :keys", part, ("keys",))
         await execute(conn, "DELETE FROM title_ids WHERE key IN :keys", part, ("keys",))
+
+
+async def _set_version(
+    conn: AsyncConnection, origin: str, version: str, count: int, now: datetime
+) -> None:
+    await execute(conn, "DELETE FROM title_sets WHERE origin = :origin", {"origin": origin})
+    await execute(
+        conn,
+        "INSERT INTO title_sets (origin, version, loaded_at, records) "
+        "VALUES (:origin, :version, :loaded_at, :records)",
+        {"origin": origin, "version": version, "loaded_at": now.isoformat(), "records": count},
+    )
 
 
 def _row(origin: str, r: TitleRecord) -> dict[str, Any]:

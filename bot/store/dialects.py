@@ -149,6 +149,14 @@ class Dialect:
         )
         return [int(r[0]) for r in result]
 
+    def bulk_insert(self, table: str, columns: Sequence[str]) -> str:
+        """An INSERT in the driver's own parameter style, for exec_driver_sql over many rows
+        (several times faster than named parameters on a hot path)."""
+        marks = ", ".join(
+            "?" if self.is_sqlite else f"${n}" for n in range(1, len(columns) + 1)
+        )  # fmt: skip
+        return f"INSERT INTO {table} ({', '.join(columns)}) VALUES ({marks})"
+
     def insert_ignore(self, table: str, columns: str, values: str) -> str:
         """An insert that leaves an existing row (same unique key) alone."""
         return f"INSERT INTO {table} ({columns}) VALUES ({values}) ON CONFLICT DO NOTHING"

@@ -10,7 +10,7 @@ from __future__ import annotations
 import csv
 import gzip
 import io
-from collections.abc import Iterable, Iterator
+from collections.abc import Callable, Iterable, Iterator
 from datetime import date
 from pathlib import Path
 
@@ -63,6 +63,44 @@ def read_records(path: Path = BUNDLE) -> Iterator[TitleRecord]:
                 yield _record(row, path, reader.line_num)
     except (OSError, EOFError, UnicodeDecodeError, csv.Error) as exc:
         raise SourceError(f"{path}: unreadable title bundle ({type(exc).__name__})") from None
+
+
+_INTS = {"year", "year_suffix", "season", "runtime", "imdb_votes", "tmdb_votes", "views", "hours"}
+_FLOATS = {"imdb_score", "tmdb_score", "popularity"}
+_TEXT_OR_NONE = {"kind", "season_label", "netflix_release", "original", "ref", "imdb_id",
+                 "language"}  # fmt: skip
+
+
+def read_rows(path: Path = BUNDLE) -> Iterator[tuple[object, ...]]:
+    """The bundle's rows as typed tuples in COLUMNS order (the store's fast load path: no
+    TitleRecord per row); SourceError naming the line if one is malformed."""
+    converters = [_converter(name) for name in COLUMNS]
+    try:
+        with gzip.open(path, "rt", encoding="utf-8", newline="") as handle:
+            reader = csv.reader(handle)
+            if tuple(next(reader, ())) != COLUMNS:
+                raise SourceError(f"{path}: not a trendbot title bundle")
+            for row in reader:
+                if len(row) != len(COLUMNS):
+                    raise SourceError(f"{path} line {reader.line_num}: {len(row)} fields")
+                try:
+                    yield tuple(convert(value) for convert, value in zip(converters, row, strict=True))
+                except ValueError as exc:
+                    raise SourceError(f"{path} line {reader.line_num}: {exc}") from None
+    except (OSError, EOFError, UnicodeDecodeError, csv.Error) as exc:
+        raise SourceError(f"{path}: unreadable title bundle ({type(exc).__name__})") from None
+
+
+def _converter(name: str) -> Callable[[str], object]:
+    if name in _INTS:
+        return _i
+    if name in _FLOATS:
+        return _f
+    if name == "licensed":
+        return lambda text: None if text == "" else int(text == "1")
+    if name in _TEXT_OR_NONE:
+        return lambda text: text or None
+    return str
 
 
 def _record(row: list[str], path: Path, line: int) -> TitleRecord:

@@ -68,6 +68,25 @@ class ReviewsConfig:
     tmdb_read_token: str | None = field(default=None, repr=False)
 
 
+IMDB_BASICS_URL = "https://datasets.imdbws.com/title.basics.tsv.gz"
+IMDB_RATINGS_URL = "https://datasets.imdbws.com/title.ratings.tsv.gz"
+
+
+@dataclass(frozen=True, slots=True)
+class TitlesConfig:
+    """Fresher title sources than the bundled ones, refreshed by a weekly job."""
+
+    report_urls: tuple[str, ...] = ()  # Netflix engagement reports (XLSX), URLs or paths
+    refresh_cron: str = "43 4 * * 3"  # weekly; reports come out twice a year
+    # IMDb's datasets are for personal, non-commercial use only: the operator opts in
+    imdb_noncommercial: bool = False
+    imdb_basics_url: str = IMDB_BASICS_URL
+    imdb_ratings_url: str = IMDB_RATINGS_URL
+    lookup_online: bool = True  # ask TMDB/OMDb (when keyed) about titles no source knows
+    timeout_seconds: float = 600.0
+    max_bytes: int = 1024 * 1024 * 1024
+
+
 @dataclass(frozen=True, slots=True)
 class DiscordConfig:
     enabled: bool = True  # starts only when DISCORD_TOKEN is set
@@ -108,6 +127,7 @@ class Config:
     discord: DiscordConfig = DiscordConfig()
     slack: SlackConfig = SlackConfig()
     web: WebConfig = WebConfig()
+    titles: TitlesConfig = TitlesConfig()
     log_format: LogFormat = "text"  # [logging] format or TRENDBOT_LOG_FORMAT: "text" or "json"
 
 
@@ -134,7 +154,7 @@ def load_config(path: Path | None, env: Mapping[str, str]) -> Config:
 def _build(raw: Mapping[str, Any], env: Mapping[str, str]) -> Config:
     t = _Table(raw, "")
     t.reject_unknown({"database", "log_level", "netflix", "alerts", "reviews"}
-                     | {"discord", "slack", "web", "logging"})  # fmt: skip
+                     | {"discord", "slack", "web", "logging", "titles"})  # fmt: skip
     database = env.get("TRENDBOT_DB") or t.get("database", str, "trendbot.db")
     log_level = (env.get("TRENDBOT_LOG_LEVEL") or t.get("log_level", str, "INFO")).upper()
     if log_level not in _LOG_LEVELS:
@@ -187,6 +207,26 @@ def _build(raw: Mapping[str, Any], env: Mapping[str, str]) -> Config:
         tmdb_read_token=_secret(env, "TMDB_READ_TOKEN"),
     )
 
+    ti = t.table("titles")
+    ti.reject_unknown({"report_urls", "refresh_cron", "imdb_noncommercial", "imdb_basics_url",
+                       "imdb_ratings_url", "lookup_online", "timeout_seconds",
+                       "max_bytes"})  # fmt: skip
+    report_urls = tuple(ti.get_list("report_urls", str, list[str]()))
+    for i, url in enumerate(report_urls):
+        if not url.strip():
+            raise ConfigError(f"titles.report_urls[{i}] is empty")
+    titles = TitlesConfig(
+        report_urls=report_urls,
+        refresh_cron=_cron(ti.get("refresh_cron", str, _DEFAULT.titles.refresh_cron),
+                           "titles.refresh_cron"),  # fmt: skip
+        imdb_noncommercial=ti.get("imdb_noncommercial", bool, False),
+        imdb_basics_url=ti.get("imdb_basics_url", str, IMDB_BASICS_URL),
+        imdb_ratings_url=ti.get("imdb_ratings_url", str, IMDB_RATINGS_URL),
+        lookup_online=ti.get("lookup_online", bool, True),
+        timeout_seconds=ti.positive("timeout_seconds", _DEFAULT.titles.timeout_seconds),
+        max_bytes=ti.integer("max_bytes", _DEFAULT.titles.max_bytes, 1, MAX_BYTES),
+    )
+
     d = t.table("discord")
     d.reject_unknown({"enabled", "shard_count", "dev_guild_ids", "api_base", "gateway_url"})
     shard_count = d.integer("shard_count", 0, 0, 1 << 16) or None
@@ -222,8 +262,9 @@ def _build(raw: Mapping[str, Any], env: Mapping[str, str]) -> Config:
     host = env.get("TRENDBOT_WEB_HOST") or w.get("host", str, _DEFAULT.web.host)
     web = WebConfig(host=host.strip(), port=port, ops_token=_secret(env, "TRENDBOT_OPS_TOKEN"))
     return Config(
-        database, log_level, netflix, alerts, reviews, discord, slack, web, _log_format(t, env)
-    )
+        database, log_level, netflix, alerts, reviews, discord, slack, web, titles,
+        _log_format(t, env),
+    )  # fmt: skip
 
 
 def _log_format(t: _Table, env: Mapping[str, str]) -> LogFormat:

@@ -80,6 +80,8 @@ async def world(tmp_path: Path, catalog: Catalog, clock: FakeClock):
     notifier = Notifier(store, {"test": adapter}, clock, sleep=FakeSleep(), metrics=metrics)
     await core.run("config channel", {"channel": "alerts"}, ADMIN)
     await core.run("config regions add", {"regions": "US"}, ADMIN)
+    # these tests are about refresh and delivery: a high bar leaves Backtrace (73) the only alert
+    await core.run("config threshold", {"value": 70}, ADMIN)
     feed = Feed(str(server.make_url("/all-weeks-countries.tsv")), session)
     yield core, notifier, feed, adapter, player, metrics
     await session.close()

@@ -35,7 +35,7 @@ async def test_backtrace_alert_is_planned_once_per_channel(core: Core, clock: Fa
     await rewind_baseline(core)
     await rewind_baseline(core, "guild-2")
     notifier = Notifier(core.store, {"test": adapter}, clock, sleep=FakeSleep())
-    analysis = await core.analyst.week(WEEK)
+    analysis = backtrace_only(await core.analyst.week(WEEK))
     assert await notifier.queue_week(analysis) == 2
     assert await notifier.queue_week(analysis) == 0  # the unique key holds
     report = await notifier.drain()
@@ -65,8 +65,13 @@ async def prepared(core: Core, clock: FakeClock, adapter: RecordingAdapter) -> N
     await subscribe(core)
     await rewind_baseline(core)
     notifier = Notifier(core.store, {"test": adapter}, clock, max_attempts=3, sleep=FakeSleep())
-    await notifier.queue_week(await core.analyst.week(WEEK))
+    await notifier.queue_week(backtrace_only(await core.analyst.week(WEEK)))
     return notifier
+
+
+def backtrace_only(analysis):  # type: ignore[no-untyped-def]
+    """The week's judgements with one surprise left (Backtrace), so delivery is what is tested."""
+    return {k: tuple(e for e in v if e.movement.title == "Backtrace") for k, v in analysis.items()}
 
 
 async def test_rate_limit_waits_for_retry_after(core: Core, clock: FakeClock) -> None:
@@ -113,7 +118,7 @@ async def test_alerts_for_a_platform_not_running_stay_queued(core: Core, clock: 
     await subscribe(core)
     await rewind_baseline(core)
     notifier = Notifier(core.store, {}, clock, sleep=FakeSleep())
-    await notifier.queue_week(await core.analyst.week(WEEK))
+    await notifier.queue_week(backtrace_only(await core.analyst.week(WEEK)))
     await notifier.drain()
     assert await core.store.outbox_counts() == {"pending": 1}
     assert ChartKey("US", "films") in await core.analyst.week(WEEK)

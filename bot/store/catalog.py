@@ -30,6 +30,7 @@ _INSERT = (
 )
 _SELECT = f"SELECT {', '.join(_COLUMNS[1:])} FROM title_records"
 BATCH = 5_000
+IMDB_ORIGIN = "imdb"
 IN_BATCH = 500
 
 
@@ -94,6 +95,57 @@ class Catalog:
             await _forget_merged(conn, set(), everything=True)
             await _set_version(conn, origin, version, count, now)
         return count
+
+    async def load_imdb(
+        self,
+        version: str,
+        basics: Iterable[TitleRecord],
+        ratings: Iterable[tuple[str, float, int]],
+        now: datetime,
+    ) -> int:
+        """Swap the IMDb set: `basics` streamed in, then `ratings` (tconst, score, votes) set on
+        the titles kept, all in one transaction (readers see the old set until it commits)."""
+        columns = _COLUMNS
+        statement = self._db.dialect.bulk_insert("title_records", columns)
+        rate = (
+            "UPDATE title_records SET imdb_score = :score, imdb_votes = :votes "
+            "WHERE origin = :origin AND ref = :ref"
+        )
+        count = 0
+        async with self._db.writing() as conn:
+            await execute(conn, "DELETE FROM title_records WHERE origin = :origin",
+                          {"origin": IMDB_ORIGIN})  # fmt: skip
+            batch: list[tuple[object, ...]] = []
+            for record in basics:
+                row = _row(IMDB_ORIGIN, record)
+                batch.append(tuple(row[c] for c in columns))
+                if len(batch) >= BATCH:
+                    await conn.exec_driver_sql(statement, batch)
+                    count += len(batch)
+                    batch = []
+            if batch:
+                await conn.exec_driver_sql(statement, batch)
+                count += len(batch)
+            scores: list[dict[str, Any]] = []
+            for tconst, score, votes in ratings:
+                scores.append(
+                    {"score": score, "votes": votes, "origin": IMDB_ORIGIN, "ref": tconst}
+                )
+                if len(scores) >= BATCH:
+                    await execute(conn, rate, scores)
+                    scores = []
+            if scores:
+                await execute(conn, rate, scores)
+            await _forget_merged(conn, set(), everything=True)
+            await _set_version(conn, IMDB_ORIGIN, version, count, now)
+        return count
+
+    async def title_sets(self) -> list[tuple[str, str, str, int]]:
+        """(origin, version, loaded_at, records) of every loaded set of title records."""
+        rows = await self._db.all(
+            "SELECT origin, version, loaded_at, records FROM title_sets ORDER BY origin"
+        )
+        return [(r[0], r[1], r[2], int(r[3])) for r in rows]
 
     async def add_title_records(self, origin: str, records: Sequence[TitleRecord]) -> int:
         """Add records to an origin (online lookups add a few at a time)."""

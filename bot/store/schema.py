@@ -128,6 +128,7 @@ MIGRATIONS: tuple[tuple[str, ...], ...] = (
         "CREATE INDEX title_records_key ON title_records (key)",
         "CREATE INDEX title_records_origin ON title_records (origin)",
         "CREATE INDEX title_records_films ON title_records (kind, year)",
+        "CREATE INDEX title_records_ref ON title_records (ref)",
         """CREATE TABLE merged_titles (
             key TEXT PRIMARY KEY, titles TEXT NOT NULL, merged_at TEXT NOT NULL
         )""",

@@ -84,7 +84,9 @@ def read_rows(path: Path = BUNDLE) -> Iterator[tuple[object, ...]]:
                 if len(row) != len(COLUMNS):
                     raise SourceError(f"{path} line {reader.line_num}: {len(row)} fields")
                 try:
-                    yield tuple(convert(value) for convert, value in zip(converters, row, strict=True))
+                    yield tuple(
+                        convert(value) for convert, value in zip(converters, row, strict=True)
+                    )
                 except ValueError as exc:
                     raise SourceError(f"{path} line {reader.line_num}: {exc}") from None
     except (OSError, EOFError, UnicodeDecodeError, csv.Error) as exc:
@@ -106,37 +108,21 @@ def _converter(name: str) -> Callable[[str], object]:
 def _record(row: list[str], path: Path, line: int) -> TitleRecord:
     if len(row) != len(COLUMNS):
         raise SourceError(f"{path} line {line}: {len(row)} fields, not {len(COLUMNS)}")
-    v = dict(zip(COLUMNS, row, strict=True))
+    (source, as_of, name, kind, year, year_suffix, season, season_label, release, licensed,
+     runtime, original, ref, imdb_id, imdb_score, imdb_votes, tmdb_score, tmdb_votes, popularity,
+     views, hours, genres, countries, language, key) = row  # fmt: skip
     try:
         return TitleRecord(
-            source=v["source"],
-            as_of=date.fromisoformat(v["as_of"]),
-            name=v["name"],
-            kind="movie" if v["kind"] == "movie" else "show" if v["kind"] == "show" else None,
-            year=_i(v["year"]),
-            year_suffix=_i(v["year_suffix"]),
-            season=_i(v["season"]),
-            season_label=v["season_label"] or None,
-            netflix_release=date.fromisoformat(v["netflix_release"])
-            if v["netflix_release"]
-            else None,
-            licensed=None if v["licensed"] == "" else v["licensed"] == "1",
-            runtime_minutes=_i(v["runtime"]),
-            original_name=v["original"] or None,
-            ref=v["ref"] or None,
-            imdb_id=v["imdb_id"] or None,
-            imdb_score=_f(v["imdb_score"]),
-            imdb_votes=_i(v["imdb_votes"]),
-            tmdb_score=_f(v["tmdb_score"]),
-            tmdb_votes=_i(v["tmdb_votes"]),
-            popularity=_f(v["popularity"]),
-            views=_i(v["views"]),
-            hours=_i(v["hours"]),
-            genres=tuple(g for g in v["genres"].split("|") if g),
-            countries=tuple(c for c in v["countries"].split("|") if c),
-            language=v["language"] or None,
-            key=v["key"],
-        )
+            source, date.fromisoformat(as_of), name,
+            "movie" if kind == "movie" else "show" if kind == "show" else None,
+            _i(year), _i(year_suffix), _i(season), season_label or None,
+            date.fromisoformat(release) if release else None,
+            None if licensed == "" else licensed == "1", _i(runtime), original or None,
+            ref or None, imdb_id or None, _f(imdb_score), _i(imdb_votes), _f(tmdb_score),
+            _i(tmdb_votes), _f(popularity), _i(views), _i(hours),
+            tuple(genres.split("|")) if genres else (),
+            tuple(countries.split("|")) if countries else (), language or None, key,
+        )  # fmt: skip
     except ValueError as exc:
         raise SourceError(f"{path} line {line}: {exc}") from None
 

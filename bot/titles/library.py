@@ -8,6 +8,7 @@ about (a 200 MB file stays a few MB in memory); title.ratings then only for thos
 
 from __future__ import annotations
 
+import functools
 import logging
 from collections.abc import Collection, Iterable, Mapping, Sequence
 from dataclasses import replace
@@ -35,19 +36,22 @@ class TitleLibrary:
     def __init__(
         self, records: Iterable[TitleRecord], critics: Mapping[str, Sequence[Score]]
     ) -> None:
+        records = list(records)
         self.book = TitleBook(records)
         self._critics = critics
-        self._films_by_year: dict[int, set[str]] = {}
-        for key in self.book.keys:
-            for record in self.book.records(key):
-                if record.kind == "movie" and record.year is not None:
-                    self._films_by_year.setdefault(record.year, set()).add(
-                        franchise_key(record.name)
-                    )
+        self._film_names: dict[int, set[str]] = {}
+        for record in records:
+            if record.kind == "movie" and record.year is not None:
+                self._film_names.setdefault(record.year, set()).add(record.name)
+        self._franchises: dict[int, frozenset[str]] = {}
 
     def new_films(self, year: int) -> frozenset[str]:
         """Franchise keys of films released in `year` (a sequel in cinemas revives the old one)."""
-        return frozenset(self._films_by_year.get(year, ()))
+        found = self._franchises.get(year)
+        if found is None:
+            names = self._film_names.get(year, ())
+            found = self._franchises[year] = frozenset(franchise_key(n) for n in names)
+        return found
 
     def scores_for(self, identity: Identity) -> Scores:
         if identity.title is None or not identity.confident:
@@ -67,7 +71,7 @@ def load_library(
     titles kept, so both stream through with flat memory.
     """
     day = today or date.today()
-    records = list(bundle.read_records())
+    records = list(bundled_records())
     ratings_files = []
     for path in paths:
         kind = file_kind(path)
@@ -84,6 +88,12 @@ def load_library(
     if ratings_files:
         records = _rated(records, ratings_files)
     return TitleLibrary(records, critics or {})
+
+
+@functools.cache
+def bundled_records() -> tuple[TitleRecord, ...]:
+    """The bundled records, read once per process (replays and tests share them)."""
+    return tuple(bundle.read_records())
 
 
 def file_kind(path: Path) -> str:

@@ -12,7 +12,8 @@ from __future__ import annotations
 import asyncio
 import hashlib
 import logging
-from collections.abc import Mapping
+import time
+from collections.abc import Awaitable, Callable, Mapping, Sequence
 from typing import Any
 
 import aiohttp
@@ -22,6 +23,13 @@ from discord import app_commands
 from discord.gateway import DiscordWebSocket
 from discord.http import Route
 
+from adapters.discord_gateway import (
+    IDENTIFY_INTERVAL,
+    INVALID_LIMIT,
+    IdentifyGate,
+    InvalidRequestGuard,
+    ShardPlan,
+)
 from adapters.discord_render import render, to_choices
 from bot import render as words
 from bot.config import DiscordConfig
@@ -33,6 +41,24 @@ log = logging.getLogger(__name__)
 
 PLATFORM = "discord"
 NONCE_MAX = 25
+HISTORY_LIMIT = 50  # recent messages read to tell whether an alert is already in a channel
+CLOSE_GRACE = 10.0  # seconds close() waits for the gateway task before cancelling it
+# What the bot needs in a channel: read it, post, embeds, the rank-history picture, and Read
+# Message History, without which a reply to a mention is refused (160002) and was_sent is blind.
+PERMISSIONS = discord.Permissions(
+    view_channel=True,
+    send_messages=True,
+    embed_links=True,
+    attach_files=True,
+    read_message_history=True,
+)
+
+
+def invite_url(application_id: int) -> str:
+    """The OAuth2 URL that adds the bot to a server with exactly PERMISSIONS."""
+    return discord.utils.oauth_url(
+        application_id, permissions=PERMISSIONS, scopes=("bot", "applications.commands")
+    )
 
 
 def intents() -> discord.Intents:
@@ -50,24 +76,44 @@ class DiscordAdapter:
         core: Core,
         config: DiscordConfig,
         *,
+        shard_ids: Sequence[int] | None = None,
         guild_ready_timeout: float = 2.0,
         ready_timeout: float = 60.0,
         max_ratelimit_timeout: float = 30.0,
+        heartbeat_timeout: float = 60.0,
+        identify_interval: float = IDENTIFY_INTERVAL,
+        invalid_limit: int = INVALID_LIMIT,
+        monotonic: Callable[[], float] = time.monotonic,
+        sleep: Callable[[float], Awaitable[object]] = asyncio.sleep,
     ) -> None:
+        """`shard_ids` (with `config.shard_count`) runs a slice of the shards (a gateway role);
+        without a configured count the shard count comes from GET /gateway/bot at start."""
+        if shard_ids and not config.shard_count:
+            raise ConfigError("Discord shard ids need discord.shard_count as well")
         self._core = core
         self._config = config
+        self._shard_ids = tuple(shard_ids) if shard_ids else None
         self._ready_timeout = ready_timeout
+        self._identify_interval = identify_interval
+        self._monotonic, self._sleep = monotonic, sleep
+        self._gate = IdentifyGate(1, identify_interval, monotonic=monotonic, sleep=sleep)
+        self._guard = InvalidRequestGuard(invalid_limit, clock=monotonic)
+        self.plan: ShardPlan | None = None
         options: dict[str, Any] = {
             "intents": intents(),
             "guild_ready_timeout": guild_ready_timeout,
             "max_ratelimit_timeout": max_ratelimit_timeout,  # longer waits surface as RateLimited
+            "heartbeat_timeout": heartbeat_timeout,
             "allowed_mentions": discord.AllowedMentions.none(),
+            "http_trace": self._guard.trace_config(),
         }
-        self.client: discord.Client = (
-            discord.AutoShardedClient(shard_count=config.shard_count, **options)
-            if config.shard_count
-            else discord.Client(**options)
+        # always sharded: one shard is the smallest plan, and GET /gateway/bot decides the rest
+        self.client: discord.AutoShardedClient = discord.AutoShardedClient(
+            shard_count=config.shard_count,
+            shard_ids=list(self._shard_ids) if self._shard_ids else None,
+            **options,
         )
+        self.client.before_identify_hook = self._before_identify  # type: ignore[method-assign]
         self.tree: app_commands.CommandTree[discord.Client] = app_commands.CommandTree(self.client)
         for command in _commands(self):
             self.tree.add_command(command)
@@ -75,6 +121,7 @@ class DiscordAdapter:
         for handler in (self.on_message, self.on_guild_join, self.on_guild_remove):
             self.client.event(handler)
         self._gateway: asyncio.Task[None] | None = None
+        self._sync_later: asyncio.Task[None] | None = None
         self._saved_endpoints: tuple[str, yarl.URL] | None = None
 
     # ---- lifecycle -----------------------------------------------------------------------------
@@ -85,22 +132,21 @@ class DiscordAdapter:
         client = self.client
         if client.is_closed() or not client.is_ready():
             return False
-        if isinstance(client, discord.AutoShardedClient):
-            return bool(client.shards) and not any(s.is_closed() for s in client.shards.values())
-        ws: DiscordWebSocket | None = getattr(client, "ws", None)
-        return ws is not None and ws.open
+        return bool(client.shards) and not any(s.is_closed() for s in client.shards.values())
 
     async def start(self) -> None:
         """Log in, sync the slash commands and connect; returns once Discord says READY.
 
         Raises ConfigError for a missing or rejected token (or a refused intent) and TimeoutError
-        when the gateway is not ready within `ready_timeout` seconds.
+        when the gateway is not ready in time: `ready_timeout` seconds plus 5 s for each round of
+        identifies the shards need (Discord allows one per `max_concurrency` bucket per 5 s).
         """
         if not self._config.token:
             raise ConfigError("DISCORD_TOKEN is not set")
         self._use_endpoints()
         try:
             await self.client.login(self._config.token)
+            self.plan = await self._plan()
             await self.sync_commands()
         except discord.LoginFailure:
             await self.close()
@@ -108,13 +154,16 @@ class DiscordAdapter:
         except BaseException:
             await self.close()
             raise
+        if self.client.application_id is not None:
+            log.info("invite trendbot to a server: %s", invite_url(self.client.application_id))
         self._gateway = asyncio.create_task(self.client.connect(), name="discord-gateway")
         ready = asyncio.create_task(self.client.wait_until_ready())
-        await asyncio.wait(
-            {ready, self._gateway}, timeout=self._ready_timeout, return_when="FIRST_COMPLETED"
-        )
+        deadline = self.plan.ready_timeout(self._ready_timeout, self._identify_interval)
+        await asyncio.wait({ready, self._gateway}, timeout=deadline, return_when="FIRST_COMPLETED")
         if ready.done():
-            log.info("Discord ready as %s in %d guilds", self.client.user, len(self.client.guilds))
+            log.info("Discord ready as %s in %d guilds on %d of %d shards", self.client.user,
+                     len(self.client.guilds), len(self.plan.shard_ids),
+                     self.plan.shard_count)  # fmt: skip
             return
         ready.cancel()
         failure = self._gateway.exception() if self._gateway.done() else None
@@ -124,29 +173,92 @@ class DiscordAdapter:
             raise ConfigError(f"Discord refused the gateway connection: {failure}") from failure
         if failure is not None:
             raise failure
-        raise TimeoutError(f"Discord gateway not ready after {self._ready_timeout:g} s")
+        raise TimeoutError(f"Discord gateway not ready after {deadline:g} s")
+
+    async def _plan(self) -> ShardPlan:
+        """Shards from GET /gateway/bot (a configured count wins) and the identify pacing."""
+        recommended, _url, limits = await self.client.http.get_bot_gateway()
+        plan = ShardPlan.decide(
+            recommended, int(limits.get("max_concurrency", 1)), self._config.shard_count,
+            self._shard_ids,
+        )  # fmt: skip
+        # discord.py asks GET /gateway/bot itself only when it has no count; it has one now
+        self.client.shard_count = plan.shard_count
+        self.client.shard_ids = list(plan.shard_ids)
+        self._gate.max_concurrency = plan.max_concurrency
+        return plan
+
+    async def _before_identify(self, shard_id: int | None, *, initial: bool = False) -> None:
+        # replaces discord.py's fixed 5 s between all shards with Discord's per-bucket rule
+        await self._gate.wait(shard_id)
 
     async def sync_commands(self) -> None:
-        """Publish the command schema: to each dev guild (instant) if listed, else globally."""
+        """Publish the command schema: to each dev guild (instant) if listed, else globally.
+
+        A rate limit longer than discord.py waits for is waited out in the background: the bot
+        runs meanwhile with the commands Discord already has, and a restart does not crash-loop.
+        """
+        try:
+            await self._sync()
+        except discord.RateLimited as exc:
+            log.warning("Discord rate-limits the command sync for %.0f s; syncing after that",
+                        exc.retry_after)  # fmt: skip
+            self._sync_later = asyncio.create_task(self._sync_after(exc.retry_after))
+
+    async def _sync_after(self, delay: float) -> None:
+        while True:
+            await self._sleep(delay)
+            try:
+                await self._sync()
+                return
+            except discord.RateLimited as exc:
+                delay = exc.retry_after
+            except discord.HTTPException as exc:
+                log.warning("the Discord command sync failed: %s", exc)
+                return
+
+    async def _sync(self) -> None:
+        app_id = self.client.application_id
+        assert app_id is not None, "login() sets the application id"
+        http = self.client.http
         for guild_id in self._config.dev_guild_ids:
-            guild = discord.Object(id=guild_id)
-            self.tree.copy_global_to(guild=guild)
-            synced = await self.tree.sync(guild=guild)
-            log.info("synced %d Discord commands to guild %s", len(synced), guild_id)
+            self.tree.copy_global_to(guild=discord.Object(id=guild_id))
+            payload = self._schema(guild_id)
+            await http.bulk_upsert_guild_commands(app_id, guild_id, payload=payload)
+            log.info("synced %d Discord commands to guild %s", len(payload), guild_id)
         if not self._config.dev_guild_ids:
-            synced = await self.tree.sync()
-            log.info("synced %d global Discord commands", len(synced))
+            payload = self._schema(None)
+            await http.bulk_upsert_global_commands(app_id, payload=payload)
+            log.info("synced %d global Discord commands", len(payload))
+
+    def _schema(self, guild_id: int | None) -> list[dict[str, Any]]:
+        """The commands as Discord wants them: `contexts`, not the deprecated `dm_permission`
+        discord.py still adds."""
+        guild = discord.Object(id=guild_id) if guild_id is not None else None
+        return [
+            {k: v for k, v in command.to_dict(self.tree).items() if k != "dm_permission"}
+            for command in self.tree.get_commands(guild=guild)
+        ]
 
     async def close(self) -> None:
-        """Disconnect and restore discord.py's default endpoints."""
+        """Disconnect and restore discord.py's default endpoints; never waits forever on a
+        gateway task that is still retrying a shard."""
+        for task in (self._sync_later,):
+            if task is not None:
+                task.cancel()
         if not self.client.is_closed():
-            await self.client.close()
+            try:
+                await asyncio.wait_for(self.client.close(), CLOSE_GRACE)
+            except TimeoutError:
+                log.warning("closing the Discord connection took over %g s", CLOSE_GRACE)
         gateway, self._gateway = self._gateway, None
         if gateway is not None:
             try:
-                await gateway
-            except Exception:
-                log.exception("the Discord gateway connection had failed")
+                await asyncio.wait_for(gateway, CLOSE_GRACE)
+            except TimeoutError:
+                log.warning("the Discord gateway task did not stop; cancelled it")
+            except Exception as exc:
+                log.warning("the Discord gateway connection had failed: %s", exc)
         self._restore_endpoints()
 
     def _use_endpoints(self) -> None:
@@ -171,6 +283,12 @@ class DiscordAdapter:
             raise ChannelUnavailable(f"not a Discord channel id: {channel_id[:40]!r}")
         if self.client.is_closed() or self.client.user is None:
             raise TransientDeliveryError("the Discord client is not logged in")
+        pause = self._guard.pause()
+        if pause > 0:  # near the count at which Discord bans the IP: hold alerts, not commands
+            raise RateLimited("Discord: too many refused requests lately", retry_after=pause)
+        missing = self._missing_permissions(int(channel_id))
+        if missing:
+            raise ChannelUnavailable(f"Discord: missing permission {missing} in the channel")
         channel = self.client.get_partial_messageable(int(channel_id))
         try:
             await channel.send(**render(card).kwargs(), nonce=_nonce(dedupe_key))
@@ -187,6 +305,43 @@ class DiscordAdapter:
             raise
         except (aiohttp.ClientError, OSError, TimeoutError) as exc:
             raise TransientDeliveryError(f"{type(exc).__name__}: {exc}") from exc
+
+    def _missing_permissions(self, channel_id: int) -> str | None:
+        """A permission an alert needs that the bot lacks in a cached guild channel (else None);
+        without Embed Links Discord would post the alert with its embed dropped."""
+        channel = self.client.get_channel(channel_id)
+        if not isinstance(channel, discord.abc.GuildChannel):
+            return None  # not cached (or a DM): Discord will say
+        allowed = channel.permissions_for(channel.guild.me)
+        for name in ("view_channel", "send_messages", "embed_links"):
+            if not getattr(allowed, name):
+                return name.replace("_", " ").title()
+        return None
+
+    async def was_sent(self, channel_id: str, dedupe_key: str, card: Card) -> bool:
+        """After a crash mid-send: is this alert already among the channel's recent messages?
+        (SentLookup). Discord drops a repeated nonce only for a few minutes, so a later retry
+        looks for the bot's own embed instead. When Discord will not tell (no Read Message
+        History, channel gone), the send is recorded, not repeated."""
+        me = self.client.user
+        if not channel_id.isdigit() or me is None:
+            return False
+        wanted = render(card).embed
+        channel = self.client.get_partial_messageable(int(channel_id))
+        try:
+            async for message in channel.history(limit=HISTORY_LIMIT):
+                if message.author.id != me.id:
+                    continue
+                if message.nonce == _nonce(dedupe_key) or any(
+                    e.title == wanted.title and e.footer.text == wanted.footer.text
+                    for e in message.embeds
+                ):
+                    return True
+        except (discord.HTTPException, aiohttp.ClientError, OSError, TimeoutError) as exc:
+            log.warning("cannot check Discord channel %s for %s (%s): recorded as sent, not "
+                        "repeated", channel_id, dedupe_key, exc)  # fmt: skip
+            return True
+        return False
 
     async def notify_admins(self, server_id: str, card: Card) -> None:
         """Tell a guild's admins (alerts paused): in the channel where /config was last used,
@@ -211,8 +366,11 @@ class DiscordAdapter:
             log.info("no channel or owner to tell about paused alerts in guild %s", server_id)
             return
         # no member cache without the members intent: open the DM by id alone
-        dm = await self.client.create_dm(discord.Object(id=owner_id))
-        await dm.send(**render(card).kwargs())
+        try:
+            dm = await self.client.create_dm(discord.Object(id=owner_id))
+            await dm.send(**render(card).kwargs())
+        except discord.Forbidden as exc:  # 50007: the owner accepts no DMs from the bot
+            log.info("could not DM guild %s's owner: %s", server_id, _reason(exc))
 
     # ---- inbound -------------------------------------------------------------------------------
 
@@ -239,10 +397,13 @@ class DiscordAdapter:
             await interaction.response.send_message(**out.kwargs(), ephemeral=out.ephemeral)
             return
         if out.ephemeral and not deferred_privately:
-            # Discord keeps the first followup after a public defer public whatever its flags
-            # say; removing the "thinking…" message lets the private reply stay private.
+            # a public "thinking…" message cannot become private: remove it and answer in a
+            # private followup instead
             await interaction.delete_original_response()
-        await interaction.followup.send(**out.kwargs(), ephemeral=out.ephemeral)
+            await interaction.followup.send(**out.kwargs(), ephemeral=True)
+            return
+        # Discord: a deferred response is completed by editing the original response
+        await interaction.edit_original_response(**out.edit_kwargs())
 
     async def _complete(self, option: str, current: str) -> list[app_commands.Choice[str]]:
         return to_choices(await self._core.complete(option, current))
@@ -275,7 +436,12 @@ class DiscordAdapter:
             async with message.channel.typing():
                 card = await self._core.answer(message.content, ctx)
                 card = card or await self._core.run("help", {}, ctx)
-            reference = message.to_reference(fail_if_not_exists=False)
+            # a reply needs Read Message History; without it, answer without the reference
+            reference = (
+                message.to_reference(fail_if_not_exists=False)
+                if _may_read_history(message.channel)
+                else None
+            )
             await message.channel.send(**render(card).kwargs(), reference=reference)
         except discord.HTTPException as exc:
             log.warning("could not answer in Discord channel %s: %s", message.channel.id, exc)
@@ -379,7 +545,7 @@ def _commands(
     config = app_commands.Group(
         name="config",
         description=text["config"],
-        guild_only=True,
+        allowed_contexts=app_commands.AppCommandContext(guild=True),  # not in DMs
         default_permissions=discord.Permissions(manage_guild=True),
     )
     regions = app_commands.Group(name="regions", description=text["config regions"], parent=config)
@@ -462,6 +628,12 @@ def _welcome_channel(guild: discord.Guild, bot_id: int) -> discord.TextChannel |
         if allowed.view_channel and allowed.send_messages and allowed.embed_links:
             return channel
     return None
+
+
+def _may_read_history(channel: Any) -> bool:
+    if not isinstance(channel, discord.abc.GuildChannel):
+        return True  # DMs
+    return bool(channel.permissions_for(channel.guild.me).read_message_history)
 
 
 def _nonce(dedupe_key: str) -> str:

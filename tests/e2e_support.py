@@ -244,5 +244,5 @@ async def subscribe_in_discord(
         ]
         for path, options in steps:
             handle = await fake.command(path, options, guild=guild, permissions=DISCORD_ADMIN)
-            [answer] = await handle.followups(timeout=timeout)
+            [answer] = await handle.answers(timeout=timeout)
             assert answer.status == 200

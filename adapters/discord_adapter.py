@@ -243,22 +243,24 @@ class DiscordAdapter:
     async def close(self) -> None:
         """Disconnect and restore discord.py's default endpoints; never waits forever on a
         gateway task that is still retrying a shard."""
-        for task in (self._sync_later,):
-            if task is not None:
-                task.cancel()
+        if self._sync_later is not None:
+            self._sync_later.cancel()
+        ready = self.client.is_ready()
         if not self.client.is_closed():
             try:
                 await asyncio.wait_for(self.client.close(), CLOSE_GRACE)
             except TimeoutError:
                 log.warning("closing the Discord connection took over %g s", CLOSE_GRACE)
         gateway, self._gateway = self._gateway, None
+        if gateway is not None and not ready:
+            gateway.cancel()  # a shard that never connected is retried forever by discord.py
         if gateway is not None:
-            try:
-                await asyncio.wait_for(gateway, CLOSE_GRACE)
-            except TimeoutError:
-                log.warning("the Discord gateway task did not stop; cancelled it")
-            except Exception as exc:
-                log.warning("the Discord gateway connection had failed: %s", exc)
+            done, _ = await asyncio.wait({gateway}, timeout=CLOSE_GRACE)
+            if not done:
+                gateway.cancel()
+                log.warning("the Discord gateway task did not stop in %g s; cancelled", CLOSE_GRACE)
+            elif not gateway.cancelled() and gateway.exception() is not None:
+                log.warning("the Discord gateway connection had failed: %s", gateway.exception())
         self._restore_endpoints()
 
     def _use_endpoints(self) -> None:

@@ -122,6 +122,14 @@ MIGRATIONS: tuple[str, ...] = (
         PRIMARY KEY (enterprise_id, team_id, user_id)
     );
     """,
+    # 5: events already seen (Slack re-sends an unacknowledged event, maybe to another replica)
+    """
+    CREATE TABLE seen_events (
+        namespace TEXT NOT NULL, key TEXT NOT NULL, expires_at TEXT NOT NULL,
+        PRIMARY KEY (namespace, key)
+    ) WITHOUT ROWID;
+    CREATE INDEX seen_events_expiry ON seen_events (expires_at);
+    """,
 )
 SCHEMA_VERSION = len(MIGRATIONS)
 _INSERT_ENTRY = (
@@ -833,6 +841,23 @@ class Store:
             params += (user_id,)
         async with self._tx():
             await self._db.execute(sql, params)
+
+    # ---- seen events (h-platform; replaced by the store package on merge) ---------------------
+
+    async def first_sighting(
+        self, namespace: str, key: str, now: datetime, keep: timedelta
+    ) -> bool:
+        """True the first time `key` is seen in `namespace` (within `keep` of its first sighting);
+        expired keys are forgotten on the way."""
+        async with self._tx():
+            await self._db.execute(
+                "DELETE FROM seen_events WHERE expires_at <= ?", (now.isoformat(),)
+            )
+            cursor = await self._db.execute(
+                "INSERT OR IGNORE INTO seen_events (namespace, key, expires_at) VALUES (?, ?, ?)",
+                (namespace, key, (now + keep).isoformat()),
+            )
+            return bool(cursor.rowcount == 1)
 
 
 class ChartSaver:

@@ -37,7 +37,7 @@ async def test_new_database_is_migrated_to_the_latest_schema_in_wal_mode(tmp_pat
                 await db.execute("SELECT name FROM sqlite_master WHERE type = 'table'")
             ).fetchall()
         }
-    assert version == SCHEMA_VERSION == 4
+    assert version == SCHEMA_VERSION == 5
     assert mode == "wal"
     assert {
         "charts",
@@ -49,6 +49,7 @@ async def test_new_database_is_migrated_to_the_latest_schema_in_wal_mode(tmp_pat
         "outbox",
         "source_state",
         "slack_installations",
+        "seen_events",
     } <= tables
 
 
@@ -223,3 +224,14 @@ async def test_chart_rows_round_trip_exactly(store: Store) -> None:
     loaded = await store.chart(chart.key, chart.week)
     assert loaded == chart
     assert isinstance(loaded.rows[0], ChartRow)
+
+
+async def test_first_sighting_is_true_once_per_key_until_it_expires(store, clock) -> None:
+    from datetime import timedelta
+
+    keep = timedelta(hours=1)
+    assert await store.first_sighting("slack_event", "Ev1", clock(), keep) is True
+    assert await store.first_sighting("slack_event", "Ev1", clock(), keep) is False
+    assert await store.first_sighting("other", "Ev1", clock(), keep) is True
+    clock.advance(hours=1)
+    assert await store.first_sighting("slack_event", "Ev1", clock(), keep) is True

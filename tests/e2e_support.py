@@ -20,6 +20,7 @@ from prometheus_client.parser import text_string_to_metric_families
 from slack_sdk.oauth.installation_store.models.installation import Installation
 
 from adapters.slack_install import StoreInstallationStore
+from bot.core import Core
 from bot.models import CATEGORIES, ServerSettings
 from bot.store import Store
 from tests import discord_payloads as p
@@ -231,6 +232,13 @@ async def _subscribe(store: Store, platform: str, server: str, channel: str, now
 
 
 DISCORD_ADMIN = p.MEMBER | p.MANAGE_GUILD
+
+
+async def warm(core: Core) -> None:
+    """What the service does before it serves (bot/service.warm_up, without gc.freeze): the
+    history built and the latest week analysed, so no command pays for them."""
+    history = await core.analyst.history()
+    await core.analyst.week(history.weeks()[-1])
 
 
 async def subscribe_in_discord(

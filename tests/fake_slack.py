@@ -154,7 +154,7 @@ class FakeSlack:
             return self.scopes[token]
         if token.startswith("xapp-"):
             return frozenset({"connections:write"})
-        return self._granted if token.startswith("xoxb-") else frozenset()
+        return self._granted if token.startswith(("xoxb-", "xoxe.xoxb-")) else frozenset()
 
     def is_member(self, channel: str) -> bool:
         return self.members is None or channel in self.members or channel[:1] in ("D", "U")

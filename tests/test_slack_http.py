@@ -6,7 +6,7 @@ from __future__ import annotations
 import asyncio
 import json
 import logging
-from datetime import UTC, date, datetime
+from datetime import UTC, datetime
 from typing import Any
 
 import pytest
@@ -15,6 +15,7 @@ from aiohttp.test_utils import TestClient, TestServer
 from adapters.slack_adapter import SlackAdapter
 from bot.config import SlackConfig
 from bot.render import FORM
+from tests.e2e_support import warm
 from tests.fake_slack import (
     ADMIN,
     BOT_TOKEN,
@@ -109,7 +110,7 @@ def no_errors(caplog: pytest.LogCaptureFixture) -> None:
 
 
 async def test_trending_is_answered_in_the_ack_without_a_users_info_call(slack, fake, core):
-    await core.analyst.week(date(2022, 6, 26))  # warm, as the service is before it serves
+    await warm(core)  # as the service is before it serves
     response = await asyncio.wait_for(slack.command("/trending", "US films 2022-06-26"), 3)
     assert response.status == 200
     answer = await response.json()  # Bolt's fast path: the answer is the ack's body

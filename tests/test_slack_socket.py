@@ -3,13 +3,13 @@ URL on the same fake, which says hello, pushes envelopes and records Bolt's acks
 
 from __future__ import annotations
 
-from datetime import date
 
 import pytest
 
 from adapters.slack_adapter import SlackAdapter
 from bot.config import SlackConfig
 from bot.errors import ConfigError
+from tests.e2e_support import warm
 from tests.fake_slack import APP_TOKEN, BOT_TOKEN, MEMBER, command, event
 
 
@@ -39,7 +39,7 @@ async def test_connects_with_the_app_token_and_disconnects(adapter, fake):
 
 
 async def test_slash_command_is_acked_over_the_socket_and_answered(adapter, fake, core):
-    await core.analyst.week(date(2022, 6, 26))  # warm, as the service is before it serves
+    await warm(core)  # as the service is before it serves
     await adapter.start_socket_mode()
     payload = command("/trending", "US films 2022-06-26", user=MEMBER, response_url="")
     payload["response_url"] = fake.url("/respond/hook")

@@ -108,10 +108,10 @@ class DiscordAdapter:
             "http_trace": self._guard.trace_config(),
         }
         # always sharded: one shard is the smallest plan, and GET /gateway/bot decides the rest
+        if self._shard_ids:
+            options["shard_ids"] = list(self._shard_ids)
         self.client: discord.AutoShardedClient = discord.AutoShardedClient(
-            shard_count=config.shard_count,
-            shard_ids=list(self._shard_ids) if self._shard_ids else None,
-            **options,
+            shard_count=config.shard_count, **options
         )
         self.client.before_identify_hook = self._before_identify  # type: ignore[method-assign]
         self.tree: app_commands.CommandTree[discord.Client] = app_commands.CommandTree(self.client)
@@ -438,13 +438,11 @@ class DiscordAdapter:
             async with message.channel.typing():
                 card = await self._core.answer(message.content, ctx)
                 card = card or await self._core.run("help", {}, ctx)
+            kwargs = render(card).kwargs()
             # a reply needs Read Message History; without it, answer without the reference
-            reference = (
-                message.to_reference(fail_if_not_exists=False)
-                if _may_read_history(message.channel)
-                else None
-            )
-            await message.channel.send(**render(card).kwargs(), reference=reference)
+            if _may_read_history(message.channel):
+                kwargs["reference"] = message.to_reference(fail_if_not_exists=False)
+            await message.channel.send(**kwargs)
         except discord.HTTPException as exc:
             log.warning("could not answer in Discord channel %s: %s", message.channel.id, exc)
 

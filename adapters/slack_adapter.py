@@ -24,7 +24,6 @@ from slack_bolt.context.async_context import AsyncBoltContext
 from slack_bolt.oauth.async_callback_options import AsyncSuccessArgs
 from slack_bolt.request.async_request import AsyncBoltRequest
 from slack_bolt.response import BoltResponse
-from slack_sdk.oauth.token_rotation.async_rotator import AsyncTokenRotator
 from slack_sdk.errors import SlackApiError, SlackClientError
 from slack_sdk.http_retry.async_handler import AsyncRetryHandler
 from slack_sdk.http_retry.builtin_async_handlers import (
@@ -34,6 +33,7 @@ from slack_sdk.http_retry.builtin_async_handlers import (
 from slack_sdk.http_retry.request import HttpRequest
 from slack_sdk.http_retry.response import HttpResponse
 from slack_sdk.http_retry.state import RetryState
+from slack_sdk.oauth.token_rotation.async_rotator import AsyncTokenRotator
 from slack_sdk.signature import Clock, SignatureVerifier
 from slack_sdk.web.async_client import AsyncWebClient
 from slack_sdk.webhook.async_client import AsyncWebhookClient
@@ -480,7 +480,9 @@ class SlackAdapter:
             await ack()
         work = asyncio.ensure_future(self.core.run_text(name, str(body.get("text") or ""), ctx))
         done, _ = await asyncio.wait({work}, timeout=self._ack_budget)
-        if work in done and name not in ACK_FIRST:  # Bolt's fast path: the answer rides in the ack itself
+        if (
+            work in done and name not in ACK_FIRST
+        ):  # Bolt's fast path: the answer rides in the ack itself
             card = work.result()
             await ack(
                 text=fallback_text(card),

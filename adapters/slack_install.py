@@ -136,8 +136,13 @@ class StoreInstallationStore(AsyncInstallationStore):
                                                         team_id=team_id)  # fmt: skip
             if newest is not None and newest.bot_token and newest.user_id == user_id:
                 bot_only = _installation(
-                    {**newest.to_dict_for_copying(), "user_id": "", "user_token": None,
-                     "user_refresh_token": None, "user_scopes": ""}  # fmt: skip
+                    {
+                        **newest.to_dict_for_copying(),
+                        "user_id": "",
+                        "user_token": None,
+                        "user_refresh_token": None,
+                        "user_scopes": "",
+                    }  # fmt: skip
                 )
                 await self._store.save_installation(
                     enterprise_id, None if newest.is_enterprise_install else team_id, None,

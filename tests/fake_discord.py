@@ -528,7 +528,9 @@ class FakeDiscord:
         """The contract, Cloudflare's ban, then the route; 401/403/429 answers are counted."""
         now = self.clock()
         if now < self.banned_until:  # Cloudflare answers, not Discord: no Via, no JSON
-            return web.Response(status=429, text="error code: 1015", headers={"Retry-After": "3600"})
+            return web.Response(
+                status=429, text="error code: 1015", headers={"Retry-After": "3600"}
+            )
         if self.check_contract:
             problems = discord_api.check(method, path, rec.query, rec.json,
                                          multipart_fields=rec.fields)  # fmt: skip

@@ -214,7 +214,7 @@ class FakeSlack:
     def web_api_calls(self) -> list[Call]:
         return [c for c in self.calls if c.method not in ("respond", "upload")]
 
-    async def next(self, method: str, timeout: float = 5) -> Call:
+    async def next(self, method: str, timeout: float = 15) -> Call:
         """The next call of `method` not returned before, waiting for it if needed."""
 
         async def arrived() -> Call:
@@ -601,9 +601,7 @@ class SlackSide:
             return found
         return (await self.fake.next("respond")).body
 
-    async def event(
-        self, inner: dict[str, Any], *, retry: int = 0, **kwargs: Any
-    ) -> Any:
+    async def event(self, inner: dict[str, Any], *, retry: int = 0, **kwargs: Any) -> Any:
         """An Events API callback; `retry` > 0 is Slack re-sending it (its ack came late)."""
         headers = {"X-Slack-Retry-Num": str(retry), "X-Slack-Retry-Reason": "http_timeout"}
         return await self.post(json.dumps(event(inner, **kwargs)).encode(), form=False,

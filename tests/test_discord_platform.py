@@ -18,17 +18,13 @@ from bot.core import Core
 from bot.errors import ChannelUnavailable, ConfigError, RateLimited
 from bot.models import Card
 from tests import discord_payloads as p
+from tests import test_discord_adapter as base
 from tests.fake_discord import FakeDiscord
 from tests.fakes import FakeSleep
-from tests.test_discord_adapter import (  # noqa: F401  (fixtures)
-    Bot,
-    bot,
-    config_for,
-    embed_of,
-    eventually,
-    fake,
-    quiet_logs,
-)
+from tests.test_discord_adapter import Bot, config_for, embed_of, eventually
+
+# the fixtures of the adapter's own tests: a started bot on a fresh fake, and no ERROR logs
+quiet_logs, fake, bot = base.quiet_logs, base.fake, base.bot
 
 # ---- sharding and the gateway ---------------------------------------------------------------
 
@@ -223,8 +219,11 @@ async def test_a_reply_needs_read_message_history(bot: Bot) -> None:
     overwrite = discord.PermissionOverwrite(read_message_history=False)
     text_channel = guild.get_channel(general)
     assert isinstance(text_channel, discord.TextChannel)
-    text_channel._overwrites = [discord.abc._Overwrites(  # the cache as CHANNEL_UPDATE leaves it
-        {"id": guild.id, "type": 0, "allow": "0", "deny": str(overwrite.pair()[1].value)})]
+    text_channel._overwrites = [
+        discord.abc._Overwrites(  # the cache as CHANNEL_UPDATE leaves it
+            {"id": guild.id, "type": 0, "allow": "0", "deny": str(overwrite.pair()[1].value)}
+        )
+    ]
     await bot.fake.say("should I watch Backtrace?", guild=bot.guild, mention_bot=True)
     [answer] = await bot.fake.wait_for(
         lambda r: r.path == f"/channels/{general}/messages" and r.status == 200, timeout=15
@@ -285,7 +284,10 @@ async def test_interaction_tokens_expire_after_15_minutes(core: Core) -> None:
             assert edit.method == "PATCH" and edit.status == 200  # edit-original, no followup
             time_.now += 900
             url = f"{fake.api_base}/webhooks/{fake.app_id}/{handle.token}/messages/@original"
-            async with aiohttp.ClientSession() as http, http.patch(url, json={"content": "late"}) as r:
+            async with (
+                aiohttp.ClientSession() as http,
+                http.patch(url, json={"content": "late"}) as r,
+            ):
                 assert r.status == 401 and (await r.json())["code"] == 50027
         finally:
             await adapter.close()

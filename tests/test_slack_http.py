@@ -221,7 +221,9 @@ async def test_allow_listed_user_is_admin_without_asking_slack(core, fake, clock
     http = TestClient(TestServer(adapter.web_app(), host="127.0.0.1"))
     await http.start_server()
     try:
-        answer = await SlackSide(http, clock, fake).answer("/trendbot-config", "threshold 70", user=MEMBER)
+        answer = await SlackSide(http, clock, fake).answer(
+            "/trendbot-config", "threshold 70", user=MEMBER
+        )
         assert "70/100" in texts(answer["blocks"])
         assert not fake.calls_to("users.info")
     finally:

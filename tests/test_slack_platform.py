@@ -243,4 +243,3 @@ async def test_the_installer_revoking_their_token_keeps_the_bot(core, fake, cloc
             assert fake.calls_to("chat.postMessage")[-1].body["channel"] == "C0200"
     finally:
         await adapter.close()
-

@@ -3,7 +3,6 @@ URL on the same fake, which says hello, pushes envelopes and records Bolt's acks
 
 from __future__ import annotations
 
-
 import pytest
 
 from adapters.slack_adapter import SlackAdapter

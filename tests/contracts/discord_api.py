@@ -82,10 +82,12 @@ def _operations() -> tuple[_Operation, ...]:
             query = {p["name"]: f"{at}/schema" for at, p in params if p["in"] == "query"}
             content = (op.get("requestBody") or {}).get("content", {})
             json_body = "schema" in content.get("application/json", {})
-            body = f"{base}/{method}/requestBody/content/application~1json/schema" if json_body else None
-            found.append(
-                _Operation(method.upper(), template, re.compile(regex), path, query, body)
+            body = (
+                f"{base}/{method}/requestBody/content/application~1json/schema"
+                if json_body
+                else None
             )
+            found.append(_Operation(method.upper(), template, re.compile(regex), path, query, body))
     # literal segments (/users/@me) before parameters (/users/{user_id})
     found.sort(key=lambda o: (o.template.count("{"), -len(o.template)))
     return tuple(found)
@@ -110,7 +112,9 @@ def _resolve(pointer: str) -> Any:
 
 def _schema_errors(pointer: str, value: Any, where: str) -> list[str]:
     validator = _validator(pointer)
-    return [f"{where}{_at(e.absolute_path)}: {e.message[:200]}" for e in validator.iter_errors(value)]
+    return [
+        f"{where}{_at(e.absolute_path)}: {e.message[:200]}" for e in validator.iter_errors(value)
+    ]
 
 
 def _at(path: Iterable[Any]) -> str:
@@ -178,8 +182,7 @@ def _snowflakes_as_strings(value: Any, key: str = "") -> Any:
 
 def _allowed(method: str, template: str, problem: str) -> bool:
     return any(
-        m == method and t == template and re.search(pattern, problem)
-        for (m, t, pattern) in ALLOWED
+        m == method and t == template and re.search(pattern, problem) for (m, t, pattern) in ALLOWED
     )
 
 

@@ -35,15 +35,23 @@ NEW_METHODS: dict[str, tuple[dict[str, str], frozenset[str], frozenset[str], str
         "docs.slack.dev/reference/methods/files.getUploadURLExternal",
     ),
     "files.completeUploadExternal": (
-        {"files": "json", "channel_id": "string", "channels": "string",
-         "initial_comment": "string", "thread_ts": "string", "blocks": "json"},  # fmt: skip
+        {
+            "files": "json",
+            "channel_id": "string",
+            "channels": "string",
+            "initial_comment": "string",
+            "thread_ts": "string",
+            "blocks": "json",
+        },  # fmt: skip
         frozenset({"files"}),
         frozenset({"files:write"}),
         "docs.slack.dev/reference/methods/files.completeUploadExternal",
     ),
     # Socket Mode (2021): called with the app-level token
     "apps.connections.open": (
-        {}, frozenset(), frozenset({"connections:write"}),
+        {},
+        frozenset(),
+        frozenset({"connections:write"}),
         "docs.slack.dev/reference/methods/apps.connections.open",
     ),  # fmt: skip
 }
@@ -52,12 +60,17 @@ NEW_ARGUMENTS: dict[tuple[str, str], tuple[str, str]] = {
     # Message metadata (2022): alerts carry their dedupe key; history returns it on request
     ("chat.postMessage", "metadata"): ("json", "docs.slack.dev/messaging/message-metadata"),
     ("conversations.history", "include_all_metadata"): (
-        "boolean", "docs.slack.dev/reference/methods/conversations.history",
+        "boolean",
+        "docs.slack.dev/reference/methods/conversations.history",
     ),  # fmt: skip
     # Token rotation (2021): a refresh token is exchanged at oauth.v2.access
-    ("oauth.v2.access", "grant_type"): ("string", "docs.slack.dev/authentication/using-token-rotation"),
+    ("oauth.v2.access", "grant_type"): (
+        "string",
+        "docs.slack.dev/authentication/using-token-rotation",
+    ),
     ("oauth.v2.access", "refresh_token"): (
-        "string", "docs.slack.dev/authentication/using-token-rotation",
+        "string",
+        "docs.slack.dev/authentication/using-token-rotation",
     ),  # fmt: skip
 }
 # Bolt adds `team_id` to every call a listener's client makes (needed by org-wide apps: "required
@@ -102,7 +115,9 @@ def methods() -> dict[str, Method]:
     for path, item in spec["paths"].items():
         for op in item.values():
             params = [p for p in op.get("parameters", []) if p["name"] != "token"]
-            scopes = {_granular(s) for sec in op.get("security", []) for s in sec.get("slackAuth", [])}
+            scopes = {
+                _granular(s) for sec in op.get("security", []) for s in sec.get("slackAuth", [])
+            }
             found[path.lstrip("/")] = Method(
                 {p["name"]: p.get("type", "string") for p in params},
                 frozenset(p["name"] for p in params if p.get("required")),
@@ -145,8 +160,11 @@ def check_call(method: str, args: Mapping[str, Any], scopes: frozenset[str]) -> 
                        {"messages": [f"[ERROR] {p}" for p in problems]}})  # fmt: skip
     needed = _needed_scopes(method, spec, args)
     if needed and not needed & scopes:
-        return Refusal("missing_scope", f"{method} needs {' or '.join(sorted(needed))}",
-                       {"needed": ",".join(sorted(needed)), "provided": ",".join(sorted(scopes))})
+        return Refusal(
+            "missing_scope",
+            f"{method} needs {' or '.join(sorted(needed))}",
+            {"needed": ",".join(sorted(needed)), "provided": ",".join(sorted(scopes))},
+        )
     return None
 
 

@@ -281,6 +281,13 @@ class DiscordAdapter:
 
     async def send(self, channel_id: str, card: Card, dedupe_key: str) -> None:
         """Post a card to a channel; `dedupe_key` becomes the message nonce Discord dedupes on."""
+        await self.send_to(None, channel_id, card, dedupe_key)
+
+    async def send_to(
+        self, server_id: str | None, channel_id: str, card: Card, dedupe_key: str
+    ) -> None:
+        """Post a card to a channel of a guild (ServerSender): knowing the guild, the bot's
+        permissions there are checked from the cache first."""
         if not channel_id.isdigit():
             raise ChannelUnavailable(f"not a Discord channel id: {channel_id[:40]!r}")
         if self.client.is_closed() or self.client.user is None:
@@ -288,7 +295,7 @@ class DiscordAdapter:
         pause = self._guard.pause()
         if pause > 0:  # near the count at which Discord bans the IP: hold alerts, not commands
             raise RateLimited("Discord: too many refused requests lately", retry_after=pause)
-        missing = self._missing_permissions(int(channel_id))
+        missing = self._missing_permissions(server_id, int(channel_id))
         if missing:
             raise ChannelUnavailable(f"Discord: missing permission {missing} in the channel")
         channel = self.client.get_partial_messageable(int(channel_id))
@@ -308,10 +315,12 @@ class DiscordAdapter:
         except (aiohttp.ClientError, OSError, TimeoutError) as exc:
             raise TransientDeliveryError(f"{type(exc).__name__}: {exc}") from exc
 
-    def _missing_permissions(self, channel_id: int) -> str | None:
+    def _missing_permissions(self, server_id: str | None, channel_id: int) -> str | None:
         """A permission an alert needs that the bot lacks in a cached guild channel (else None);
         without Embed Links Discord would post the alert with its embed dropped."""
-        channel = self.client.get_channel(channel_id)
+        guild = self.client.get_guild(int(server_id)) if server_id and server_id.isdigit() else None
+        # (client.get_channel scans every guild: too slow for a fan-out to thousands)
+        channel = guild.get_channel(channel_id) if guild is not None else None
         if not isinstance(channel, discord.abc.GuildChannel):
             return None  # not cached (or a DM): Discord will say
         allowed = channel.permissions_for(channel.guild.me)

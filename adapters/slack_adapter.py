@@ -445,6 +445,9 @@ class SlackAdapter:
 
     async def _installed(self, args: AsyncSuccessArgs) -> BoltResponse:
         installation = args.installation
+        if installation.is_enterprise_install:  # an org-wide install: no one workspace to set up
+            log.info("Slack: installed org-wide in enterprise %s", installation.enterprise_id)
+            return await args.default.success(args)
         server_id = server_id_for(installation.enterprise_id, installation.team_id)
         card = await self.core.server_joined(PLATFORM, server_id)
         if installation.bot_token and installation.user_id:
@@ -583,11 +586,16 @@ class SlackAdapter:
                 )
 
     async def _forget(self, enterprise_id: str | None, team_id: str | None) -> None:
-        server_id = server_id_for(enterprise_id, team_id)
         if self._installs is not None:
             await self._installs.async_delete_all(enterprise_id=enterprise_id, team_id=team_id)
-        await self.core.server_removed(PLATFORM, server_id)
-        self._admins = {k: v for k, v in self._admins.items() if k[0] != server_id}
+        if enterprise_id and not team_id:  # an org-wide uninstall: every workspace of the org
+            gone = [s.server_id for s in await self.core.store.servers(PLATFORM)
+                    if s.server_id.startswith(f"{enterprise_id}:")]  # fmt: skip
+        else:
+            gone = [server_id_for(enterprise_id, team_id)]
+        for server_id in gone:
+            await self.core.server_removed(PLATFORM, server_id)
+        self._admins = {k: v for k, v in self._admins.items() if k[0] not in gone}
 
     # ---- helpers --------------------------------------------------------------------------------
 

@@ -241,7 +241,7 @@ async def test_alerts_need_embed_links_and_the_fake_drops_embeds_without_it(bot:
     text_channel._overwrites = [discord.abc._Overwrites(
         {"id": guild.id, "type": 0, "allow": "0", "deny": str(p.EMBED_LINKS)})]  # fmt: skip
     with pytest.raises(ChannelUnavailable, match="Embed Links"):
-        await bot.adapter.send(str(alerts), Card("alert"), "tb1")
+        await bot.adapter.send_to(str(bot.guild_id), str(alerts), Card("alert"), "tb1")
     assert bot.fake.sent_to(alerts) == []
     bot.fake.channels[alerts]["permission_overwrites"].append(
         p.overwrite(bot.guild_id, deny=p.EMBED_LINKS)

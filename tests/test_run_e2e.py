@@ -287,7 +287,7 @@ async def test_run_alerts_each_channel_once_rejects_broken_files_and_exits_0_on_
         log = await bot.stop(child, "run")
         assert "literal 'null'" in log and "kept the last good data" in log
         plan = bot.output("run")  # what `trendbot run` said it would start
-        assert "Discord: on (one connection" in plan
+        assert "Discord: on (shards as Discord recommends" in plan
         assert "Slack: on (HTTP mode, one workspace" in plan
     assert fake_discord.delivered() == {alerts[0]: 1, alerts[1]: 1}
     assert fake_slack.delivered() == {"C0042": 1}

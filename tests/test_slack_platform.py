@@ -243,3 +243,17 @@ async def test_the_installer_revoking_their_token_keeps_the_bot(core, fake, cloc
             assert fake.calls_to("chat.postMessage")[-1].body["channel"] == "C0200"
     finally:
         await adapter.close()
+
+
+async def test_an_org_wide_uninstall_forgets_every_workspace_of_the_org(core, fake, clock):
+    from bot.models import CATEGORIES, ServerSettings
+
+    for server in ("E1:T1", "E1:T2", "T3"):
+        await core.store.save_server(ServerSettings("slack", server, "C1", 60, CATEGORIES), clock())
+    config = http_config(fake, bot_token=None, client_id=CLIENT_ID, client_secret="secret")
+    adapter = SlackAdapter(core, config, clock=clock)
+    try:
+        await adapter._forget("E1", None)  # what app_uninstalled of an org install calls
+    finally:
+        await adapter.close()
+    assert [s.server_id for s in await core.store.servers("slack")] == ["T3"]

@@ -25,14 +25,6 @@ from slack_bolt.oauth.async_callback_options import AsyncSuccessArgs
 from slack_bolt.request.async_request import AsyncBoltRequest
 from slack_bolt.response import BoltResponse
 from slack_sdk.errors import SlackApiError, SlackClientError
-from slack_sdk.http_retry.async_handler import AsyncRetryHandler
-from slack_sdk.http_retry.builtin_async_handlers import (
-    AsyncConnectionErrorRetryHandler,
-    AsyncRateLimitErrorRetryHandler,
-)
-from slack_sdk.http_retry.request import HttpRequest
-from slack_sdk.http_retry.response import HttpResponse
-from slack_sdk.http_retry.state import RetryState
 from slack_sdk.oauth.token_rotation.async_rotator import AsyncTokenRotator
 from slack_sdk.signature import Clock, SignatureVerifier
 from slack_sdk.web.async_client import AsyncWebClient
@@ -54,14 +46,13 @@ from adapters.slack_install import (
     server_id_for,
     split_server_id,
 )
+from adapters.slack_web import delivery_error, retry_handlers, slack_error
 from bot import render
 from bot.config import SlackConfig
 from bot.core import Core
 from bot.errors import (
     ChannelUnavailable,
     ConfigError,
-    DeliveryError,
-    RateLimited,
     TransientDeliveryError,
 )
 from bot.models import Card, Context, Image
@@ -78,13 +69,6 @@ COMMANDS = {
     "/trendbot-help": "help",
 }
 EVENTS_PATH = "/slack/events"
-# Errors after which posting to that channel cannot work until someone fixes something.
-# (token_expired is not among them: a rotating token is refreshed and the send retried)
-CHANNEL_GONE = frozenset({
-    "channel_not_found", "not_in_channel", "is_archived", "invalid_auth", "not_authed",
-    "account_inactive", "token_revoked", "missing_scope", "restricted_action",
-    "team_access_not_granted", "ekm_access_denied",
-})  # fmt: skip
 # Slack re-sends an event it thinks was not acknowledged, possibly to another replica: each
 # event_id is handled once, remembered in the database for this long.
 EVENT_MEMORY = timedelta(hours=1)
@@ -97,75 +81,7 @@ UPLOAD_REFUSED = frozenset({"not_in_channel", "channel_not_found"})
 # what a Web API call can end in besides an answer (SlackApiError is a SlackClientError)
 _FAILED = (SlackClientError, aiohttp.ClientError, TimeoutError)
 ADMIN_CACHE_SECONDS = 300.0
-MAX_RETRY_WAIT = 10.0  # longer waits go back to the Notifier as RateLimited, so others still flow
 DEFAULT_API = "https://slack.com/api/"
-
-
-class RetryAfter(AsyncRateLimitErrorRetryHandler):
-    """Retry a 429 once, after exactly Retry-After seconds (slack_sdk's own handler adds up to 1 s
-    of jitter); a longer wait than `max_wait` is not slept through here but raised to the caller."""
-
-    def __init__(self, max_wait: float = MAX_RETRY_WAIT) -> None:
-        super().__init__(max_retry_count=1)
-        self.max_wait = max_wait
-
-    async def _can_retry_async(
-        self,
-        *,
-        state: RetryState,
-        request: HttpRequest,
-        response: HttpResponse | None = None,
-        error: Exception | None = None,
-    ) -> bool:
-        return (
-            response is not None
-            and response.status_code == 429
-            and retry_after(response.headers) <= self.max_wait
-        )
-
-    async def prepare_for_next_attempt_async(
-        self,
-        *,
-        state: RetryState,
-        request: HttpRequest,
-        response: HttpResponse | None = None,
-        error: Exception | None = None,
-    ) -> None:
-        state.next_attempt_requested = True
-        await asyncio.sleep(retry_after(response.headers) if response is not None else 1.0)
-        state.increment_current_attempt()
-
-
-def retry_handlers() -> list[AsyncRetryHandler]:
-    return [AsyncConnectionErrorRetryHandler(), RetryAfter()]
-
-
-def retry_after(headers: Mapping[str, Any]) -> float:
-    """Seconds from a Retry-After header (1 when absent or unreadable)."""
-    for key, value in headers.items():
-        if key.lower() == "retry-after":
-            first = value[0] if isinstance(value, list | tuple) and value else value
-            try:
-                return max(0.0, float(first))
-            except (TypeError, ValueError):
-                return 1.0
-    return 1.0
-
-
-def delivery_error(exc: SlackApiError) -> DeliveryError:
-    """The typed delivery failure the Notifier acts on, for a refused Web API call."""
-    code = slack_error(exc)
-    status = exc.response.status_code
-    if status == 429 or code == "ratelimited":
-        return RateLimited("Slack: ratelimited", retry_after=retry_after(exc.response.headers))
-    if code in CHANNEL_GONE:
-        return ChannelUnavailable(f"Slack: {code}")
-    return TransientDeliveryError(f"Slack: {code or f'HTTP {status}'}")
-
-
-def slack_error(exc: SlackApiError) -> str:
-    data = exc.response.data
-    return str(data.get("error") or "") if isinstance(data, dict) else ""
 
 
 class _ClockAdapter(Clock):

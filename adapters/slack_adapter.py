@@ -11,7 +11,7 @@ import asyncio
 import logging
 from collections.abc import Callable, Mapping
 from datetime import UTC, datetime, timedelta
-from functools import partial
+from functools import lru_cache, partial
 from typing import Any
 
 import aiohttp
@@ -403,9 +403,10 @@ class SlackAdapter:
             work in done and name not in ACK_FIRST
         ):  # Bolt's fast path: the answer rides in the ack itself
             card = work.result()
+            text, blocks = _laid_out(card)
             await ack(
-                text=fallback_text(card),
-                blocks=card_blocks(card),
+                text=text,
+                blocks=blocks,
                 response_type="ephemeral" if card.private else "in_channel",
                 unfurl_links=False,
                 unfurl_media=False,
@@ -427,8 +428,8 @@ class SlackAdapter:
             answered = await AsyncWebhookClient(
                 str(body.get("response_url")), session=self._session
             ).send(
-                text=fallback_text(card),
-                blocks=card_blocks(card),
+                text=_laid_out(card)[0],
+                blocks=_laid_out(card)[1],
                 response_type="ephemeral" if card.private else "in_channel",
                 unfurl_links=False,
                 unfurl_media=False,
@@ -613,6 +614,13 @@ class SlackAdapter:
             log.info("Slack: picture %s not uploaded to %s (%s)", image.filename, channel, why)
             return str(why)
         return None
+
+
+@lru_cache(maxsize=256)
+def _laid_out(card: Card) -> tuple[str, list[dict[str, Any]]]:
+    """A command answer's fallback text and blocks, kept for the same card: many users ask for
+    the same chart (the lists are only read and serialised, never changed)."""
+    return fallback_text(card), card_blocks(card)
 
 
 def _check(config: SlackConfig, oauth: bool) -> None:

@@ -12,7 +12,8 @@ from __future__ import annotations
 import asyncio
 import hashlib
 import logging
-from collections.abc import Mapping
+import time
+from collections.abc import Awaitable, Callable, Mapping, Sequence
 from typing import Any
 
 import aiohttp
@@ -22,6 +23,14 @@ from discord import app_commands
 from discord.gateway import DiscordWebSocket
 from discord.http import Route
 
+from adapters.discord_commands import commands
+from adapters.discord_gateway import (
+    IDENTIFY_INTERVAL,
+    INVALID_LIMIT,
+    IdentifyGate,
+    InvalidRequestGuard,
+    ShardPlan,
+)
 from adapters.discord_render import render, to_choices
 from bot import render as words
 from bot.config import DiscordConfig
@@ -33,6 +42,24 @@ log = logging.getLogger(__name__)
 
 PLATFORM = "discord"
 NONCE_MAX = 25
+HISTORY_LIMIT = 50  # recent messages read to tell whether an alert is already in a channel
+CLOSE_GRACE = 10.0  # seconds close() waits for the gateway task before cancelling it
+# What the bot needs in a channel: read it, post, embeds, the rank-history picture, and Read
+# Message History, without which a reply to a mention is refused (160002) and was_sent is blind.
+PERMISSIONS = discord.Permissions(
+    view_channel=True,
+    send_messages=True,
+    embed_links=True,
+    attach_files=True,
+    read_message_history=True,
+)
+
+
+def invite_url(application_id: int) -> str:
+    """The OAuth2 URL that adds the bot to a server with exactly PERMISSIONS."""
+    return discord.utils.oauth_url(
+        application_id, permissions=PERMISSIONS, scopes=("bot", "applications.commands")
+    )
 
 
 def intents() -> discord.Intents:
@@ -50,38 +77,54 @@ class DiscordAdapter:
         core: Core,
         config: DiscordConfig,
         *,
+        shard_ids: Sequence[int] | None = None,
         guild_ready_timeout: float = 2.0,
         ready_timeout: float = 60.0,
         max_ratelimit_timeout: float = 30.0,
-        shards: tuple[tuple[int, ...], int] | None = None,  # (shard ids, shard count): --shards
-        gateway: bool = True,  # False: log in for sending only (a worker)
+        heartbeat_timeout: float = 60.0,
+        identify_interval: float = IDENTIFY_INTERVAL,
+        invalid_limit: int = INVALID_LIMIT,
+        monotonic: Callable[[], float] = time.monotonic,
+        sleep: Callable[[float], Awaitable[object]] = asyncio.sleep,
+        gateway: bool = True,  # False: log in for sending only (a worker role)
     ) -> None:
+        """`shard_ids` (with `config.shard_count`) runs a slice of the shards (a gateway role);
+        without a configured count the shard count comes from GET /gateway/bot at start."""
+        if shard_ids and not config.shard_count:
+            raise ConfigError("Discord shard ids need discord.shard_count as well")
         self._core = core
         self._config = config
         self._connect = gateway
+        self._shard_ids = tuple(shard_ids) if shard_ids else None
         self._ready_timeout = ready_timeout
+        self._identify_interval = identify_interval
+        self._monotonic, self._sleep = monotonic, sleep
+        self._gate = IdentifyGate(1, identify_interval, monotonic=monotonic, sleep=sleep)
+        self._guard = InvalidRequestGuard(invalid_limit, clock=monotonic)
+        self.plan: ShardPlan | None = None
         options: dict[str, Any] = {
             "intents": intents(),
             "guild_ready_timeout": guild_ready_timeout,
             "max_ratelimit_timeout": max_ratelimit_timeout,  # longer waits surface as RateLimited
+            "heartbeat_timeout": heartbeat_timeout,
             "allowed_mentions": discord.AllowedMentions.none(),
+            "http_trace": self._guard.trace_config(),
         }
-        if shards is not None:
-            options["shard_ids"], options["shard_count"] = list(shards[0]), shards[1]
-        elif config.shard_count:
-            options["shard_count"] = config.shard_count
-        self.client: discord.Client = (
-            discord.AutoShardedClient(**options)
-            if "shard_count" in options
-            else discord.Client(**options)
+        # always sharded: one shard is the smallest plan, and GET /gateway/bot decides the rest
+        if self._shard_ids:
+            options["shard_ids"] = list(self._shard_ids)
+        self.client: discord.AutoShardedClient = discord.AutoShardedClient(
+            shard_count=config.shard_count, **options
         )
+        self.client.before_identify_hook = self._before_identify  # type: ignore[method-assign]
         self.tree: app_commands.CommandTree[discord.Client] = app_commands.CommandTree(self.client)
-        for command in _commands(self):
+        for command in commands(self):
             self.tree.add_command(command)
         self.tree.error(self._on_command_error)
         for handler in (self.on_message, self.on_guild_join, self.on_guild_remove):
             self.client.event(handler)
         self._gateway: asyncio.Task[None] | None = None
+        self._sync_later: asyncio.Task[None] | None = None
         self._saved_endpoints: tuple[str, yarl.URL] | None = None
 
     # ---- lifecycle -----------------------------------------------------------------------------
@@ -94,23 +137,23 @@ class DiscordAdapter:
             return not client.is_closed() and client.user is not None
         if client.is_closed() or not client.is_ready():
             return False
-        if isinstance(client, discord.AutoShardedClient):
-            return bool(client.shards) and not any(s.is_closed() for s in client.shards.values())
-        ws: DiscordWebSocket | None = getattr(client, "ws", None)
-        return ws is not None and ws.open
+        return bool(client.shards) and not any(s.is_closed() for s in client.shards.values())
 
     async def start(self) -> None:
         """Log in, sync the slash commands and connect; returns once Discord says READY.
 
         Raises ConfigError for a missing or rejected token (or a refused intent) and TimeoutError
-        when the gateway is not ready within `ready_timeout` seconds.
+        when the gateway is not ready in time: `ready_timeout` seconds plus 5 s for each round of
+        identifies the shards need (Discord allows one per `max_concurrency` bucket per 5 s).
         """
         if not self._config.token:
             raise ConfigError("DISCORD_TOKEN is not set")
         self._use_endpoints()
+        plan: ShardPlan | None = None
         try:
             await self.client.login(self._config.token)
             if self._connect:
+                plan = self.plan = await self._plan()
                 await self.sync_commands()
         except discord.LoginFailure:
             await self.close()
@@ -118,15 +161,18 @@ class DiscordAdapter:
         except BaseException:
             await self.close()
             raise
-        if not self._connect:
+        if plan is None:  # a worker: logged in to send alerts, no gateway
             return
+        if self.client.application_id is not None:
+            log.info("invite trendbot to a server: %s", invite_url(self.client.application_id))
         self._gateway = asyncio.create_task(self.client.connect(), name="discord-gateway")
         ready = asyncio.create_task(self.client.wait_until_ready())
-        await asyncio.wait(
-            {ready, self._gateway}, timeout=self._ready_timeout, return_when="FIRST_COMPLETED"
-        )
+        deadline = plan.ready_timeout(self._ready_timeout, self._identify_interval)
+        await asyncio.wait({ready, self._gateway}, timeout=deadline, return_when="FIRST_COMPLETED")
         if ready.done():
-            log.info("Discord ready as %s in %d guilds", self.client.user, len(self.client.guilds))
+            log.info("Discord ready as %s in %d guilds on %d of %d shards", self.client.user,
+                     len(self.client.guilds), len(plan.shard_ids),
+                     plan.shard_count)  # fmt: skip
             return
         ready.cancel()
         failure = self._gateway.exception() if self._gateway.done() else None
@@ -136,29 +182,94 @@ class DiscordAdapter:
             raise ConfigError(f"Discord refused the gateway connection: {failure}") from failure
         if failure is not None:
             raise failure
-        raise TimeoutError(f"Discord gateway not ready after {self._ready_timeout:g} s")
+        raise TimeoutError(f"Discord gateway not ready after {deadline:g} s")
+
+    async def _plan(self) -> ShardPlan:
+        """Shards from GET /gateway/bot (a configured count wins) and the identify pacing."""
+        recommended, _url, limits = await self.client.http.get_bot_gateway()
+        plan = ShardPlan.decide(
+            recommended, int(limits.get("max_concurrency", 1)), self._config.shard_count,
+            self._shard_ids,
+        )  # fmt: skip
+        # discord.py asks GET /gateway/bot itself only when it has no count; it has one now
+        self.client.shard_count = plan.shard_count
+        self.client.shard_ids = list(plan.shard_ids)
+        self._gate.max_concurrency = plan.max_concurrency
+        return plan
+
+    async def _before_identify(self, shard_id: int | None, *, initial: bool = False) -> None:
+        # replaces discord.py's fixed 5 s between all shards with Discord's per-bucket rule
+        await self._gate.wait(shard_id)
 
     async def sync_commands(self) -> None:
-        """Publish the command schema: to each dev guild (instant) if listed, else globally."""
+        """Publish the command schema: to each dev guild (instant) if listed, else globally.
+
+        A rate limit longer than discord.py waits for is waited out in the background: the bot
+        runs meanwhile with the commands Discord already has, and a restart does not crash-loop.
+        """
+        try:
+            await self._sync()
+        except discord.RateLimited as exc:
+            log.warning("Discord rate-limits the command sync for %.0f s; syncing after that",
+                        exc.retry_after)  # fmt: skip
+            self._sync_later = asyncio.create_task(self._sync_after(exc.retry_after))
+
+    async def _sync_after(self, delay: float) -> None:
+        while True:
+            await self._sleep(delay)
+            try:
+                await self._sync()
+                return
+            except discord.RateLimited as exc:
+                delay = exc.retry_after
+            except discord.HTTPException as exc:
+                log.warning("the Discord command sync failed: %s", exc)
+                return
+
+    async def _sync(self) -> None:
+        app_id = self.client.application_id
+        assert app_id is not None, "login() sets the application id"
+        http = self.client.http
         for guild_id in self._config.dev_guild_ids:
-            guild = discord.Object(id=guild_id)
-            self.tree.copy_global_to(guild=guild)
-            synced = await self.tree.sync(guild=guild)
-            log.info("synced %d Discord commands to guild %s", len(synced), guild_id)
+            self.tree.copy_global_to(guild=discord.Object(id=guild_id))
+            payload = self._schema(guild_id)
+            await http.bulk_upsert_guild_commands(app_id, guild_id, payload=payload)
+            log.info("synced %d Discord commands to guild %s", len(payload), guild_id)
         if not self._config.dev_guild_ids:
-            synced = await self.tree.sync()
-            log.info("synced %d global Discord commands", len(synced))
+            payload = self._schema(None)
+            await http.bulk_upsert_global_commands(app_id, payload=payload)
+            log.info("synced %d global Discord commands", len(payload))
+
+    def _schema(self, guild_id: int | None) -> list[dict[str, Any]]:
+        """The commands as Discord wants them: `contexts`, not the deprecated `dm_permission`
+        discord.py still adds."""
+        guild = discord.Object(id=guild_id) if guild_id is not None else None
+        return [
+            {k: v for k, v in command.to_dict(self.tree).items() if k != "dm_permission"}
+            for command in self.tree.get_commands(guild=guild)
+        ]
 
     async def close(self) -> None:
-        """Disconnect and restore discord.py's default endpoints."""
+        """Disconnect and restore discord.py's default endpoints; never waits forever on a
+        gateway task that is still retrying a shard."""
+        if self._sync_later is not None:
+            self._sync_later.cancel()
+        ready = self.client.is_ready()
         if not self.client.is_closed():
-            await self.client.close()
-        gateway, self._gateway = self._gateway, None
-        if gateway is not None:
             try:
-                await gateway
-            except Exception:
-                log.exception("the Discord gateway connection had failed")
+                await asyncio.wait_for(self.client.close(), CLOSE_GRACE)
+            except TimeoutError:
+                log.warning("closing the Discord connection took over %g s", CLOSE_GRACE)
+        gateway, self._gateway = self._gateway, None
+        if gateway is not None and not ready:
+            gateway.cancel()  # a shard that never connected is retried forever by discord.py
+        if gateway is not None:
+            done, _ = await asyncio.wait({gateway}, timeout=CLOSE_GRACE)
+            if not done:
+                gateway.cancel()
+                log.warning("the Discord gateway task did not stop in %g s; cancelled", CLOSE_GRACE)
+            elif not gateway.cancelled() and gateway.exception() is not None:
+                log.warning("the Discord gateway connection had failed: %s", gateway.exception())
         self._restore_endpoints()
 
     def _use_endpoints(self) -> None:
@@ -179,10 +290,23 @@ class DiscordAdapter:
 
     async def send(self, channel_id: str, card: Card, dedupe_key: str) -> None:
         """Post a card to a channel; `dedupe_key` becomes the message nonce Discord dedupes on."""
+        await self.send_to(None, channel_id, card, dedupe_key)
+
+    async def send_to(
+        self, server_id: str | None, channel_id: str, card: Card, dedupe_key: str
+    ) -> None:
+        """Post a card to a channel of a guild (ServerSender): knowing the guild, the bot's
+        permissions there are checked from the cache first."""
         if not channel_id.isdigit():
             raise ChannelUnavailable(f"not a Discord channel id: {channel_id[:40]!r}")
         if self.client.is_closed() or self.client.user is None:
             raise TransientDeliveryError("the Discord client is not logged in")
+        pause = self._guard.pause()
+        if pause > 0:  # near the count at which Discord bans the IP: hold alerts, not commands
+            raise RateLimited("Discord: too many refused requests lately", retry_after=pause)
+        missing = self._missing_permissions(server_id, int(channel_id))
+        if missing:
+            raise ChannelUnavailable(f"Discord: missing permission {missing} in the channel")
         channel = self.client.get_partial_messageable(int(channel_id))
         try:
             await channel.send(**render(card).kwargs(), nonce=_nonce(dedupe_key))
@@ -199,6 +323,45 @@ class DiscordAdapter:
             raise
         except (aiohttp.ClientError, OSError, TimeoutError) as exc:
             raise TransientDeliveryError(f"{type(exc).__name__}: {exc}") from exc
+
+    def _missing_permissions(self, server_id: str | None, channel_id: int) -> str | None:
+        """A permission an alert needs that the bot lacks in a cached guild channel (else None);
+        without Embed Links Discord would post the alert with its embed dropped."""
+        guild = self.client.get_guild(int(server_id)) if server_id and server_id.isdigit() else None
+        # (client.get_channel scans every guild: too slow for a fan-out to thousands)
+        channel = guild.get_channel(channel_id) if guild is not None else None
+        if not isinstance(channel, discord.abc.GuildChannel):
+            return None  # not cached (or a DM): Discord will say
+        allowed = channel.permissions_for(channel.guild.me)
+        for name in ("view_channel", "send_messages", "embed_links"):
+            if not getattr(allowed, name):
+                return name.replace("_", " ").title()
+        return None
+
+    async def was_sent(self, channel_id: str, dedupe_key: str, card: Card) -> bool:
+        """After a crash mid-send: is this alert already among the channel's recent messages?
+        (SentLookup). Discord drops a repeated nonce only for a few minutes, so a later retry
+        looks for the bot's own embed instead. When Discord will not tell (no Read Message
+        History, channel gone), the send is recorded, not repeated."""
+        me = self.client.user
+        if not channel_id.isdigit() or me is None:
+            return False
+        wanted = render(card).embed
+        channel = self.client.get_partial_messageable(int(channel_id))
+        try:
+            async for message in channel.history(limit=HISTORY_LIMIT):
+                if message.author.id != me.id:
+                    continue
+                if message.nonce == _nonce(dedupe_key) or any(
+                    e.title == wanted.title and e.footer.text == wanted.footer.text
+                    for e in message.embeds
+                ):
+                    return True
+        except (discord.HTTPException, aiohttp.ClientError, OSError, TimeoutError) as exc:
+            log.warning("cannot check Discord channel %s for %s (%s): recorded as sent, not "
+                        "repeated", channel_id, dedupe_key, exc)  # fmt: skip
+            return True
+        return False
 
     async def notify_admins(self, server_id: str, card: Card) -> None:
         """Tell a guild's admins (alerts paused): in the channel where /config was last used,
@@ -223,8 +386,11 @@ class DiscordAdapter:
             log.info("no channel or owner to tell about paused alerts in guild %s", server_id)
             return
         # no member cache without the members intent: open the DM by id alone
-        dm = await self.client.create_dm(discord.Object(id=owner_id))
-        await dm.send(**render(card).kwargs())
+        try:
+            dm = await self.client.create_dm(discord.Object(id=owner_id))
+            await dm.send(**render(card).kwargs())
+        except discord.Forbidden as exc:  # 50007: the owner accepts no DMs from the bot
+            log.info("could not DM guild %s's owner: %s", server_id, _reason(exc))
 
     # ---- inbound -------------------------------------------------------------------------------
 
@@ -251,10 +417,13 @@ class DiscordAdapter:
             await interaction.response.send_message(**out.kwargs(), ephemeral=out.ephemeral)
             return
         if out.ephemeral and not deferred_privately:
-            # Discord keeps the first followup after a public defer public whatever its flags
-            # say; removing the "thinking…" message lets the private reply stay private.
+            # a public "thinking…" message cannot become private: remove it and answer in a
+            # private followup instead
             await interaction.delete_original_response()
-        await interaction.followup.send(**out.kwargs(), ephemeral=out.ephemeral)
+            await interaction.followup.send(**out.kwargs(), ephemeral=True)
+            return
+        # Discord: a deferred response is completed by editing the original response
+        await interaction.edit_original_response(**out.edit_kwargs())
 
     async def _complete(self, option: str, current: str) -> list[app_commands.Choice[str]]:
         return to_choices(await self._core.complete(option, current))
@@ -287,8 +456,11 @@ class DiscordAdapter:
             async with message.channel.typing():
                 card = await self._core.answer(message.content, ctx)
                 card = card or await self._core.run("help", {}, ctx)
-            reference = message.to_reference(fail_if_not_exists=False)
-            await message.channel.send(**render(card).kwargs(), reference=reference)
+            kwargs = render(card).kwargs()
+            # a reply needs Read Message History; without it, answer without the reference
+            if _may_read_history(message.channel):
+                kwargs["reference"] = message.to_reference(fail_if_not_exists=False)
+            await message.channel.send(**kwargs)
         except discord.HTTPException as exc:
             log.warning("could not answer in Discord channel %s: %s", message.channel.id, exc)
 
@@ -324,141 +496,6 @@ class DiscordAdapter:
             log.warning("could not report the failure to the user: %s", exc)
 
 
-class _ChannelId(app_commands.Transformer):
-    """A channel option handed to the core as its id; Discord offers text and announcement ones."""
-
-    @property
-    def type(self) -> discord.AppCommandOptionType:
-        return discord.AppCommandOptionType.channel
-
-    @property
-    def channel_types(self) -> list[discord.ChannelType]:
-        return [discord.ChannelType.text, discord.ChannelType.news]
-
-    async def transform(self, interaction: discord.Interaction, value: Any, /) -> str:
-        return str(getattr(value, "id", value))
-
-
-def _commands(
-    adapter: DiscordAdapter,
-) -> list[app_commands.Command[Any, ..., None] | app_commands.Group]:
-    """The slash-command schema; each callback only forwards its options to the core."""
-    text = words.COMMAND_TEXT
-    run = adapter._answer_command
-    category_choices = [
-        app_commands.Choice(name=words.FORM.films, value="films"),
-        app_commands.Choice(name=words.FORM.tv, value="tv"),
-    ]
-    both = f"{words.FORM.films} + {words.FORM.tv}"
-
-    async def region_options(
-        _: discord.Interaction, current: str
-    ) -> list[app_commands.Choice[str]]:
-        return await adapter._complete("region", current)
-
-    async def title_options(_: discord.Interaction, current: str) -> list[app_commands.Choice[str]]:
-        return await adapter._complete("title", current)
-
-    async def region_list(_: discord.Interaction, current: str) -> list[app_commands.Choice[str]]:
-        return await adapter._complete_list(current)
-
-    @app_commands.command(name="trending", description=text["trending"])
-    @app_commands.describe(region=text["region"], category=text["category"], week=text["week"])
-    @app_commands.choices(category=category_choices)
-    @app_commands.autocomplete(region=region_options)
-    async def trending(
-        i: discord.Interaction, region: str | None = None, category: str | None = None,
-        week: str | None = None,
-    ) -> None:  # fmt: skip
-        await run(i, "trending", {"region": region, "category": category, "week": week})
-
-    @app_commands.command(name="surprises", description=text["surprises"])
-    @app_commands.describe(region=text["region"])
-    @app_commands.autocomplete(region=region_options)
-    async def surprises(i: discord.Interaction, region: str | None = None) -> None:
-        await run(i, "surprises", {"region": region})
-
-    @app_commands.command(name="watch", description=text["watch"])
-    @app_commands.describe(title=text["title"], region=text["region"])
-    @app_commands.autocomplete(title=title_options, region=region_options)
-    async def watch(i: discord.Interaction, title: str, region: str | None = None) -> None:
-        await run(i, "watch", {"title": title, "region": region})
-
-    @app_commands.command(name="help", description=text["help"])
-    async def help_(i: discord.Interaction) -> None:
-        await run(i, "help", {}, defer=False)
-
-    @app_commands.command(name="about", description=text["about"])
-    async def about(i: discord.Interaction) -> None:
-        await run(i, "about", {}, defer=False)
-
-    config = app_commands.Group(
-        name="config",
-        description=text["config"],
-        guild_only=True,
-        default_permissions=discord.Permissions(manage_guild=True),
-    )
-    regions = app_commands.Group(name="regions", description=text["config regions"], parent=config)
-
-    @regions.command(name="add", description=text["config regions add"])
-    @app_commands.describe(regions=text["regions"])
-    @app_commands.autocomplete(regions=region_list)
-    async def regions_add(i: discord.Interaction, regions: str) -> None:
-        await run(i, "config regions add", {"regions": regions})
-
-    @regions.command(name="remove", description=text["config regions remove"])
-    @app_commands.describe(regions=text["regions"])
-    @app_commands.autocomplete(regions=region_list)
-    async def regions_remove(i: discord.Interaction, regions: str) -> None:
-        await run(i, "config regions remove", {"regions": regions})
-
-    @regions.command(name="list", description=text["config regions list"])
-    async def regions_list(i: discord.Interaction) -> None:
-        await run(i, "config regions list", {})
-
-    @config.command(name="channel", description=text["config channel"])
-    @app_commands.describe(channel=text["channel"])
-    async def channel(
-        i: discord.Interaction, channel: app_commands.Transform[str, _ChannelId]
-    ) -> None:
-        await run(i, "config channel", {"channel": channel})
-
-    @config.command(name="threshold", description=text["config threshold"])
-    @app_commands.describe(value=text["value"])
-    async def threshold(i: discord.Interaction, value: app_commands.Range[int, 0, 100]) -> None:
-        await run(i, "config threshold", {"value": value})
-
-    @config.command(name="categories", description=text["config categories"])
-    @app_commands.describe(categories=text["categories"])
-    @app_commands.choices(
-        categories=[*category_choices, app_commands.Choice(name=both, value="films tv")]
-    )
-    async def categories(i: discord.Interaction, categories: str) -> None:
-        await run(i, "config categories", {"categories": categories})
-
-    @config.command(name="digest", description=text["config digest"])
-    @app_commands.describe(value=text["digest value"])
-    @app_commands.choices(
-        value=[
-            app_commands.Choice(name=words.FORM.on, value="on"),
-            app_commands.Choice(name=words.FORM.off, value="off"),
-        ]
-    )
-    async def digest(i: discord.Interaction, value: str) -> None:
-        await run(i, "config digest", {"value": value})
-
-    @config.command(name="show", description=text["config show"])
-    async def show(i: discord.Interaction) -> None:
-        await run(i, "config show", {})
-
-    @config.command(name="forget", description=text["config forget"])
-    @app_commands.describe(confirm=text["confirm"])
-    async def forget(i: discord.Interaction, confirm: bool = False) -> None:
-        await run(i, "config forget", {"confirm": confirm})
-
-    return [trending, surprises, watch, help_, about, config]
-
-
 def _context(interaction: discord.Interaction) -> Context:
     guild_id = interaction.guild_id
     return Context(
@@ -483,6 +520,12 @@ def _welcome_channel(guild: discord.Guild, bot_id: int) -> discord.TextChannel |
         if allowed.view_channel and allowed.send_messages and allowed.embed_links:
             return channel
     return None
+
+
+def _may_read_history(channel: Any) -> bool:
+    if not isinstance(channel, discord.abc.GuildChannel):
+        return True  # DMs
+    return bool(channel.permissions_for(channel.guild.me).read_message_history)
 
 
 def _nonce(dedupe_key: str) -> str:

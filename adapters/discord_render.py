@@ -70,6 +70,14 @@ class Rendered:
             )
         return kwargs
 
+    def edit_kwargs(self) -> dict[str, Any]:
+        """Arguments for editing a deferred response into this card (files go as attachments)."""
+        kwargs = self.kwargs()
+        file = kwargs.pop("file", None)
+        if file is not None:
+            kwargs["attachments"] = [file]
+        return kwargs
+
 
 def render(card: Card) -> Rendered:
     """Lay a Card out as an embed, with link buttons and the picture attached."""

@@ -10,8 +10,8 @@ from __future__ import annotations
 import asyncio
 import logging
 from collections.abc import Callable, Mapping
-from datetime import UTC, datetime
-from functools import partial
+from datetime import UTC, datetime, timedelta
+from functools import lru_cache, partial
 from typing import Any
 
 import aiohttp
@@ -25,14 +25,7 @@ from slack_bolt.oauth.async_callback_options import AsyncSuccessArgs
 from slack_bolt.request.async_request import AsyncBoltRequest
 from slack_bolt.response import BoltResponse
 from slack_sdk.errors import SlackApiError, SlackClientError
-from slack_sdk.http_retry.async_handler import AsyncRetryHandler
-from slack_sdk.http_retry.builtin_async_handlers import (
-    AsyncConnectionErrorRetryHandler,
-    AsyncRateLimitErrorRetryHandler,
-)
-from slack_sdk.http_retry.request import HttpRequest
-from slack_sdk.http_retry.response import HttpResponse
-from slack_sdk.http_retry.state import RetryState
+from slack_sdk.oauth.token_rotation.async_rotator import AsyncTokenRotator
 from slack_sdk.signature import Clock, SignatureVerifier
 from slack_sdk.web.async_client import AsyncWebClient
 from slack_sdk.webhook.async_client import AsyncWebhookClient
@@ -53,18 +46,16 @@ from adapters.slack_install import (
     server_id_for,
     split_server_id,
 )
+from adapters.slack_web import delivery_error, retry_handlers, slack_error
 from bot import render
 from bot.config import SlackConfig
 from bot.core import Core
 from bot.errors import (
     ChannelUnavailable,
     ConfigError,
-    DeliveryError,
-    RateLimited,
     TransientDeliveryError,
 )
 from bot.models import Card, Context, Image
-from bot.retry_after import DELIVERY_MAX, parse_retry_after
 
 log = logging.getLogger(__name__)
 
@@ -79,83 +70,19 @@ COMMANDS = {
     "/trendbot-about": "about",
 }
 EVENTS_PATH = "/slack/events"
-# Errors after which posting to that channel cannot work until someone fixes something.
-CHANNEL_GONE = frozenset({
-    "channel_not_found", "not_in_channel", "is_archived", "invalid_auth", "not_authed",
-    "account_inactive", "token_revoked", "token_expired", "missing_scope", "restricted_action",
-    "team_access_not_granted", "ekm_access_denied",
-})  # fmt: skip
+# Slack re-sends an event it thinks was not acknowledged, possibly to another replica: each
+# event_id is handled once, remembered in the database for this long.
+EVENT_MEMORY = timedelta(hours=1)
+ACK_BUDGET = 2.0  # seconds an answer may take and still ride in the ack (Slack waits 3 s)
+# Commands acked before any work: /watch's first use builds the title index in the event loop
+# (measured 3.2 s on a shared 2-core machine), which no timer could interrupt to ack in time.
+ACK_FIRST = frozenset({"watch"})
+HISTORY_MAX = 15  # messages conversations.history returns to non-Marketplace apps
+UPLOAD_REFUSED = frozenset({"not_in_channel", "channel_not_found"})
 # what a Web API call can end in besides an answer (SlackApiError is a SlackClientError)
 _FAILED = (SlackClientError, aiohttp.ClientError, TimeoutError)
 ADMIN_CACHE_SECONDS = 300.0
-MAX_RETRY_WAIT = 10.0  # longer waits go back to the Notifier as RateLimited, so others still flow
 DEFAULT_API = "https://slack.com/api/"
-
-
-class RetryAfter(AsyncRateLimitErrorRetryHandler):
-    """Retry a 429 once, after exactly Retry-After seconds (slack_sdk's own handler adds up to 1 s
-    of jitter); a longer wait than `max_wait` is not slept through here but raised to the caller."""
-
-    def __init__(self, max_wait: float = MAX_RETRY_WAIT) -> None:
-        super().__init__(max_retry_count=1)
-        self.max_wait = max_wait
-
-    async def _can_retry_async(
-        self,
-        *,
-        state: RetryState,
-        request: HttpRequest,
-        response: HttpResponse | None = None,
-        error: Exception | None = None,
-    ) -> bool:
-        return (
-            response is not None
-            and response.status_code == 429
-            and retry_after(response.headers) <= self.max_wait
-        )
-
-    async def prepare_for_next_attempt_async(
-        self,
-        *,
-        state: RetryState,
-        request: HttpRequest,
-        response: HttpResponse | None = None,
-        error: Exception | None = None,
-    ) -> None:
-        state.next_attempt_requested = True
-        await asyncio.sleep(retry_after(response.headers) if response is not None else 1.0)
-        state.increment_current_attempt()
-
-
-def retry_handlers() -> list[AsyncRetryHandler]:
-    return [AsyncConnectionErrorRetryHandler(), RetryAfter()]
-
-
-def retry_after(headers: Mapping[str, Any]) -> float:
-    """Seconds from a Retry-After header (1 when absent or unreadable), at most DELIVERY_MAX."""
-    for key, value in headers.items():
-        if key.lower() == "retry-after":
-            first = value[0] if isinstance(value, list | tuple) and value else value
-            text = None if first is None else str(first)
-            now = datetime.now(UTC)
-            return parse_retry_after(text, now=now, maximum=DELIVERY_MAX, default=1.0)
-    return 1.0
-
-
-def delivery_error(exc: SlackApiError) -> DeliveryError:
-    """The typed delivery failure the Notifier acts on, for a refused Web API call."""
-    code = slack_error(exc)
-    status = exc.response.status_code
-    if status == 429 or code == "ratelimited":
-        return RateLimited("Slack: ratelimited", retry_after=retry_after(exc.response.headers))
-    if code in CHANNEL_GONE:
-        return ChannelUnavailable(f"Slack: {code}")
-    return TransientDeliveryError(f"Slack: {code or f'HTTP {status}'}")
-
-
-def slack_error(exc: SlackApiError) -> str:
-    data = exc.response.data
-    return str(data.get("error") or "") if isinstance(data, dict) else ""
 
 
 class _ClockAdapter(Clock):
@@ -184,10 +111,12 @@ class SlackAdapter:
         *,
         client: AsyncWebClient | None = None,
         clock: Callable[[], datetime] | None = None,
+        ack_budget: float = ACK_BUDGET,
     ) -> None:
         self.core = core
         self._config = config
         self._clock = clock or _utcnow
+        self._ack_budget = ack_budget
         self._oauth = config.mode == "http" and bool(config.client_id and config.client_secret)
         _check(config, self._oauth)
         self._admins: dict[tuple[str, str], tuple[bool, float]] = {}
@@ -291,22 +220,25 @@ class SlackAdapter:
         if card.image is not None:
             await self._upload(client, channel_id, card.image)
 
-    async def was_sent(self, channel_id: str, dedupe_key: str) -> bool:
+    async def was_sent(self, channel_id: str, dedupe_key: str, card: Card | None = None) -> bool:
         """After a crash mid-send: is this alert already in the channel? (SentLookup)
 
-        Alerts carry their dedupe key in message metadata; the newest messages are checked. If
-        Slack will not say (not a member, no history scope), the alert is sent again.
+        Alerts carry their dedupe key in message metadata; the newest messages (15, all a
+        non-Marketplace app gets) are checked. When Slack will not say (the bot is not in the
+        channel, history is rate-limited to 1 call a minute, Slack is down), the send is recorded,
+        not repeated: a missing alert is better than a duplicate.
         """
         try:
             server_id = await self._server_of(channel_id) if self._oauth else None
             client = await self._client_for(server_id)
             found = await client.conversations_history(
-                channel=channel_id, limit=50, include_all_metadata=True
+                channel=channel_id, limit=HISTORY_MAX, include_all_metadata=True
             )
         except (SlackApiError, ChannelUnavailable, *_FAILED) as exc:
-            log.info("cannot check Slack channel %s for %s (%s); sending it", channel_id,
-                     dedupe_key, exc)  # fmt: skip
-            return False
+            why = slack_error(exc) if isinstance(exc, SlackApiError) else exc
+            log.warning("cannot check Slack channel %s for %s (%s): recorded as sent, not "
+                        "repeated", channel_id, dedupe_key, why)  # fmt: skip
+            return True
         for message in found.get("messages") or []:
             payload = (message.get("metadata") or {}).get("event_payload") or {}
             if payload.get("key") == dedupe_key:
@@ -347,7 +279,27 @@ class SlackAdapter:
             )
         if bot is None:
             raise ChannelUnavailable("Slack: not_installed")
+        if bot.bot_refresh_token:
+            bot = await self._rotated(bot)
         return self._workspace_client(bot.bot_token)
+
+    async def _rotated(self, bot: Any) -> Any:
+        """A rotating bot token refreshed when it expires within 2 hours (as Bolt does for
+        incoming requests), the new one saved."""
+        assert self._installs is not None
+        rotator = AsyncTokenRotator(
+            client_id=self._config.client_id or "",
+            client_secret=self._config.client_secret or "",
+            client=self._client,
+        )
+        try:
+            fresh = await rotator.perform_bot_token_rotation(bot=bot, minutes_before_expiration=120)
+        except (SlackClientError, *_FAILED) as exc:
+            raise TransientDeliveryError(f"Slack: token refresh failed: {exc}") from None
+        if fresh is None:
+            return bot
+        await self._installs.async_save_bot(fresh)
+        return fresh
 
     def _workspace_client(self, token: str) -> AsyncWebClient:
         return AsyncWebClient(
@@ -359,6 +311,18 @@ class SlackAdapter:
         )
 
     # ---- HTTP endpoints -------------------------------------------------------------------------
+
+    async def _once(self, body: dict[str, Any], next: Callable[[], Any]) -> BoltResponse | None:  # noqa: A002
+        """Bolt middleware: an event Slack re-sends (late ack, another replica) is acked and
+        dropped; the database remembers each event_id for EVENT_MEMORY."""
+        event_id = body.get("event_id") if body.get("type") == "event_callback" else None
+        if event_id and not await self.core.store.first_sighting(
+            "slack_event", str(event_id), self._clock(), EVENT_MEMORY
+        ):
+            log.info("Slack re-sent event %s; it was handled already", event_id)
+            return BoltResponse(status=200, body="")
+        await next()
+        return None
 
     async def _events(self, request: web.Request) -> web.Response:
         body = await request.read()
@@ -398,6 +362,9 @@ class SlackAdapter:
 
     async def _installed(self, args: AsyncSuccessArgs) -> BoltResponse:
         installation = args.installation
+        if installation.is_enterprise_install:  # an org-wide install: no one workspace to set up
+            log.info("Slack: installed org-wide in enterprise %s", installation.enterprise_id)
+            return await args.default.success(args)
         server_id = server_id_for(installation.enterprise_id, installation.team_id)
         card = await self.core.server_joined(PLATFORM, server_id)
         if installation.bot_token and installation.user_id:
@@ -408,6 +375,7 @@ class SlackAdapter:
     # ---- inbound: listeners ---------------------------------------------------------------------
 
     def _register(self) -> None:
+        self.app.middleware(self._once)
         for command in COMMANDS:
             self.app.command(command)(self._on_command)
         self.app.event("app_mention")(self._on_mention)
@@ -425,31 +393,56 @@ class SlackAdapter:
         context: AsyncBoltContext,
         client: AsyncWebClient,
     ) -> None:
-        await ack()  # inside Slack's 3 s; the answer follows through response_url
-        ctx = await self._context(context, client)
-        card = await self.core.run_text(
-            COMMANDS[str(body.get("command"))], str(body.get("text") or ""), ctx
-        )
+        name = COMMANDS[str(body.get("command"))]
+        # only settings need to know whether the user is an admin (a users.info call)
+        ctx = await self._context(context, client, admin=name == "config")
+        if name in ACK_FIRST:
+            await ack()
+        work = asyncio.ensure_future(self.core.run_text(name, str(body.get("text") or ""), ctx))
+        done, _ = await asyncio.wait({work}, timeout=self._ack_budget)
+        if (
+            work in done and name not in ACK_FIRST
+        ):  # Bolt's fast path: the answer rides in the ack itself
+            card = work.result()
+            text, blocks = _laid_out(card)
+            await ack(
+                text=text,
+                blocks=blocks,
+                response_type="ephemeral" if card.private else "in_channel",
+                unfurl_links=False,
+                unfurl_media=False,
+            )
+        else:  # ack inside Slack's 3 s, answer through response_url when ready
+            if name not in ACK_FIRST:
+                await ack()
+            card = await work
+            if not await self._respond(body, card):
+                return
+        if card.image is not None and not card.private:
+            refused = await self._upload(client, ctx.channel_id, card.image)
+            if refused in UPLOAD_REFUSED:  # the answer reached the channel, the picture cannot
+                await self._respond(body, render.picture_not_posted_card(PLATFORM))
+
+    async def _respond(self, body: dict[str, Any], card: Card) -> bool:
+        """Answer a command through its response_url (5 uses within 30 minutes)."""
         try:
             answered = await AsyncWebhookClient(
                 str(body.get("response_url")), session=self._session
             ).send(
-                text=fallback_text(card),
-                blocks=card_blocks(card),
+                text=_laid_out(card)[0],
+                blocks=_laid_out(card)[1],
                 response_type="ephemeral" if card.private else "in_channel",
                 unfurl_links=False,
                 unfurl_media=False,
             )
         except (aiohttp.ClientError, TimeoutError) as exc:
             log.warning("Slack: could not answer %s: %s", body.get("command"), exc)
-            return
+            return False
         if answered.status_code >= 400:
-            log.warning(
-                "Slack: answering %s got HTTP %s", body.get("command"), answered.status_code
-            )
-            return
-        if card.image is not None and not card.private:
-            await self._upload(client, ctx.channel_id, card.image)
+            log.warning("Slack: answering %s got HTTP %s %s", body.get("command"),
+                        answered.status_code, answered.body[:40])  # fmt: skip
+            return False
+        return True
 
     async def _on_mention(
         self, event: dict[str, Any], context: AsyncBoltContext, client: AsyncWebClient
@@ -466,7 +459,7 @@ class SlackAdapter:
     async def _answer(
         self, event: dict[str, Any], context: AsyncBoltContext, client: AsyncWebClient, *, dm: bool
     ) -> None:
-        ctx = await self._context(context, client)
+        ctx = await self._context(context, client, admin=False)  # questions need no admin
         text = str(event.get("text") or "")
         card = await self.core.answer(text, ctx) or await self.core.run("help", {}, ctx)
         channel = str(event.get("channel") or ctx.channel_id)
@@ -511,24 +504,28 @@ class SlackAdapter:
                 )
 
     async def _forget(self, enterprise_id: str | None, team_id: str | None) -> None:
-        server_id = server_id_for(enterprise_id, team_id)
         if self._installs is not None:
             await self._installs.async_delete_all(enterprise_id=enterprise_id, team_id=team_id)
-        await self.core.server_removed(PLATFORM, server_id)
-        self._admins = {k: v for k, v in self._admins.items() if k[0] != server_id}
+        if enterprise_id and not team_id:  # an org-wide uninstall: every workspace of the org
+            gone = [s.server_id for s in await self.core.store.servers(PLATFORM)
+                    if s.server_id.startswith(f"{enterprise_id}:")]  # fmt: skip
+        else:
+            gone = [server_id_for(enterprise_id, team_id)]
+        for server_id in gone:
+            await self.core.server_removed(PLATFORM, server_id)
+        self._admins = {k: v for k, v in self._admins.items() if k[0] not in gone}
 
     # ---- helpers --------------------------------------------------------------------------------
 
-    async def _context(self, context: AsyncBoltContext, client: AsyncWebClient) -> Context:
+    async def _context(
+        self, context: AsyncBoltContext, client: AsyncWebClient, *, admin: bool = True
+    ) -> Context:
+        """Who asked where; `admin=False` skips the users.info lookup for answers that are the
+        same for everyone."""
         server_id = server_id_for(context.enterprise_id, context.team_id)
         user_id = context.user_id or ""
-        return Context(
-            PLATFORM,
-            server_id,
-            context.channel_id or "",
-            user_id,
-            await self._is_admin(client, server_id, user_id),
-        )
+        is_admin = await self._is_admin(client, server_id, user_id) if admin else False
+        return Context(PLATFORM, server_id, context.channel_id or "", user_id, is_admin)
 
     async def _is_admin(self, client: AsyncWebClient, server_id: str, user_id: str) -> bool:
         """Workspace admin/owner per users.info, or listed in admin_user_ids; cached briefly."""
@@ -601,8 +598,9 @@ class SlackAdapter:
 
     async def _upload(
         self, client: AsyncWebClient, channel: str, image: Image, thread_ts: str | None = None
-    ) -> None:
-        """Upload a card's picture after it; a failure leaves the card without it."""
+    ) -> str | None:
+        """Upload a card's picture after it; on failure the card stays without it and the
+        reason comes back (Slack's error code), None when the picture is there."""
         try:
             await client.files_upload_v2(
                 channel=channel,
@@ -615,6 +613,15 @@ class SlackAdapter:
         except _FAILED as exc:
             why = slack_error(exc) if isinstance(exc, SlackApiError) else exc
             log.info("Slack: picture %s not uploaded to %s (%s)", image.filename, channel, why)
+            return str(why)
+        return None
+
+
+@lru_cache(maxsize=256)
+def _laid_out(card: Card) -> tuple[str, list[dict[str, Any]]]:
+    """A command answer's fallback text and blocks, kept for the same card: many users ask for
+    the same chart (the lists are only read and serialised, never changed)."""
+    return fallback_text(card), card_blocks(card)
 
 
 def _check(config: SlackConfig, oauth: bool) -> None:

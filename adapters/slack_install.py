@@ -32,11 +32,16 @@ from bot.store import Store
 
 log = logging.getLogger(__name__)
 
-# What the app asks a workspace for; adapters/slack_manifest.yml declares the same list.
+# What the app asks a workspace for, each for a call it makes or an event it receives (the fake
+# Slack refuses a call whose scope is missing); adapters/slack_manifest.yml declares the same list.
 BOT_SCOPES = (
-    "app_mentions:read", "channels:history", "channels:read", "chat:write", "chat:write.public",
-    "commands", "files:write", "groups:history", "groups:read", "im:history", "im:read",
-    "im:write", "users:read",
+    "app_mentions:read",  # app_mention events
+    "channels:history", "groups:history",  # was_sent reads alert channels' recent messages
+    "chat:write", "chat:write.public",  # answers and alerts, also to public channels not joined
+    "commands",  # slash commands
+    "files:write",  # the rank-history picture
+    "im:history",  # message.im events: questions in a DM
+    "users:read",  # users.info: is the user a workspace admin (settings only)
 )  # fmt: skip
 INSTALL_PATH = "/slack/install"
 REDIRECT_PATH = "/slack/oauth_redirect"
@@ -61,10 +66,7 @@ class StoreInstallationStore(AsyncInstallationStore):
         return log
 
     async def async_save(self, installation: Installation) -> None:
-        data = {
-            key: value.isoformat() if isinstance(value, datetime) else value
-            for key, value in installation.to_dict_for_copying().items()
-        }
+        data = _json_ready(installation)
         await self._store.save_installation(
             installation.enterprise_id,
             None if installation.is_enterprise_install else installation.team_id,
@@ -105,6 +107,20 @@ class StoreInstallationStore(AsyncInstallationStore):
         )
         return found.to_bot() if found is not None and found.bot_token else None
 
+    async def async_save_bot(self, bot: Bot) -> None:
+        """Keep a refreshed (rotated) bot token in the workspace's newest installation."""
+        found = await self.async_find_installation(
+            enterprise_id=bot.enterprise_id,
+            team_id=bot.team_id,
+            is_enterprise_install=bot.is_enterprise_install,
+        )
+        if found is None:
+            return
+        found.bot_token = bot.bot_token
+        found.bot_refresh_token = bot.bot_refresh_token
+        found.bot_token_expires_at = bot.bot_token_expires_at
+        await self.async_save(found)
+
     async def async_delete_bot(self, *, enterprise_id: str | None, team_id: str | None) -> None:
         await self._store.delete_installations(enterprise_id, team_id)
 
@@ -115,6 +131,25 @@ class StoreInstallationStore(AsyncInstallationStore):
         team_id: str | None,
         user_id: str | None = None,
     ) -> None:
+        """Forget a user's installation (their token was revoked) but not the workspace's bot:
+        when that row is the one holding the bot token, a bot-only copy takes its place."""
+        if user_id:
+            newest = await self.async_find_installation(enterprise_id=enterprise_id,
+                                                        team_id=team_id)  # fmt: skip
+            if newest is not None and newest.bot_token and newest.user_id == user_id:
+                bot_only = _installation(
+                    {
+                        **newest.to_dict_for_copying(),
+                        "user_id": "",
+                        "user_token": None,
+                        "user_refresh_token": None,
+                        "user_scopes": "",
+                    }  # fmt: skip
+                )
+                await self._store.save_installation(
+                    enterprise_id, None if newest.is_enterprise_install else team_id, None,
+                    _json_ready(bot_only), self._clock(),
+                )  # fmt: skip
         await self._store.delete_installations(enterprise_id, team_id, user_id)
 
     async def async_delete_all(self, *, enterprise_id: str | None, team_id: str | None) -> None:
@@ -144,6 +179,13 @@ class StoreStateStore(AsyncOAuthStateStore):
 
     async def async_consume(self, state: str) -> bool:
         return await self._store.consume_oauth_state(state, self._clock())
+
+
+def _json_ready(installation: Installation) -> dict[str, Any]:
+    return {
+        key: value.isoformat() if isinstance(value, datetime) else value
+        for key, value in installation.to_dict_for_copying().items()
+    }
 
 
 def _installation(data: dict[str, Any]) -> Installation:

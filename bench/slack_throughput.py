@@ -89,14 +89,20 @@ async def _load(
     """Send signed commands `concurrency` at a time; with `answers`, wait for every answer."""
     from tests.fake_slack import ADMIN, MEMBER, OWNER, command, form_body, signed_headers
 
-    respond_url = fake.url("/respond/hook")
     stamp = int(time.time())  # Slack's window is 300 s, longer than any phase
-    signed = []
-    for n in range(len(TEXTS) * 3):
-        payload = command("/trending", TEXTS[n % len(TEXTS)], user=(ADMIN, OWNER, MEMBER)[n % 3],
-                          channel=f"C{n:04d}", response_url=respond_url)  # fmt: skip
+
+    def signed(n: int) -> tuple[bytes, dict[str, str]]:
+        # each command has its own response_url, as Slack's do (5 answers each at most)
+        payload = command(
+            "/trending",
+            TEXTS[n % len(TEXTS)],
+            user=(ADMIN, OWNER, MEMBER)[n % 3],
+            channel=f"C{n % 36:04d}",
+            response_url=fake.url(f"/respond/c{n}"),
+        )
         body = form_body(payload)
-        signed.append((body, signed_headers(body, stamp, form=True)))
+        return body, signed_headers(body, stamp, form=True)
+
     fake.calls.clear()
     fake.problems.clear()
     latencies: list[float] = []
@@ -111,7 +117,7 @@ async def _load(
         async def worker() -> None:
             nonlocal sent, acked, in_ack, last_ack
             while sent < requests and time.perf_counter() < deadline:
-                body, headers = signed[sent % len(signed)]
+                body, headers = signed(sent)
                 sent += 1
                 began = time.perf_counter()
                 try:

@@ -16,6 +16,7 @@ import sys
 import tempfile
 from collections.abc import AsyncIterator, Callable, Sequence
 from contextlib import asynccontextmanager
+from dataclasses import replace
 from datetime import UTC, date, datetime, timedelta
 from pathlib import Path
 from typing import NoReturn
@@ -474,7 +475,10 @@ def build_runners(
     if intended.discord and role in ("all", "gateway", "worker"):
         from adapters.discord_adapter import DiscordAdapter
 
-        discord = DiscordAdapter(core, config.discord, shards=shards, gateway=role != "worker")
+        settings = replace(config.discord, shard_count=shards[1]) if shards else config.discord
+        discord = DiscordAdapter(
+            core, settings, shard_ids=shards[0] if shards else None, gateway=role != "worker"
+        )
         runners.append(discord)
         if role != "gateway":
             senders.append(discord)

@@ -345,7 +345,7 @@ class Notifier:
         metrics = self._metrics
         try:
             if pending.maybe_sent and isinstance(adapter, SentLookup):
-                if await adapter.was_sent(alert.channel_id, key):
+                if await adapter.was_sent(alert.channel_id, key, alert.card):
                     log.info("alert %d had already gone out; not sending it again", pending.id)
                     await self._delivered(pending)
                     tally.sent += 1

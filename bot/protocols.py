@@ -46,7 +46,10 @@ class ChatAdapter(Protocol):
 class SentLookup(Protocol):
     """A platform that can tell whether an alert already reached a channel (after a crash)."""
 
-    async def was_sent(self, channel_id: str, dedupe_key: str) -> bool: ...
+    async def was_sent(self, channel_id: str, dedupe_key: str, card: Card) -> bool:
+        """True when the alert is there, or when the platform cannot tell (a send whose fate is
+        unknown is recorded, not repeated); `card` lets a platform recognise its own message."""
+        ...
 
 
 @runtime_checkable

@@ -480,6 +480,17 @@ def internal_error_card() -> Card:
     )
 
 
+def picture_not_posted_card(platform: str = "") -> Card:
+    """The rank-history picture could not go where the answer went (the bot is not in it)."""
+    invite = "/invite @trendbot" if platform == "slack" else "add trendbot to this channel"
+    return Card(
+        title="The picture could not be posted here",
+        text=f"trendbot is not a member of this channel. To see pictures here, {invite}.",
+        tone=Tone.WARNING,
+        private=True,
+    )
+
+
 def refusal_card() -> Card:
     return Card(
         title="Only server admins can change trendbot's settings",

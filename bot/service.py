@@ -174,7 +174,7 @@ def plan(config: Config) -> Plan:
     d = config.discord
     discord = bool(d.enabled and d.token)
     if discord:
-        shards = f"{d.shard_count} shards" if d.shard_count else "one connection"
+        shards = f"{d.shard_count} shards" if d.shard_count else "shards as Discord recommends"
         sync = f"guilds {', '.join(map(str, d.dev_guild_ids))}" if d.dev_guild_ids else "globally"
         lines.append(f"Discord: on ({shards}; slash commands synced {sync})")
     else:

@@ -20,6 +20,7 @@ from prometheus_client.parser import text_string_to_metric_families
 from slack_sdk.oauth.installation_store.models.installation import Installation
 
 from adapters.slack_install import StoreInstallationStore
+from bot.core import Core
 from bot.models import CATEGORIES, ServerSettings
 from bot.store import Store
 from tests import discord_payloads as p
@@ -233,6 +234,13 @@ async def _subscribe(store: Store, platform: str, server: str, channel: str, now
 DISCORD_ADMIN = p.MEMBER | p.MANAGE_GUILD
 
 
+async def warm(core: Core) -> None:
+    """What the service does before it serves (bot/service.warm_up, without gc.freeze): the
+    history built and the latest week analysed, so no command pays for them."""
+    history = await core.analyst.history()
+    await core.analyst.week(history.weeks()[-1])
+
+
 async def subscribe_in_discord(
     fake: FakeDiscord, guilds: list[int], channels: list[int], timeout: float = 10
 ) -> None:
@@ -244,5 +252,5 @@ async def subscribe_in_discord(
         ]
         for path, options in steps:
             handle = await fake.command(path, options, guild=guild, permissions=DISCORD_ADMIN)
-            [answer] = await handle.followups(timeout=timeout)
+            [answer] = await handle.answers(timeout=timeout)
             assert answer.status == 200

@@ -28,6 +28,7 @@ from aiohttp.test_utils import TestServer
 from aiohttp.web_request import FileField
 
 from tests import discord_payloads as p
+from tests.contracts import discord_api
 
 API = "/api/v10"
 MESSAGE_CONTENT_INTENT = 1 << 15
@@ -35,6 +36,16 @@ PRIVILEGED_INTENTS = (1 << 1) | (1 << 8) | MESSAGE_CONTENT_INTENT
 _EVENT_INTENTS = {"GUILD_CREATE": 1 << 0, "GUILD_DELETE": 1 << 0}
 EPHEMERAL = 64
 LOADING = 128
+# Documented numbers (discord-api-docs): guilds one shard may hold before 4011 (topics/gateway),
+# identifies per 5 s per max_concurrency bucket (ibid.), how long a repeated nonce is dropped
+# ("the past few minutes", resources/message: enforce_nonce), interaction token lifetime
+# (interactions/receiving-and-responding: 15 minutes) and the invalid-request ban (topics/
+# rate-limits: 10,000 401/403/429 responses per 10 minutes per IP).
+GUILDS_PER_SHARD = 2500
+IDENTIFY_WINDOW = 5.0
+NONCE_WINDOW = 300.0
+TOKEN_LIFETIME = 900.0
+INVALID_LIMIT, INVALID_WINDOW = 10_000, 600.0
 
 
 @dataclass
@@ -56,6 +67,8 @@ class Recorded:
     json: Any = None  # the JSON body, or multipart `payload_json`
     files: list[Upload] = field(default_factory=list)
     status: int = 0  # 0: the client was gone before the answer
+    fields: list[str] = field(default_factory=list)  # multipart field names
+    scripted: bool = False  # answered by fail(), not by the fake's rules
 
 
 @dataclass(frozen=True)
@@ -116,6 +129,7 @@ class FakeInteraction:
     token: str
     channel_id: int
     created: float
+    issued: float = 0.0  # on the fake's clock: the token expires TOKEN_LIFETIME later
     response_type: int | None = None
     loading: bool = False
     defer_ephemeral: bool = False
@@ -139,6 +153,16 @@ class FakeInteraction:
 
         return await self.fake.wait_for(is_followup, count=count, timeout=timeout)
 
+    async def answers(self, count: int = 1, timeout: float = 15.0) -> list[Recorded]:
+        """Replies after the callback: edits of the original response and followups."""
+
+        def is_answer(r: Recorded) -> bool:
+            edit = r.method == "PATCH" and r.path.endswith("/messages/@original")
+            followup = r.method == "POST" and r.path.startswith("/webhooks/")
+            return self._mine(r) and (edit or followup)
+
+        return await self.fake.wait_for(is_answer, count=count, timeout=timeout)
+
     def visible(self) -> list[dict[str, Any]]:
         """What the user sees now: every reply not deleted, with the flags Discord applied."""
         return [m for m in self.shown if m["id"] not in self.deleted]
@@ -148,6 +172,7 @@ class _Connection:
     def __init__(self, ws: web.WebSocketResponse) -> None:
         self.ws, self.seq, self.session = ws, 0, ""
         self.shard, self.shards, self.intents, self.ready = 0, 1, 0, False
+        self.heartbeats = 0
 
     async def send(self, op: int, data: Any, event: str | None = None) -> None:
         frame: dict[str, Any] = {"op": op, "d": data, "s": None, "t": event}
@@ -171,11 +196,28 @@ class FakeDiscord:
         interaction_deadline: float = 3.0,
         allowed_intents: int = ~PRIVILEGED_INTENTS,
         recommended_shards: int = 1,
+        max_concurrency: int = 1,
+        guilds_per_shard: int = GUILDS_PER_SHARD,
+        identify_window: float = IDENTIFY_WINDOW,
+        heartbeat_interval: float = 41.25,
+        invalid_limit: int = INVALID_LIMIT,
+        check_contract: bool = True,
         clock: Callable[[], float] = time.monotonic,
     ) -> None:
         self.token, self.rate_limits, self.clock = token, rate_limits, clock
         self.interaction_deadline, self.allowed_intents = interaction_deadline, allowed_intents
-        self.recommended_shards = recommended_shards
+        self.recommended_shards, self.max_concurrency = recommended_shards, max_concurrency
+        self.guilds_per_shard, self.identify_window = guilds_per_shard, identify_window
+        self.heartbeat_interval, self.ack_heartbeats = heartbeat_interval, True
+        self.invalid_limit, self.check_contract = invalid_limit, check_contract
+        # every request that broke the contract (tests/contracts/discord_api.py); a test that
+        # sends one on purpose takes it with take_violations(), any other fails at exit
+        self.violations: list[str] = []
+        self.closed_dms: set[int] = set()  # users who accept no DMs from the bot (403 50007)
+        self.invalid_sessions = 0  # op 9 sent
+        self._identified: dict[int, float] = {}  # max_concurrency bucket → last IDENTIFY
+        self._invalid: list[float] = []  # times of 401/403/429 answers
+        self.banned_until = -1.0
         self.app_id = p.snowflake()
         self.bot = p.user(p.snowflake(), "trendbot", bot=True)
         self.bot_id = int(self.bot["id"])
@@ -201,7 +243,7 @@ class FakeDiscord:
             _Window(rate_limits.global_limit, clock) if rate_limits.global_limit else None
         )
         self._channel_windows: dict[int, _Window] = {}
-        self._nonces: dict[tuple[int, str], dict[str, Any]] = {}
+        self._nonces: dict[tuple[int, str], tuple[float, dict[str, Any]]] = {}
         self.app = web.Application()
         self.app.router.add_get("/gateway", self._gateway)
         self.app.router.add_route("*", API + "/{tail:.*}", self._rest)
@@ -218,6 +260,7 @@ class FakeDiscord:
                 ("POST", rf"/webhooks/{W}", self._followup),
                 ("GET|PATCH|DELETE", rf"/webhooks/{W}/messages/(?P<msg>@original|\d+)", self._edit),
                 ("POST", r"/channels/(?P<channel>\d+)/messages", self._create_message),
+                ("GET", r"/channels/(?P<channel>\d+)/messages", self._channel_messages),
                 ("POST", r"/channels/(?P<channel>\d+)/typing", self._typing),
                 ("GET", r"/channels/(?P<channel>\d+)", self._get_channel),
                 ("POST", r"/users/@me/channels", self._open_dm),
@@ -236,6 +279,13 @@ class FakeDiscord:
             await conn.ws.close()
         if self._server is not None:
             await self._server.close()
+        if self.violations and exc[0] is None:
+            raise AssertionError("requests Discord would refuse:\n" + "\n".join(self.violations))
+
+    def take_violations(self) -> list[str]:
+        """The contract violations so far (a test that sent them on purpose takes them)."""
+        found, self.violations = self.violations, []
+        return found
 
     @property
     def api_base(self) -> str:
@@ -412,7 +462,8 @@ class FakeDiscord:
             channel = self._dm_with(invoker)
         data = p.command_data(self._command_id(names[0]), names, opts, resolved=resolved)
         handle = FakeInteraction(self, p.snowflake(), f"itok-{next(self._ids)}-{'x' * 40}",
-                                 int(channel["id"]), asyncio.get_running_loop().time())  # fmt: skip
+                                 int(channel["id"]), asyncio.get_running_loop().time(),
+                                 self.clock())  # fmt: skip
         self.interactions[handle.token] = handle
         guild_id = int(guild["id"]) if guild else None
         payload = p.interaction(
@@ -462,7 +513,7 @@ class FakeDiscord:
         rec = Recorded(request.method, path, dict(request.query), dict(request.headers))
         await self._read_body(request, rec)
         try:
-            response = await self._answer(request.method, path, rec)
+            response = await self._checked(request.method, path, rec)
         except asyncio.CancelledError:  # the client went away before the answer (status 0)
             self.requests.append(rec)
             raise
@@ -472,6 +523,35 @@ class FakeDiscord:
         async with self._changed:
             self._changed.notify_all()
         return response
+
+    async def _checked(self, method: str, path: str, rec: Recorded) -> web.Response:
+        """The contract, Cloudflare's ban, then the route; 401/403/429 answers are counted."""
+        now = self.clock()
+        if now < self.banned_until:  # Cloudflare answers, not Discord: no Via, no JSON
+            return web.Response(
+                status=429, text="error code: 1015", headers={"Retry-After": "3600"}
+            )
+        if self.check_contract:
+            problems = discord_api.check(method, path, rec.query, rec.json,
+                                         multipart_fields=rec.fields)  # fmt: skip
+            if problems:
+                self.violations += problems
+                return _json(p.error(50035, "Invalid Form Body", {"_contract": problems}), 400)
+        response = await self._answer(method, path, rec)
+        if response.status == 400 and not rec.scripted and isinstance(response.body, bytes):
+            self.violations.append(f"{method} {path}: refused: {response.body.decode()[:300]}")
+        shared = response.headers.get("X-RateLimit-Scope") == "shared"  # these do not count
+        if response.status in (401, 403, 429) and not shared:
+            self._invalid = [t for t in self._invalid if t > now - INVALID_WINDOW] + [now]
+            if len(self._invalid) >= self.invalid_limit:
+                self.banned_until = now + 3600.0
+        return response
+
+    @property
+    def invalid_requests(self) -> int:
+        """401/403/429 answers in the last 10 minutes (what Discord's ban counts)."""
+        now = self.clock()
+        return sum(1 for t in self._invalid if t > now - INVALID_WINDOW)
 
     async def _answer(self, method: str, path: str, rec: Recorded) -> web.Response:
         for verbs, pattern, handler in self._routes:
@@ -483,6 +563,7 @@ class FakeDiscord:
                 return _json(p.error(0, "401: Unauthorized"), 401)
             for failure in self.failures:
                 if failure.method == method and re.fullmatch(failure.path, path):
+                    rec.scripted = True
                     if failure.times is not None:
                         failure.times -= 1
                         if failure.times <= 0:
@@ -501,6 +582,7 @@ class FakeDiscord:
         if request.content_type.startswith("multipart/"):
             form = await request.post()
             for name, value in form.items():
+                rec.fields.append(name)
                 if isinstance(value, str) and name == "payload_json":
                     rec.json = json.loads(value)
                 elif isinstance(value, FileField):
@@ -520,7 +602,8 @@ class FakeDiscord:
     async def _gateway_info(self, rec: Recorded, bot: str | None = None) -> web.Response:
         data: dict[str, Any] = {"url": self.gateway_url}
         if bot:
-            limit = {"total": 1000, "remaining": 999, "reset_after": 0, "max_concurrency": 1}
+            limit = {"total": 1000, "remaining": 999, "reset_after": 0,
+                     "max_concurrency": self.max_concurrency}  # fmt: skip
             data |= {"shards": self.recommended_shards, "session_start_limit": limit}
         return _json(data)
 
@@ -570,10 +653,24 @@ class FakeDiscord:
             body["resource"]["message"] = message
         return _json(body)
 
+    def _expired(self, handle: FakeInteraction) -> web.Response | None:
+        if self.clock() - handle.issued >= TOKEN_LIFETIME:
+            return _json(p.error(50027, "Invalid Webhook Token"), 401)
+        return None
+
     async def _followup(self, rec: Recorded, app: str, token: str) -> web.Response:
         handle = self.interactions.get(token)
         if handle is None or handle.response_type is None or app != str(self.app_id):
             return _json(p.error(10015, "Unknown Webhook"), 404)
+        if (expired := self._expired(handle)) is not None:
+            return expired
+        if handle.loading:
+            # receiving-and-responding: after a deferred response, edit the original response;
+            # a followup resolving the "thinking…" message is the deprecated way
+            self.violations.append(
+                f"POST /webhooks/{{id}}/{{token}}: the reply to deferred interaction {handle.id} "
+                "came as a followup; edit the original response instead"
+            )
         data = rec.json or {}
         errors = p.message_errors(data, bool(rec.files))
         if errors:
@@ -596,6 +693,8 @@ class FakeDiscord:
         handle = self.interactions.get(token)
         if handle is None or handle.original is None:
             return _json(p.error(10008, "Unknown Message"), 404)
+        if (expired := self._expired(handle)) is not None:
+            return expired
         if rec.method == "DELETE":
             handle.deleted.add(handle.original["id"])
             handle.loading = False
@@ -621,6 +720,15 @@ class FakeDiscord:
         needed = p.SEND_MESSAGES | (p.ATTACH_FILES if rec.files else 0)
         if not self._bot_can(found, needed):
             return _json(p.error(50013, "Missing Permissions"), 403)
+        if found["type"] == p.DM_CHANNEL and int(found["recipients"][0]["id"]) in self.closed_dms:
+            return _json(p.error(50007, "Cannot send messages to this user"), 403)
+        data = dict(rec.json or {})
+        if data.get("message_reference") and not self._bot_can(found, p.READ_MESSAGE_HISTORY):
+            # a reply needs Read Message History (error code 160002)
+            text = "Cannot reply without permission to read message history"
+            return _json(p.error(160002, text), 403)
+        if data.get("embeds") and not self._bot_can(found, p.EMBED_LINKS):
+            data["embeds"] = []  # without Embed Links, Discord drops a bot's embeds
         headers: dict[str, str] = {}
         limit = self.rate_limits.channel_messages
         if limit is not None:
@@ -631,22 +739,36 @@ class FakeDiscord:
                               "global": False, "code": 20028}, 429, _limited_headers(wait, False)
                              | window.headers("channel-messages"))  # fmt: skip
             headers = window.headers("channel-messages")
-        data = rec.json or {}
         errors = p.message_errors(data, bool(rec.files))
         if errors:
             return _rejected(errors)
-        nonce = data.get("nonce")
-        if nonce is not None and data.get("enforce_nonce") and (channel_id, nonce) in self._nonces:
-            return _json(self._nonces[(channel_id, nonce)], 200, headers)
+        nonce, now = data.get("nonce"), self.clock()
+        earlier = self._nonces.get((channel_id, nonce)) if nonce is not None else None
+        if earlier is not None and data.get("enforce_nonce") and now - earlier[0] < NONCE_WINDOW:
+            return _json(earlier[1], 200, headers)  # the same message again, nothing new
         message = self._message(channel_id, found.get("guild_id"), data, rec.files, 0)
         self.messages.setdefault(channel_id, []).append(message)
         if nonce is not None:
-            self._nonces[(channel_id, nonce)] = message
+            self._nonces[(channel_id, nonce)] = (now, message)
         async with self._changed:
             self._changed.notify_all()
         if self.message_delay:
             await asyncio.sleep(self.message_delay)
         return _json(message, 200, headers)
+
+    async def _channel_messages(self, rec: Recorded, channel: str) -> web.Response:
+        """Newest first; needs View Channel and Read Message History. A fetched message carries
+        no nonce: Discord shows it only in the create answer and MESSAGE_CREATE."""
+        found = self.channels.get(int(channel))
+        if found is None:
+            return _json(p.error(10003, "Unknown Channel"), 404)
+        if not self._bot_can(found, p.VIEW_CHANNEL):
+            return _json(p.error(50001, "Missing Access"), 403)
+        if not self._bot_can(found, p.READ_MESSAGE_HISTORY):
+            return _json(p.error(50013, "Missing Permissions"), 403)
+        limit = int(rec.query.get("limit", 50))
+        newest = list(reversed(self.messages.get(int(channel), [])))[:limit]
+        return _json([{k: v for k, v in m.items() if k != "nonce"} for m in newest])
 
     async def _typing(self, rec: Recorded, channel: str) -> web.Response:
         return web.Response(status=204)
@@ -733,7 +855,7 @@ class FakeDiscord:
         conn = _Connection(ws)
         self._connections.append(conn)
         try:
-            await conn.send(10, {"heartbeat_interval": 41_250})
+            await conn.send(10, {"heartbeat_interval": int(self.heartbeat_interval * 1000)})
             async for frame in ws:
                 if frame.type is WSMsgType.TEXT:
                     await self._on_frame(conn, json.loads(frame.data))
@@ -744,7 +866,11 @@ class FakeDiscord:
     async def _on_frame(self, conn: _Connection, frame: dict[str, Any]) -> None:
         op, data = frame["op"], frame.get("d") or {}
         if op == 1:
-            await conn.send(11, None)
+            conn.heartbeats += 1
+            if self.ack_heartbeats:
+                await conn.send(11, None)
+            async with self._changed:
+                self._changed.notify_all()
         elif op == 2:
             self.identifies.append(data)
             async with self._changed:
@@ -756,6 +882,17 @@ class FakeDiscord:
                 await conn.ws.close(code=4014, message=b"Disallowed intent(s).")
                 return
             conn.shard, conn.shards = data.get("shard", [0, 1])
+            bucket, now = conn.shard % self.max_concurrency, self.clock()
+            last = self._identified.get(bucket)
+            if last is not None and now - last < self.identify_window:
+                # identified too soon in this max_concurrency bucket: op 9 Invalid Session
+                self.invalid_sessions += 1
+                await conn.send(9, False)
+                return
+            self._identified[bucket] = now
+            if sum(1 for g in self.guilds if conn.owns(g)) > self.guilds_per_shard:
+                await conn.ws.close(code=4011, message=b"Sharding required.")
+                return
             conn.intents, conn.session = data["intents"], f"sess-{next(self._ids)}"
             self._sessions[conn.session] = (conn.shard, conn.shards, conn.intents)
             mine = [g for g in self.guilds if conn.owns(g)]
@@ -775,6 +912,25 @@ class FakeDiscord:
             self.resumes.append(data)
             async with self._changed:
                 self._changed.notify_all()
+
+    async def request_heartbeat(self, timeout: float = 5.0) -> None:
+        """op 1 from Discord: every connection must heartbeat at once (returns when all did)."""
+        conns = [c for c in self._connections if c.ready]
+        wanted = {id(c): c.heartbeats + 1 for c in conns}
+        for conn in conns:
+            await conn.send(1, None)
+        async with self._changed:
+            await asyncio.wait_for(
+                self._changed.wait_for(lambda: all(c.heartbeats >= wanted[id(c)] for c in conns)),
+                timeout,
+            )
+
+    async def invalidate_session(self, resumable: bool = False) -> None:
+        """op 9 Invalid Session on every connection."""
+        for conn in list(self._connections):
+            conn.ready = False
+            self.invalid_sessions += 1
+            await conn.send(9, resumable)
 
     async def reconnect(self, timeout: float = 5.0) -> None:
         """op 7 RECONNECT on every connection; returns once each has come back with RESUME."""

@@ -1,9 +1,16 @@
 """A local fake of Slack for tests: the Web API, file uploads, response_url and Socket Mode.
 
 It records every call ({method, headers, body}), answers like Slack (canned users, teams, tokens),
-checks Block Kit limits the way Slack refuses oversize payloads (`invalid_blocks`), and can be told
-to fail a method — an error code, a 429 with Retry-After, a 500 — or to hold a call until released.
-Also here: helpers that play Slack's side of a request (signed slash commands, events, actions).
+and checks each call against Slack's contract (tests/contracts/slack_api.py: the official Web API
+spec, the token's scopes from the app manifest, Block Kit through slack_sdk's models), answering
+`unknown_method`, `invalid_arguments`, `missing_scope` or `invalid_blocks` as Slack does; every such
+call is a violation that fails the test unless it takes it (`take_violations()`). It models what
+Slack documents: chat.postMessage about 1 per second per channel (short bursts allowed), the bot's
+channel membership (`not_in_channel`; public channels take posts with chat:write.public), the
+limited conversations.history of non-Marketplace apps (1 call a minute, 15 messages), response_url
+limits (5 answers within 30 minutes), token expiry with rotation. It can be told to fail a method —
+an error code, a 429 with Retry-After, a 500 — or to hold a call until released. Also here: helpers
+that play Slack's side of a request (signed slash commands, events with retries, actions).
 """
 
 from __future__ import annotations
@@ -14,7 +21,7 @@ import hmac
 import itertools
 import json
 import time
-from collections.abc import AsyncIterator
+from collections.abc import AsyncIterator, Callable
 from contextlib import asynccontextmanager
 from dataclasses import dataclass, field
 from typing import Any
@@ -22,6 +29,8 @@ from urllib.parse import urlencode
 
 from aiohttp import WSMsgType, web
 from aiohttp.test_utils import TestClient, TestServer
+
+from tests.contracts import slack_api
 
 TEAM = "T0001"
 SECOND_TEAM = "T0002"
@@ -38,6 +47,23 @@ USERS: dict[str, dict[str, Any]] = {
 }
 # what oauth.v2.access hands out for the second workspace
 OAUTH_TOKEN = "xoxb-second-workspace"
+# Documented limits: response_url "up to 5 times within 30 minutes" (slash commands); history of
+# non-Marketplace apps created since 2025-05-29: 1 request a minute, at most 15 messages
+# (docs.slack.dev/changelog/2025/05/29/rate-limit-changes-for-non-marketplace-apps).
+RESPONSE_USES, RESPONSE_LIFETIME = 5, 30 * 60.0
+HISTORY_EVERY, HISTORY_MAX = 60.0, 15
+POSTS_PER_SECOND, POST_BURST = 1.0, 5  # chat.postMessage per channel; bursts "allowed"
+
+
+def manifest_scopes() -> frozenset[str]:
+    """The bot scopes adapters/slack_manifest.yml asks for (what an install grants)."""
+    from pathlib import Path
+
+    import yaml
+
+    manifest = Path(__file__).resolve().parents[1] / "adapters" / "slack_manifest.yml"
+    return frozenset(yaml.safe_load(manifest.read_text(encoding="utf-8"))["oauth_config"]
+                     ["scopes"]["bot"])  # fmt: skip
 
 
 @dataclass
@@ -73,6 +99,15 @@ class FakeSlack:
     history: dict[str, list[dict[str, Any]]] = field(default_factory=dict)  # posts, newest first
     # method → seconds its answer waits once Slack has acted (the post is already in `history`)
     delays: dict[str, float] = field(default_factory=dict)
+    check_contract: bool = True
+    violations: list[str] = field(default_factory=list)
+    # channels the bot is a member of (invited, or a DM); None: every channel, as before invites
+    # were modelled
+    members: set[str] | None = field(default_factory=set)
+    history_limited: bool = True  # a non-Marketplace app (the default since 2025-05)
+    scopes: dict[str, frozenset[str]] = field(default_factory=dict)  # token → granted scopes
+    expires: dict[str, float] = field(default_factory=dict)  # token → when it stops working
+    clock: Callable[[], float] = time.time
 
     def __post_init__(self) -> None:
         self._failures: list[_Failure] = []
@@ -83,6 +118,11 @@ class FakeSlack:
         self._socket: web.WebSocketResponse | None = None
         self._socket_open = asyncio.Event()
         self.server: TestServer | None = None
+        self._granted = manifest_scopes()
+        self._posts: dict[str, tuple[float, float]] = {}  # channel → (tokens, at)
+        self._history_at: dict[str, float] = {}  # token → last conversations.history
+        self._hooks: dict[str, list[float]] = {}  # response_url path → uses
+        self.refreshed: dict[str, str] = {}  # refresh token → the access token it gave
 
     # ---- lifecycle -------------------------------------------------------------------------------
 
@@ -101,6 +141,23 @@ class FakeSlack:
             await self._socket.close()
         if self.server is not None:
             await self.server.close()
+        if self.violations:
+            raise AssertionError("calls Slack would refuse:\n" + "\n".join(self.violations))
+
+    def take_violations(self) -> list[str]:
+        """The contract violations so far (a test that made them on purpose takes them)."""
+        found, self.violations = self.violations, []
+        return found
+
+    def scopes_of(self, token: str) -> frozenset[str]:
+        if token in self.scopes:
+            return self.scopes[token]
+        if token.startswith("xapp-"):
+            return frozenset({"connections:write"})
+        return self._granted if token.startswith(("xoxb-", "xoxe.xoxb-")) else frozenset()
+
+    def is_member(self, channel: str) -> bool:
+        return self.members is None or channel in self.members or channel[:1] in ("D", "U")
 
     def url(self, path: str) -> str:
         assert self.server is not None
@@ -157,7 +214,7 @@ class FakeSlack:
     def web_api_calls(self) -> list[Call]:
         return [c for c in self.calls if c.method not in ("respond", "upload")]
 
-    async def next(self, method: str, timeout: float = 5) -> Call:
+    async def next(self, method: str, timeout: float = 15) -> Call:
         """The next call of `method` not returned before, waiting for it if needed."""
 
         async def arrived() -> Call:
@@ -203,6 +260,18 @@ class FakeSlack:
         failure = self._failure_for(method, body)
         if failure is not None:
             return web.json_response(failure.body, status=failure.status, headers=failure.headers)
+        token = request.headers.get("Authorization", "").removeprefix("Bearer ")
+        if self.check_contract:
+            args = {k: v for k, v in body.items() if k != "token"}
+            refusal = slack_api.check_call(method, args, self.scopes_of(token))
+            if refusal is not None:
+                self.violations.append(f"{method}: {refusal.error}: {refusal.detail}")
+                return web.json_response({"ok": False, "error": refusal.error, **refusal.extra})
+        if token in self.expires and self.clock() >= self.expires[token]:
+            return web.json_response({"ok": False, "error": "token_expired"})
+        limited = self._limited(method, body, token)
+        if limited is not None:
+            return limited
         answer = self._answer(method, body, request)
         async with self._changed:
             self._changed.notify_all()
@@ -210,6 +279,32 @@ class FakeSlack:
         if delay:
             await asyncio.sleep(delay)
         return web.json_response(answer)
+
+    def _limited(self, method: str, body: dict[str, Any], token: str) -> web.Response | None:
+        """Slack's documented rate limits and membership rules, before the method acts."""
+        now, channel = self.clock(), str(body.get("channel") or body.get("channel_id") or "")
+        if method == "chat.postMessage":
+            tokens, at = self._posts.get(channel, (float(POST_BURST), now))
+            tokens = min(float(POST_BURST), tokens + (now - at) * POSTS_PER_SECOND)
+            if tokens < 1:
+                return web.json_response({"ok": False, "error": "ratelimited"}, status=429,
+                                         headers={"Retry-After": "1"})  # fmt: skip
+            self._posts[channel] = (tokens - 1, now)
+            public_ok = channel.startswith("C") and "chat:write.public" in self.scopes_of(token)
+            if not self.is_member(channel) and not public_ok:
+                error = "not_in_channel" if channel.startswith("C") else "channel_not_found"
+                return web.json_response({"ok": False, "error": error})
+        if method in ("conversations.history", "files.completeUploadExternal") and channel:
+            if not self.is_member(channel):
+                return web.json_response({"ok": False, "error": "not_in_channel"})
+        if method == "conversations.history" and self.history_limited:
+            last = self._history_at.get(token)
+            if last is not None and now - last < HISTORY_EVERY:
+                wait = str(int(HISTORY_EVERY - (now - last)) + 1)
+                return web.json_response({"ok": False, "error": "ratelimited"}, status=429,
+                                         headers={"Retry-After": wait})  # fmt: skip
+            self._history_at[token] = now
+        return None
 
     def _failure_for(self, method: str, body: dict[str, Any]) -> _Failure | None:
         for failure in self._failures:
@@ -239,7 +334,7 @@ class FakeSlack:
                 return {"ok": False, "error": "user_not_found"}
             return {"ok": True, "user": {"id": body["user"], "team_id": team, **user}}
         if method in ("chat.postMessage", "chat.postEphemeral"):
-            problem = check_message(body)
+            problem = self._refused_blocks(method, slack_api.message_problems(body))
             if problem:
                 return {"ok": False, "error": "invalid_blocks", "detail": problem}
             ts = f"{time.time():.6f}"
@@ -257,12 +352,14 @@ class FakeSlack:
         if method == "conversations.history":
             messages = self.history.get(str(body.get("channel")), [])
             limit = int(body.get("limit") or 100)
+            limit = min(limit, HISTORY_MAX) if self.history_limited else limit
             if str(body.get("include_all_metadata")).lower() not in ("true", "1"):
                 messages = [{k: v for k, v in m.items() if k != "metadata"} for m in messages]
             return {"ok": True, "messages": messages[:limit], "has_more": len(messages) > limit}
         if method == "views.publish":
             view = _json(body.get("view"))
-            problem = check_blocks(view.get("blocks", []), 100, home=True)
+            problem = self._refused_blocks(method, slack_api.block_problems(view.get("blocks", []),
+                                                                            home=True))  # fmt: skip
             if problem:
                 return {"ok": False, "error": "invalid_blocks", "detail": problem}
             return {"ok": True, "view": {"id": "V1", **view}}
@@ -272,6 +369,13 @@ class FakeSlack:
         if method == "files.completeUploadExternal":
             files = _json(body.get("files")) or []
             return {"ok": True, "files": [{"id": f["id"], "title": f.get("title")} for f in files]}
+        if method == "oauth.v2.access" and body.get("grant_type") == "refresh_token":
+            fresh = f"xoxe.xoxb-{next(self._ids)}"
+            self.refreshed[str(body.get("refresh_token"))] = fresh
+            return {"ok": True, "access_token": fresh, "refresh_token": f"xoxe-r{fresh}",
+                    "expires_in": 43200, "token_type": "bot", "scope": "chat:write",
+                    "bot_user_id": "UBOT2", "app_id": "A0001", "team": {"id": SECOND_TEAM},
+                    "enterprise": None, "is_enterprise_install": False}  # fmt: skip
         if method == "oauth.v2.access":
             return {
                 "ok": True,
@@ -289,6 +393,11 @@ class FakeSlack:
             return {"ok": True, "url": self.url("/link").replace("http://", "ws://")}
         return {"ok": True}
 
+    def _refused_blocks(self, method: str, problems: list[str]) -> str:
+        if problems:
+            self.violations.append(f"{method}: invalid_blocks: {'; '.join(problems)}")
+        return "; ".join(problems)
+
     async def _upload(self, request: web.Request) -> web.Response:
         raw = await request.read()
         await self._record(
@@ -300,7 +409,14 @@ class FakeSlack:
         raw = await request.read()
         body = json.loads(raw)
         await self._record(Call("respond", dict(request.headers), body, raw))
-        problem = check_message(body)
+        uses = self._hooks.setdefault(request.path, [])
+        now = self.clock()
+        if uses and now - uses[0] >= RESPONSE_LIFETIME:
+            return web.Response(status=404, text="expired_url")
+        if len(uses) >= RESPONSE_USES:
+            return web.Response(status=404, text="used_url")
+        uses.append(now)
+        problem = self._refused_blocks("response_url", slack_api.message_problems(body))
         if problem:
             self.problems.append(problem)
             return web.Response(status=400, text="invalid_blocks")
@@ -327,41 +443,14 @@ def _json(value: Any) -> Any:
 
 
 def check_message(body: dict[str, Any]) -> str:
-    blocks = _json(body.get("blocks"))
-    if not body.get("text") and not blocks:
-        return "no text"
-    return check_blocks(blocks or [], 50)
+    """What Slack would refuse in a message ("" when nothing)."""
+    return "; ".join(slack_api.message_problems(body))
 
 
 def check_blocks(blocks: list[dict[str, Any]], limit: int, *, home: bool = False) -> str:
-    if len(blocks) > limit:
-        return f"{len(blocks)} blocks > {limit}"
-    for block in blocks:
-        kind = block["type"]
-        if kind == "input" and not home:
-            return "input block in a message"
-        if kind == "header" and not 1 <= len(block["text"]["text"]) <= 150:
-            return "header text length"
-        if kind == "section":
-            text = block.get("text", {}).get("text", "")
-            fields = block.get("fields", [])
-            if not text and not fields:
-                return "empty section"
-            if len(text) > 3000 or len(fields) > 10:
-                return "section too big"
-            if any(not f["text"] or len(f["text"]) > 2000 for f in fields):
-                return "field length"
-        if kind == "actions" and len(block["elements"]) > 25:
-            return "too many elements"
-        if kind == "context" and any(len(e["text"]) > 3000 for e in block["elements"]):
-            return "context length"
-        for element in [block.get("element", {}), *block.get("elements", [])]:
-            text = element.get("text")
-            if element.get("type") == "button" and not 1 <= len(text["text"]) <= 75:
-                return "button text length"
-            if len(element.get("options", [])) > 100:
-                return "too many options"
-    return ""
+    """What Slack would refuse in a list of blocks ("" when nothing)."""
+    del limit  # the documented limit follows from where the blocks go
+    return "; ".join(slack_api.block_problems(blocks, home=home))
 
 
 # ---- playing Slack's side of a request -----------------------------------------------------------
@@ -485,6 +574,7 @@ class SlackSide:
         self.clock = clock
         self.fake = fake
         self.secret = secret
+        self.hooks = 0
 
     @property
     def now(self) -> int:
@@ -496,11 +586,26 @@ class SlackSide:
         return await self.http.post("/slack/events", data=body, headers=sent)
 
     async def command(self, name: str, text: str = "", **kwargs: Any) -> Any:
-        kwargs.setdefault("response_url", self.fake.url("/respond/hook"))
+        self.hooks += 1  # each command gets its own response_url, as Slack's do
+        kwargs.setdefault("response_url", self.fake.url(f"/respond/hook-{self.hooks}"))
         return await self.post(form_body(command(name, text, **kwargs)), form=True)
 
-    async def event(self, inner: dict[str, Any], **kwargs: Any) -> Any:
-        return await self.post(json.dumps(event(inner, **kwargs)).encode(), form=False)
+    async def answer(self, name: str, text: str = "", **kwargs: Any) -> dict[str, Any]:
+        """A command's answer as the user sees it: in the ack's body (Bolt's fast path) or, for
+        a slow answer, posted to the command's response_url."""
+        response = await self.command(name, text, **kwargs)
+        assert response.status == 200, response.status
+        raw = await response.text()
+        if raw.startswith("{") and '"blocks"' in raw:
+            found: dict[str, Any] = json.loads(raw)
+            return found
+        return (await self.fake.next("respond")).body
+
+    async def event(self, inner: dict[str, Any], *, retry: int = 0, **kwargs: Any) -> Any:
+        """An Events API callback; `retry` > 0 is Slack re-sending it (its ack came late)."""
+        headers = {"X-Slack-Retry-Num": str(retry), "X-Slack-Retry-Reason": "http_timeout"}
+        return await self.post(json.dumps(event(inner, **kwargs)).encode(), form=False,
+                               headers=headers if retry else None)  # fmt: skip
 
     async def action(self, payload: dict[str, Any]) -> Any:
         return await self.post(interaction_body(payload), form=True)

@@ -29,7 +29,7 @@ from bot.models import Alert, Card, ChartKey, Context, Field, Tone
 from bot.notify import Notifier
 from tests import discord_payloads as p
 from tests.fake_discord import EPHEMERAL, FakeDiscord, Limit, RateLimits, Recorded
-from tests.fakes import FakeClock
+from tests.fakes import FakeClock, FakeSleep
 
 ADMIN = p.MEMBER | p.MANAGE_GUILD
 WEEK = date(2022, 6, 26)
@@ -159,19 +159,23 @@ async def test_missing_token_fails_before_any_request(core: Core, fake: FakeDisc
     assert fake.requests == []
 
 
-async def test_shard_count_runs_every_shard(core: Core, fake: FakeDiscord) -> None:
+async def test_shard_count_runs_every_shard(core: Core) -> None:
+    time = FakeSleep()  # identifies are paced on a clock the fake and the adapter share
+    async with FakeDiscord(clock=time.monotonic) as fake:
+        await _run_two_shards(core, fake, time)
+    assert time.sleeps == [5.0]  # max_concurrency 1: the second IDENTIFY waits its 5 s
+
+
+async def _run_two_shards(core: Core, fake: FakeDiscord, time: FakeSleep) -> None:
     guilds = [fake.create_guild(f"Server {n}") for n in range(2)]
     assert {(int(g["id"]) >> 22) % 2 for g in guilds} == {0, 1}  # one guild per shard
-    adapter = DiscordAdapter(core, config_for(fake, shard_count=2), guild_ready_timeout=0.05)
-
-    async def identify_at_once(shard_id: int | None, *, initial: bool = False) -> None:
-        pass  # discord.py waits 5 s between shard IDENTIFYs (Discord's limit); the fake has none
-
-    adapter.client.before_identify_hook = identify_at_once  # type: ignore[method-assign]
+    adapter = DiscordAdapter(core, config_for(fake, shard_count=2), guild_ready_timeout=0.05,
+                             monotonic=time.monotonic, sleep=time)  # fmt: skip
     await adapter.start()
     try:
         assert isinstance(adapter.client, discord.AutoShardedClient)
         assert sorted(i["shard"] for i in fake.identifies) == [[0, 2], [1, 2]]
+        assert fake.invalid_sessions == 0
         assert adapter.connected and len(adapter.client.guilds) == 2
         for guild in guilds:  # each shard delivers its own guild's commands
             reply = await (await fake.command("help", guild=guild)).response()
@@ -203,7 +207,7 @@ async def test_sync_publishes_the_command_schema_globally(bot: Bot) -> None:
     assert set(commands) == {"trending", "surprises", "watch", "help", "about", "config"}
     config = commands["config"]
     assert str(config["default_member_permissions"]) == "32"  # Manage Server
-    assert config["dm_permission"] is False
+    assert "dm_permission" not in config and config["contexts"] == [0]  # guilds only
     category = _option(commands["trending"], "category")
     assert [c["value"] for c in category["choices"]] == ["films", "tv"]
     assert _option(commands["trending"], "region")["autocomplete"] is True
@@ -233,7 +237,7 @@ async def test_trending_defers_then_follows_up_with_the_chart(bot: Bot) -> None:
     handle = await bot.fake.command("trending", options, guild=bot.guild)
     deferred = await handle.response()
     assert deferred.json["type"] == 5 and not deferred.json.get("data", {}).get("flags")
-    [followup] = await handle.followups()
+    [followup] = await handle.answers()
     embed = embed_of(followup)
     assert embed["title"] == "Top 10 · United States · Films"
     assert any(f["name"] == "#8 NEW · Backtrace ⚡" for f in embed["fields"])
@@ -248,7 +252,7 @@ async def test_trending_defers_then_follows_up_with_the_chart(bot: Bot) -> None:
 async def test_watch_sends_the_verdict_with_picture_and_link_buttons(bot: Bot) -> None:
     handle = await bot.fake.command("watch", {"title": "Backtrace"}, guild=bot.guild)
     assert (await handle.response()).json["type"] == 5
-    [followup] = await handle.followups()
+    [followup] = await handle.answers()
     embed = embed_of(followup)
     assert embed["title"] == "Should you watch Backtrace (2018)?"
     assert embed["color"] == COLOURS[Tone.WARNING].value  # "Skip it"
@@ -269,7 +273,7 @@ async def test_slow_commands_answer_inside_the_deadline(core: Core) -> None:
         try:
             handle = await fake.command("watch", {"title": "It"}, guild=guild)
             assert (await handle.response()).status == 200  # a late callback gets 404 10062
-            [followup] = await handle.followups()
+            [followup] = await handle.answers()
             assert followup.status == 200 and followup.files
         finally:
             await adapter.close()
@@ -286,7 +290,7 @@ async def test_help_replies_at_once_and_privately(bot: Bot) -> None:
 async def test_a_private_card_after_a_public_defer_stays_private(bot: Bot) -> None:
     handle = await bot.fake.command("trending", {"region": "Narnia"}, guild=bot.guild)
     assert (await handle.response()).json["type"] == 5
-    [followup] = await handle.followups()
+    [followup] = await handle.answers()
     deletes = [r for r in bot.fake.requests if r.method == "DELETE" and handle.token in r.path]
     assert [r.path.rsplit("/", 1)[-1] for r in deletes] == ["@original"]
     [shown] = handle.visible()  # the "thinking…" message is gone, the error only for the asker
@@ -296,7 +300,7 @@ async def test_a_private_card_after_a_public_defer_stays_private(bot: Bot) -> No
 
 async def test_surprises_and_region_lists_answer_in_the_channel(bot: Bot) -> None:
     handle = await bot.fake.command("surprises", {"region": "US"}, guild=bot.guild)
-    [followup] = await handle.followups()
+    [followup] = await handle.answers()
     assert embed_of(followup)["title"] == "No surprises in 🇺🇸 United States this week"
     assert not handle.visible()[0]["flags"] & EPHEMERAL
     for path, options in [
@@ -305,7 +309,7 @@ async def test_surprises_and_region_lists_answer_in_the_channel(bot: Bot) -> Non
         ("config regions list", {}),
     ]:
         handle = await bot.fake.command(path, options, guild=bot.guild, permissions=ADMIN)
-        [followup] = await handle.followups()
+        [followup] = await handle.answers()
     assert "Brazil" in text_of(embed_of(followup)) and "Kingdom" not in text_of(embed_of(followup))
     settings = await bot.core.store.server("discord", str(bot.guild_id))
     assert settings is not None and settings.regions == ("US", "BR")
@@ -313,10 +317,10 @@ async def test_surprises_and_region_lists_answer_in_the_channel(bot: Bot) -> Non
 
 async def test_commands_work_in_a_dm(bot: Bot) -> None:
     handle = await bot.fake.command("watch", {"title": "Backtrace"}, guild=None)
-    [followup] = await handle.followups()
+    [followup] = await handle.answers()
     assert embed_of(followup)["title"] == "Should you watch Backtrace (2018)?"
     forged = await bot.fake.command("config show", guild=None, permissions=ADMIN)
-    [refused] = await forged.followups()  # /config is guild-only; a DM has no Manage Server
+    [refused] = await forged.answers()  # /config is guild-only; a DM has no Manage Server
     assert embed_of(refused)["title"] == render.refusal_card().title
 
 
@@ -330,9 +334,10 @@ async def test_a_late_answer_is_logged_not_raised(bot: Bot, caplog) -> None:
 
 
 async def test_a_failed_reply_becomes_an_apology(bot: Bot, caplog) -> None:
-    bot.fake.fail("POST", r"/webhooks/\d+/[^/]+", 400, code=50035, message="Invalid Form Body")
+    bot.fake.fail("PATCH", r"/webhooks/\d+/[^/]+/messages/@original", 400, code=50035,
+                  message="Invalid Form Body")  # fmt: skip
     handle = await bot.fake.command("trending", {"region": "US"}, guild=bot.guild)
-    followups = await handle.followups(count=2)
+    followups = await handle.answers(count=2)
     assert [f.status for f in followups] == [400, 200]
     assert embed_of(followups[1])["title"] == render.internal_error_card().title
     assert [bool(m["flags"] & EPHEMERAL) for m in handle.visible()] == [True]
@@ -347,7 +352,7 @@ async def test_config_refuses_members_without_manage_server(bot: Bot) -> None:
     )
     deferred = await handle.response()
     assert deferred.json["type"] == 5 and deferred.json["data"]["flags"] & EPHEMERAL
-    [followup] = await handle.followups()
+    [followup] = await handle.answers()
     assert embed_of(followup)["title"] == render.refusal_card().title
     assert all(m["flags"] & EPHEMERAL for m in handle.visible())
     assert await bot.core.store.server("discord", str(bot.guild_id)) is None
@@ -364,7 +369,7 @@ async def test_admins_configure_channel_regions_threshold_and_categories(bot: Bo
     ]
     for path, options in steps:
         handle = await bot.fake.command(path, options, guild=bot.guild, permissions=ADMIN)
-        [followup] = await handle.followups()
+        [followup] = await handle.answers()
         assert embed_of(followup)["color"] in (COLOURS[Tone.GOOD].value, COLOURS[Tone.INFO].value)
         assert all(m["flags"] & EPHEMERAL for m in handle.visible())
     settings = await bot.core.store.server("discord", str(bot.guild_id))
@@ -420,7 +425,7 @@ BAD_INPUT = [
 @pytest.mark.parametrize(("path", "options", "says"), BAD_INPUT)
 async def test_bad_input_gets_a_clear_private_message(bot: Bot, path, options, says) -> None:
     handle = await bot.fake.command(path, options, guild=bot.guild, permissions=ADMIN)
-    [followup] = await handle.followups()
+    [followup] = await handle.answers()
     embed = embed_of(followup)
     assert says in text_of(embed)
     assert embed["color"] in (COLOURS[Tone.ERROR].value, COLOURS[Tone.WARNING].value)
@@ -638,6 +643,7 @@ async def test_the_fake_rejects_what_discord_would(bot: Bot) -> None:
         await channel.send()
     assert (rejected.value.code, rejected.value.text) == (50006, "Cannot send an empty message")
     assert bot.fake.messages.get(bot.channel("alerts")) is None
+    assert len(bot.fake.take_violations()) == 5  # each broke a documented limit
 
 
 async def test_channel_rate_limit_headers_pace_sends_without_429(core: Core) -> None:

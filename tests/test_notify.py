@@ -158,7 +158,7 @@ class LookupAdapter(RecordingAdapter):
         super().__init__(platform="slack")
         self.already = already
 
-    async def was_sent(self, channel_id: str, dedupe_key: str) -> bool:
+    async def was_sent(self, channel_id: str, dedupe_key: str, card: Card) -> bool:
         return dedupe_key in self.already
 
 

@@ -143,16 +143,38 @@ async def test_notifier_pauses_a_channel_slack_refuses_and_tells_admins(core, fa
     assert "Slack: not_in_channel" in str(told[0].body["blocks"])
 
 
-async def test_was_sent_finds_an_alert_by_the_key_in_its_metadata(adapter, fake):
+async def test_was_sent_finds_an_alert_by_the_key_in_its_metadata(adapter, fake, clock):
+    fake.members = {"C0001"}  # invited: the bot may read the channel's history
+    fake.clock = lambda: clock().timestamp()
     await adapter.send("C0001", CARD, "tb41")
-    assert await adapter.was_sent("C0001", "tb41") is True
-    assert await adapter.was_sent("C0001", "tb42") is False
-    assert await adapter.was_sent("C0999", "tb41") is False
+    assert await adapter.was_sent("C0001", "tb41", CARD) is True
+    clock.advance(seconds=61)  # history: one call a minute
+    assert await adapter.was_sent("C0001", "tb42", CARD) is False
     history = fake.calls_to("conversations.history")[0]
     assert str(history.body["include_all_metadata"]).lower() in ("true", "1")
+    assert int(history.body["limit"]) == 15  # all a non-Marketplace app gets
 
 
-async def test_was_sent_says_no_when_slack_will_not_tell(adapter, fake):
-    await adapter.send("C0001", CARD, "tb41")
-    fake.fail("conversations.history", error="not_in_channel")
-    assert await adapter.was_sent("C0001", "tb41") is False
+@pytest.mark.parametrize("why", ["not_in_channel", "ratelimited", "fatal_error"])
+async def test_was_sent_records_rather_than_repeats_when_slack_will_not_tell(
+    adapter, fake, caplog, why
+):
+    fake.members = {"C0001"} if why != "not_in_channel" else set()
+    if why != "not_in_channel":
+        fake.fail("conversations.history", why, status=429 if why == "ratelimited" else 200,
+                  headers={"Retry-After": "60"})  # fmt: skip
+    assert await adapter.was_sent("C0001", "tb41", CARD) is True
+    assert "recorded as sent, not repeated" in caplog.text
+
+
+async def test_a_crash_mid_send_is_not_reposted_when_history_cannot_be_read(
+    adapter, fake, core, clock
+):
+    await configure(core)
+    await core.store.enqueue([alert("Backtrace")], clock())
+    [pending] = await core.store.due(clock())
+    await core.store.claim(pending.id, clock())  # claimed, then the process died
+    await adapter.send("C0001", CARD, "tb1")  # …after Slack had posted it (bot not a member)
+    report = await Notifier(core.store, {"slack": adapter}, clock).drain()
+    assert report.sent == 1
+    assert len(fake.calls_to("chat.postMessage")) == 1  # recorded, not repeated

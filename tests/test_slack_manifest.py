@@ -1,76 +1,20 @@
-"""adapters/slack_manifest.yml parses and declares what the adapter handles: commands, scopes,
-events, interactivity, App Home. (PyYAML is not a dependency; a small reader covers the subset of
-YAML the manifest uses — block mappings, lists, plain and double-quoted scalars, comments.)"""
+"""adapters/slack_manifest.yml declares what the adapter handles: commands, scopes, events,
+interactivity, App Home (its validity under Slack's manifest schema: tests/test_contracts.py)."""
 
 from __future__ import annotations
 
-import json
-import re
 from pathlib import Path
-from typing import Any
+
+import yaml
 
 from adapters.slack_adapter import COMMANDS
 from adapters.slack_install import BOT_SCOPES
 
 MANIFEST = Path(__file__).resolve().parents[1] / "adapters" / "slack_manifest.yml"
-_KEY = re.compile(r"^[A-Za-z_][\w.-]*:(?: |$)")
 
 
-def read_yaml(text: str) -> Any:
-    lines = [
-        (len(raw) - len(raw.lstrip(" ")), raw.strip())
-        for raw in text.splitlines()
-        if raw.strip() and not raw.strip().startswith("#")
-    ]
-    assert all("\t" not in raw for raw in text.splitlines()), "tabs are not YAML indentation"
-    value, end = _block(lines, 0, lines[0][0])
-    assert end == len(lines), f"unparsed from line {lines[end]}"
-    return value
-
-
-def _block(lines: list[tuple[int, str]], i: int, indent: int) -> tuple[Any, int]:
-    if lines[i][1].startswith("- "):
-        items = []
-        while i < len(lines) and lines[i][0] == indent and lines[i][1].startswith("- "):
-            item = lines[i][1][2:]
-            if _KEY.match(item):  # "- key: value" starts a mapping two columns in
-                lines[i] = (indent + 2, item)
-                value, i = _block(lines, i, indent + 2)
-            else:
-                value, i = _scalar(item), i + 1
-            items.append(value)
-        return items, i
-    mapping: dict[str, Any] = {}
-    while i < len(lines) and lines[i][0] == indent:
-        assert _KEY.match(lines[i][1]), f"not a key: {lines[i][1]!r}"
-        key, _, rest = lines[i][1].partition(":")
-        assert key not in mapping, f"duplicate key {key}"
-        i += 1
-        if rest.strip():
-            mapping[key] = _scalar(rest.strip())
-        else:
-            assert i < len(lines) and lines[i][0] > indent, f"{key} has no value"
-            mapping[key], i = _block(lines, i, lines[i][0])
-    return mapping, i
-
-
-def _scalar(text: str) -> Any:
-    if text.startswith('"'):
-        return json.loads(text)
-    if text in ("true", "false"):
-        return text == "true"
-    if text.isdigit():
-        return int(text)
-    assert not text.startswith(("'", "[", "{", "&", "*", "!", "|", ">")), text
-    return text
-
-
-def test_reader_handles_the_shapes_the_manifest_uses():
-    text = 'a:\n  b: 1\n  c:\n    - x\n    - y: "q: #1"\n      z: true\n# note\nd: plain text\n'
-    assert read_yaml(text) == {
-        "a": {"b": 1, "c": ["x", {"y": "q: #1", "z": True}]},
-        "d": "plain text",
-    }
+def read_yaml(text: str) -> object:
+    return yaml.safe_load(text)
 
 
 def test_manifest_declares_what_the_adapter_handles():

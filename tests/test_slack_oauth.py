@@ -99,16 +99,14 @@ async def test_install_with_a_wrong_state_stores_nothing(slack, fake, core):
 
 async def test_commands_from_an_installed_workspace_use_its_token(slack, fake):
     await install(slack)
-    await slack.command("/trendbot-config", "channel <#C0200|alerts>", team=SECOND_TEAM)
-    answer = await fake.next("respond")
-    assert "<#C0200>" in str(answer.body["blocks"])
+    answer = await slack.answer("/trendbot-config", "channel <#C0200|alerts>", team=SECOND_TEAM)
+    assert "<#C0200>" in str(answer["blocks"])
     assert fake.calls_to("users.info")[-1].token == OAUTH_TOKEN
 
 
 async def test_alerts_find_the_workspace_of_their_channel(slack, fake, core, adapter, clock):
     await install(slack)
-    await slack.command("/trendbot-config", "channel <#C0200|alerts>", team=SECOND_TEAM)
-    await fake.next("respond")
+    await slack.answer("/trendbot-config", "channel <#C0200|alerts>", team=SECOND_TEAM)
     card = Card(title="⚡ Surprise", text="#8 NEW")
     alert = Alert(
         "slack", SECOND_TEAM, "C0200", ChartKey("US", "films"), date(2022, 6, 26), "X", "s", card

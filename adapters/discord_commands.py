@@ -1,0 +1,149 @@
+"""The Discord slash-command schema: names, options, choices and permissions, each callback only
+forwarding its options to the adapter (descriptions come from render.COMMAND_TEXT)."""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING, Any
+
+import discord
+from discord import app_commands
+
+from bot import render as words
+
+if TYPE_CHECKING:
+    from adapters.discord_adapter import DiscordAdapter
+
+
+class _ChannelId(app_commands.Transformer):
+    """A channel option handed to the core as its id; Discord offers text and announcement ones."""
+
+    @property
+    def type(self) -> discord.AppCommandOptionType:
+        return discord.AppCommandOptionType.channel
+
+    @property
+    def channel_types(self) -> list[discord.ChannelType]:
+        return [discord.ChannelType.text, discord.ChannelType.news]
+
+    async def transform(self, interaction: discord.Interaction, value: Any, /) -> str:
+        return str(getattr(value, "id", value))
+
+
+def commands(
+    adapter: DiscordAdapter,
+) -> list[app_commands.Command[Any, ..., None] | app_commands.Group]:
+    """The slash-command schema; each callback only forwards its options to the core."""
+    text = words.COMMAND_TEXT
+    run = adapter._answer_command
+    category_choices = [
+        app_commands.Choice(name=words.FORM.films, value="films"),
+        app_commands.Choice(name=words.FORM.tv, value="tv"),
+    ]
+    both = f"{words.FORM.films} + {words.FORM.tv}"
+
+    async def region_options(
+        _: discord.Interaction, current: str
+    ) -> list[app_commands.Choice[str]]:
+        return await adapter._complete("region", current)
+
+    async def title_options(_: discord.Interaction, current: str) -> list[app_commands.Choice[str]]:
+        return await adapter._complete("title", current)
+
+    async def region_list(_: discord.Interaction, current: str) -> list[app_commands.Choice[str]]:
+        return await adapter._complete_list(current)
+
+    @app_commands.command(name="trending", description=text["trending"])
+    @app_commands.describe(region=text["region"], category=text["category"], week=text["week"])
+    @app_commands.choices(category=category_choices)
+    @app_commands.autocomplete(region=region_options)
+    async def trending(
+        i: discord.Interaction, region: str | None = None, category: str | None = None,
+        week: str | None = None,
+    ) -> None:  # fmt: skip
+        await run(i, "trending", {"region": region, "category": category, "week": week})
+
+    @app_commands.command(name="surprises", description=text["surprises"])
+    @app_commands.describe(region=text["region"])
+    @app_commands.autocomplete(region=region_options)
+    async def surprises(i: discord.Interaction, region: str | None = None) -> None:
+        await run(i, "surprises", {"region": region})
+
+    @app_commands.command(name="watch", description=text["watch"])
+    @app_commands.describe(title=text["title"], region=text["region"])
+    @app_commands.autocomplete(title=title_options, region=region_options)
+    async def watch(i: discord.Interaction, title: str, region: str | None = None) -> None:
+        await run(i, "watch", {"title": title, "region": region})
+
+    @app_commands.command(name="help", description=text["help"])
+    async def help_(i: discord.Interaction) -> None:
+        await run(i, "help", {}, defer=False)
+
+    @app_commands.command(name="about", description=text["about"])
+    async def about(i: discord.Interaction) -> None:
+        await run(i, "about", {}, defer=False)
+
+    config = app_commands.Group(
+        name="config",
+        description=text["config"],
+        allowed_contexts=app_commands.AppCommandContext(guild=True),  # not in DMs
+        default_permissions=discord.Permissions(manage_guild=True),
+    )
+    regions = app_commands.Group(name="regions", description=text["config regions"], parent=config)
+
+    @regions.command(name="add", description=text["config regions add"])
+    @app_commands.describe(regions=text["regions"])
+    @app_commands.autocomplete(regions=region_list)
+    async def regions_add(i: discord.Interaction, regions: str) -> None:
+        await run(i, "config regions add", {"regions": regions})
+
+    @regions.command(name="remove", description=text["config regions remove"])
+    @app_commands.describe(regions=text["regions"])
+    @app_commands.autocomplete(regions=region_list)
+    async def regions_remove(i: discord.Interaction, regions: str) -> None:
+        await run(i, "config regions remove", {"regions": regions})
+
+    @regions.command(name="list", description=text["config regions list"])
+    async def regions_list(i: discord.Interaction) -> None:
+        await run(i, "config regions list", {})
+
+    @config.command(name="channel", description=text["config channel"])
+    @app_commands.describe(channel=text["channel"])
+    async def channel(
+        i: discord.Interaction, channel: app_commands.Transform[str, _ChannelId]
+    ) -> None:
+        await run(i, "config channel", {"channel": channel})
+
+    @config.command(name="threshold", description=text["config threshold"])
+    @app_commands.describe(value=text["value"])
+    async def threshold(i: discord.Interaction, value: app_commands.Range[int, 0, 100]) -> None:
+        await run(i, "config threshold", {"value": value})
+
+    @config.command(name="categories", description=text["config categories"])
+    @app_commands.describe(categories=text["categories"])
+    @app_commands.choices(
+        categories=[*category_choices, app_commands.Choice(name=both, value="films tv")]
+    )
+    async def categories(i: discord.Interaction, categories: str) -> None:
+        await run(i, "config categories", {"categories": categories})
+
+    @config.command(name="digest", description=text["config digest"])
+    @app_commands.describe(value=text["digest value"])
+    @app_commands.choices(
+        value=[
+            app_commands.Choice(name=words.FORM.on, value="on"),
+            app_commands.Choice(name=words.FORM.off, value="off"),
+        ]
+    )
+    async def digest(i: discord.Interaction, value: str) -> None:
+        await run(i, "config digest", {"value": value})
+
+    @config.command(name="show", description=text["config show"])
+    async def show(i: discord.Interaction) -> None:
+        await run(i, "config show", {})
+
+    @config.command(name="forget", description=text["config forget"])
+    @app_commands.describe(confirm=text["confirm"])
+    async def forget(i: discord.Interaction, confirm: bool = False) -> None:
+        await run(i, "config forget", {"confirm": confirm})
+
+    return [trending, surprises, watch, help_, about, config]

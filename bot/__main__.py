@@ -46,9 +46,12 @@ from bot.replay import ReplayFilter, entry_json, replay
 from bot.reviews import ScoreBook
 from bot.sources import catalog as catalog_source
 from bot.sources import netflix
+from bot.sources.tmdb import TmdbReviews
 from bot.store import Store
 from bot.titles.knowledge import FactsReviews, TitleKnowledge
 from bot.titles.library import load_library
+from bot.titles.update import TitleUpdater
+from bot.words.titles import titles_card, titles_json
 
 log = logging.getLogger("trendbot")
 CLI = Context("cli", "cli", "cli", "cli", is_admin=True)
@@ -345,6 +348,36 @@ async def cmd_override(args: argparse.Namespace, config: Config) -> int:
     return 0
 
 
+async def cmd_titles_show(args: argparse.Namespace, config: Config) -> int:
+    async with opened(config, args.db, read_only=True) as (core, _):
+        key = lookup_key(args.name)
+        found = (await core.analyst.knowledge.titles([key]))[key]
+    if args.json:
+        print(json.dumps({"query": args.name, "titles": titles_json(found)}, ensure_ascii=False,
+                         indent=2))  # fmt: skip
+    else:
+        print(card_text(titles_card(args.name, found)))
+    return 0 if found else 1
+
+
+async def cmd_titles_update(args: argparse.Namespace, config: Config) -> int:
+    needs_network = any(s.startswith(("http://", "https://")) for s in args.sources) or (
+        not args.sources
+    )
+    async with opened(config, args.db, online=needs_network) as (core, session):
+        updater = TitleUpdater(core.store, core.analyst.knowledge, config.titles, utcnow, session)
+        if not args.sources and not updater.configured():
+            print("trendbot: no title sources configured: name files or URLs, or set "
+                  "[titles] report_urls (and imdb_noncommercial)", file=sys.stderr)  # fmt: skip
+            return 2
+        results = await updater.update(args.sources)
+    for result in results:
+        detail = f" ({result.detail})" if result.detail else ""
+        print(f"{result.source}: {result.outcome} {result.origin} {result.records:,} records"
+              f"{detail}".replace("  ", " "))  # fmt: skip
+    return 1 if any(r.outcome == "failed" for r in results) else 0
+
+
 async def cmd_about(args: argparse.Namespace, config: Config) -> int:
     print(card_text(render.about_card(deployment_of(config), None, CLI.platform)))
     return 0
@@ -425,9 +458,12 @@ async def cmd_run(args: argparse.Namespace, config: Config) -> int:
             Feed(url, session, config.netflix.timeout_seconds, config.netflix.max_bytes)
             for url in config.netflix.urls
         ]
+        titles = TitleUpdater(store, core.analyst.knowledge, config.titles, utcnow, session)
+        finders = [r for r in online_reviews(config, session) if isinstance(r, TmdbReviews)]
         running = service.Service(
-            core, notifier, feeds, config, utcnow, metrics, runners, apps, role=args.role
-        )
+            core, notifier, feeds, config, utcnow, metrics, runners, apps, role=args.role,
+            titles=titles, finder=finders[0] if finders else None,
+        )  # fmt: skip
         for sender in closers:
             await sender.start()
         await running.run()
@@ -681,6 +717,24 @@ def build_parser() -> argparse.ArgumentParser:
     )
     p.add_argument("--shards", metavar="IDS/COUNT", help="gateway: Discord shards, e.g. 0-15/64")
     p.set_defaults(handler=cmd_run)
+
+    p = sub.add_parser("titles", help="what trendbot knows about titles, and fresher sources")
+    titles = p.add_subparsers(dest="titles_command", metavar="COMMAND", required=True)
+    p = titles.add_parser("show", parents=[common], help="a title's facts and their sources")
+    p.add_argument("name", help="a title as Netflix's lists print it")
+    p.add_argument("--json", action="store_true", help="print one JSON object")
+    p.set_defaults(handler=cmd_titles_show)
+    p = titles.add_parser(
+        "update", parents=[common],
+        help="load title sources: engagement reports (XLSX), IMDb datasets, title CSVs",
+    )  # fmt: skip
+    p.add_argument(
+        "sources",
+        nargs="*",
+        metavar="PATH_OR_URL",
+        help="default: [titles] report_urls, and IMDb's datasets if opted in",
+    )
+    p.set_defaults(handler=cmd_titles_update)
 
     p = sub.add_parser("about", parents=[common], help="version, data credits and privacy")
     p.set_defaults(handler=cmd_about)

@@ -217,8 +217,9 @@ def _build(raw: Mapping[str, Any], env: Mapping[str, str]) -> Config:
             raise ConfigError(f"titles.report_urls[{i}] is empty")
     titles = TitlesConfig(
         report_urls=report_urls,
-        refresh_cron=_cron(ti.get("refresh_cron", str, _DEFAULT.titles.refresh_cron),
-                           "titles.refresh_cron"),  # fmt: skip
+        refresh_cron=_cron(
+            ti.get("refresh_cron", str, _DEFAULT.titles.refresh_cron), "titles.refresh_cron"
+        ),  # fmt: skip
         imdb_noncommercial=ti.get("imdb_noncommercial", bool, False),
         imdb_basics_url=ti.get("imdb_basics_url", str, IMDB_BASICS_URL),
         imdb_ratings_url=ti.get("imdb_ratings_url", str, IMDB_RATINGS_URL),

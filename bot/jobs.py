@@ -27,6 +27,8 @@ from bot.models import GLOBAL, Alert, ChartKey, Title
 from bot.notify import Notifier
 from bot.sources import netflix
 from bot.store import Store
+from bot.titles.online import TitleFinder, look_up
+from bot.titles.update import TitleUpdater, update_job
 
 log = logging.getLogger(__name__)
 
@@ -194,6 +196,26 @@ async def fetch_scores(core: Core, limit: int = 50) -> int:
     return asked
 
 
+async def refresh_titles(core: Core, titles: TitleUpdater) -> int:
+    """Reload the configured title sources (reports, IMDb when opted in); records loaded."""
+    loaded = sum(r.records for r in await update_job(titles) if r.outcome == "loaded")
+    if loaded:
+        core.analyst.forget()  # who is who may have changed: judge again with the new facts
+    return loaded
+
+
+async def lookup_titles(core: Core, finder: TitleFinder, clock: Callable[[], datetime]) -> int:
+    """Ask online about the newest week's titles no source knows yet; records added."""
+    week = await core.store.latest_week()
+    if week is None:
+        return 0
+    entries = [e for found in (await core.analyst.week(week)).values() for e in found]
+    added = await look_up(core.store, finder, entries, clock)
+    if added:
+        core.analyst.forget()
+    return added
+
+
 async def weekly_digest(core: Core, notifier: Notifier) -> int:
     """Queue this week's round-up for every server that turned the digest on."""
     week = await core.store.latest_week()
@@ -286,6 +308,8 @@ def schedule(
     clock: Callable[[], datetime],
     metrics: Metrics,
     running: Running | None = None,
+    titles: TitleUpdater | None = None,
+    finder: TitleFinder | None = None,
 ) -> None:
     """Add every job to an APScheduler 3.x AsyncIOScheduler (one run at a time, coalesced).
 
@@ -312,6 +336,18 @@ def schedule(
         args=[core, notifier, feeds, clock, metrics],
         id="refresh_charts", next_run_time=clock(), **common,
     )  # fmt: skip
+    if titles is not None and titles.configured():
+        scheduler.add_job(
+            job(once(store, "refresh_titles", refresh_titles)),
+            CronTrigger.from_crontab(config.titles.refresh_cron, timezone=UTC),
+            args=[core, titles], id="refresh_titles", **common,
+        )  # fmt: skip
+    if finder is not None and config.titles.lookup_online:
+        scheduler.add_job(
+            job(once(store, "lookup_titles", lookup_titles)),
+            CronTrigger(minute=31, timezone=UTC),
+            args=[core, finder, clock], id="lookup_titles", **common,
+        )  # fmt: skip
     scheduler.add_job(
         job(notifier.drain),
         IntervalTrigger(seconds=config.alerts.deliver_every_seconds, timezone=UTC),

@@ -25,6 +25,8 @@ from bot.metrics import Metrics
 from bot.notify import Notifier
 from bot.ops import ops_routes
 from bot.protocols import ChatAdapter
+from bot.titles.online import TitleFinder
+from bot.titles.update import TitleUpdater
 
 log = logging.getLogger(__name__)
 
@@ -55,6 +57,8 @@ class Service:
     stopping: asyncio.Event = field(default_factory=asyncio.Event)
     port: int | None = None  # the bound port, once serving (the config may say 0)
     role: str = "all"  # all | gateway | web | worker (jobs and delivery: all and worker)
+    titles: TitleUpdater | None = None  # the weekly title refresh (reports, IMDb if opted in)
+    finder: TitleFinder | None = None  # online lookups of unknown titles (TMDB, when keyed)
 
     def request_stop(self) -> None:
         if not self.stopping.is_set():
@@ -109,6 +113,8 @@ class Service:
                     clock=self.clock,
                     metrics=self.metrics,
                     running=jobs,
+                    titles=self.titles,
+                    finder=self.finder,
                 )
                 scheduler.start()
                 # queued alerts wake delivery at once; the scheduled drain stays the floor

@@ -41,7 +41,7 @@ class Workers:
             'log_level = "INFO"\n\n[netflix]\n'
             f"urls = [{', '.join(q(u) for u in feeds)}]\n"
             "refresh_every_seconds = 0.5\ntimeout_seconds = 30\n\n"
-            "[alerts]\ndeliver_every_seconds = 0.5\nlease_seconds = 3\n\n"
+            "[alerts]\ndeliver_every_seconds = 0.5\nlease_seconds = 3\ndefault_threshold = 70\n\n"
             f"[discord]\napi_base = {q(discord.api_base)}\n"
             f"gateway_url = {q(discord.gateway_url)}\n\n"
             f'[slack]\nmode = "http"\napi_base = {q(slack.api_base)}\n\n'

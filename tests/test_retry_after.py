@@ -13,7 +13,7 @@ import pytest
 from aiohttp import web
 from aiohttp.test_utils import TestServer
 
-from adapters.slack_adapter import retry_after as slack_retry_after
+from adapters.slack_web import retry_after as slack_retry_after
 from bot.__main__ import build_core
 from bot.config import Config
 from bot.errors import SourceUnavailable

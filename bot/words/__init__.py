@@ -1,0 +1,1 @@
+"""Everything a user reads, as neutral Cards: one module per kind of answer."""

@@ -42,6 +42,7 @@ log = logging.getLogger(__name__)
 
 PLATFORM = "discord"
 NONCE_MAX = 25
+MAX_EMBEDS = 10  # per message (Discord's documented limit)
 HISTORY_LIMIT = 50  # recent messages read to tell whether an alert is already in a channel
 CLOSE_GRACE = 10.0  # seconds close() waits for the gateway task before cancelling it
 # What the bot needs in a channel: read it, post, embeds, the rank-history picture, and Read
@@ -71,6 +72,7 @@ class DiscordAdapter:
     """The bot's Discord side. `await start()` logs in, syncs commands and connects; `close()`."""
 
     platform = PLATFORM
+    bundle_limit = MAX_EMBEDS
 
     def __init__(
         self,
@@ -297,6 +299,23 @@ class DiscordAdapter:
     ) -> None:
         """Post a card to a channel of a guild (ServerSender): knowing the guild, the bot's
         permissions there are checked from the cache first."""
+        await self._post(server_id, channel_id, render(card).kwargs(), dedupe_key)
+
+    async def send_bundle(
+        self,
+        server_id: str | None,
+        channel_id: str,
+        cards: Sequence[Card],
+        dedupe_keys: Sequence[str],
+    ) -> None:
+        """Several alerts as one message of up to 10 embeds (BundleSender); each embed is found
+        again by its title and footer (was_sent), the message by the first alert's nonce."""
+        embeds = [render(card).embed for card in cards[:MAX_EMBEDS]]
+        await self._post(server_id, channel_id, {"embeds": embeds}, dedupe_keys[0])
+
+    async def _post(
+        self, server_id: str | None, channel_id: str, parts: dict[str, Any], dedupe_key: str
+    ) -> None:
         if not channel_id.isdigit():
             raise ChannelUnavailable(f"not a Discord channel id: {channel_id[:40]!r}")
         if self.client.is_closed() or self.client.user is None:
@@ -309,7 +328,7 @@ class DiscordAdapter:
             raise ChannelUnavailable(f"Discord: missing permission {missing} in the channel")
         channel = self.client.get_partial_messageable(int(channel_id))
         try:
-            await channel.send(**render(card).kwargs(), nonce=_nonce(dedupe_key))
+            await channel.send(**parts, nonce=_nonce(dedupe_key))
         except discord.RateLimited as exc:
             raise RateLimited(f"Discord rate limit: {exc}", retry_after=exc.retry_after) from exc
         except (discord.Forbidden, discord.NotFound) as exc:

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import asyncio
 import logging
-from collections.abc import Callable, Mapping
+from collections.abc import Callable, Mapping, Sequence
 from datetime import UTC, datetime, timedelta
 from functools import lru_cache, partial
 from typing import Any
@@ -32,7 +32,9 @@ from slack_sdk.webhook.async_client import AsyncWebhookClient
 
 from adapters.slack_blocks import (
     LINK_ACTION,
+    MAX_MESSAGE_BLOCKS,
     SAVE_ACTION,
+    Block,
     card_blocks,
     fallback_text,
     form_from_state,
@@ -103,6 +105,7 @@ class SlackAdapter:
     """trendbot in Slack. Socket Mode: `await start_socket_mode()`. HTTP: serve `web_app()`."""
 
     platform = PLATFORM
+    bundle_limit = 5  # alerts per message: each keeps ~9 of Slack's 50 blocks
 
     def __init__(
         self,
@@ -203,22 +206,54 @@ class SlackAdapter:
     ) -> None:
         """Post a card to a channel of a known workspace; raises the typed DeliveryErrors."""
         client = await self._client_for(server_id)
+        await self._post_message(
+            client, channel_id, fallback_text(card), card_blocks(card), [dedupe_key]
+        )
+        if card.image is not None:
+            await self._upload(client, channel_id, card.image)
+
+    async def send_bundle(
+        self,
+        server_id: str | None,
+        channel_id: str,
+        cards: Sequence[Card],
+        dedupe_keys: Sequence[str],
+    ) -> None:
+        """Several alerts as one message (BundleSender): their blocks one after another within
+        Slack's 50, each alert's key in the message metadata (was_sent finds any of them)."""
+        client = await self._client_for(server_id)
+        share = MAX_MESSAGE_BLOCKS // len(cards) - 1
+        blocks: list[Block] = []
+        for card in cards:
+            if blocks:
+                blocks.append({"type": "divider"})
+            blocks.extend(card_blocks(card, max_blocks=share))
+        text = fallback_text(Card(title=" · ".join(c.title for c in cards)))
+        await self._post_message(client, channel_id, text, blocks, dedupe_keys)
+
+    async def _post_message(
+        self,
+        client: AsyncWebClient,
+        channel_id: str,
+        text: str,
+        blocks: list[Block],
+        keys: Sequence[str],
+    ) -> None:
         try:
             await client.chat_postMessage(
                 channel=channel_id,
-                text=fallback_text(card),
-                blocks=card_blocks(card),
+                text=text,
+                blocks=blocks,
                 unfurl_links=False,
                 unfurl_media=False,
                 # kept with the message so a later check can tell it was delivered
-                metadata={"event_type": "trendbot_alert", "event_payload": {"key": dedupe_key}},
-            )
+                metadata={"event_type": "trendbot_alert",
+                          "event_payload": {"key": keys[0], "keys": ",".join(keys)}},
+            )  # fmt: skip
         except SlackApiError as exc:
             raise delivery_error(exc) from None
         except _FAILED as exc:
             raise TransientDeliveryError(f"Slack: {type(exc).__name__}: {exc}") from None
-        if card.image is not None:
-            await self._upload(client, channel_id, card.image)
 
     async def was_sent(self, channel_id: str, dedupe_key: str, card: Card | None = None) -> bool:
         """After a crash mid-send: is this alert already in the channel? (SentLookup)
@@ -241,7 +276,8 @@ class SlackAdapter:
             return True
         for message in found.get("messages") or []:
             payload = (message.get("metadata") or {}).get("event_payload") or {}
-            if payload.get("key") == dedupe_key:
+            keys = str(payload.get("keys") or "").split(",")
+            if payload.get("key") == dedupe_key or dedupe_key in keys:
                 return True
         return False
 

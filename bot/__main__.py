@@ -35,6 +35,7 @@ from bot.core import Core
 from bot.demo import run_demo
 from bot.errors import ConfigError, SourceError, StoreError, UserError
 from bot.jobs import Feed
+from bot.judge.codec import JUDGE_VERSION
 from bot.judge.identity import lookup_key
 from bot.matching import build_index
 from bot.metrics import Metrics
@@ -378,6 +379,20 @@ async def cmd_titles_update(args: argparse.Namespace, config: Config) -> int:
     return 1 if any(r.outcome == "failed" for r in results) else 0
 
 
+async def cmd_reanalyse(args: argparse.Namespace, config: Config) -> int:
+    since = _date(args.since, "--since")
+    async with opened(config, args.db) as (core, _):
+        if since is not None:  # titles or overrides changed: these weeks are judged again
+            await core.store.forget_analyses(since)
+        weeks = await core.store.weeks_to_analyse(JUDGE_VERSION, since)
+        for done, week in enumerate(weeks, start=1):
+            await core.analyst.reanalyse(week)
+            print(f"{week.isoformat()} analysed ({done}/{len(weeks)})", flush=True)
+    if not weeks:
+        print("every stored week is analysed by this version of trendbot")
+    return 0
+
+
 async def cmd_about(args: argparse.Namespace, config: Config) -> int:
     print(card_text(render.about_card(deployment_of(config), None, CLI.platform)))
     return 0
@@ -717,6 +732,13 @@ def build_parser() -> argparse.ArgumentParser:
     )
     p.add_argument("--shards", metavar="IDS/COUNT", help="gateway: Discord shards, e.g. 0-15/64")
     p.set_defaults(handler=cmd_run)
+
+    p = sub.add_parser(
+        "reanalyse", parents=[common],
+        help="judge stored weeks again (after a new trendbot, or new titles with --since)",
+    )  # fmt: skip
+    p.add_argument("--since", help="YYYY-MM-DD: judge every week from then on again")
+    p.set_defaults(handler=cmd_reanalyse)
 
     p = sub.add_parser("titles", help="what trendbot knows about titles, and fresher sources")
     titles = p.add_subparsers(dest="titles_command", metavar="COMMAND", required=True)

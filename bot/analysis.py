@@ -15,6 +15,7 @@ from collections.abc import Callable, Iterable, Mapping, Sequence
 from datetime import date, datetime, timedelta
 
 from bot.history import WeekHistory
+from bot.judge import codec
 from bot.judge.identity import Identity, lookup_key
 from bot.judge.names import Kind
 from bot.judge.week import Judged, judge_week, launched
@@ -113,12 +114,36 @@ class Analyst:
             if cached is not None:
                 return cached
             generation = self._generation
-            result = await self._judge(week, await self._launched(week - WEEK))
+            result = await self._stored(week)
+            if result is None:
+                result = await self.reanalyse(week)
             if generation == self._generation:
                 self._weeks[week] = result
                 while len(self._weeks) > WEEKS_CACHED:
                     self._weeks.popitem(last=False)
             return result
+
+    async def reanalyse(self, week: date) -> dict[ChartKey, tuple[Judged, ...]]:
+        """Judge `week` again and store the result (new titles, a new model, new lists)."""
+        result = await self._judge(week, await self._launched(week - WEEK))
+        rows = {
+            key: [(j.movement.rank, codec.dump(j)) for j in entries]
+            for key, entries in result.items()
+        }
+        await self._store.save_analysis(week, rows, codec.JUDGE_VERSION, self._clock())
+        if week in self._weeks:
+            self._weeks[week] = result
+        return result
+
+    async def _stored(self, week: date) -> dict[ChartKey, tuple[Judged, ...]] | None:
+        """The week as stored when every one of its lists was analysed, else None."""
+        found, complete = await self._store.analysis(week)
+        if not complete:
+            return None
+        return {
+            key: tuple(codec.load(text, key, week) for _rank, text in sorted(rows))
+            for key, rows in found.items()
+        }
 
     async def chart(self, key: ChartKey, week: date) -> tuple[Judged, ...] | None:
         return (await self.week(week)).get(key)

@@ -400,9 +400,15 @@ def _collector_paused() -> Iterator[None]:
 
 
 def _is(entry: Judged, title: Title) -> bool:
-    if entry.match.title is not None:
-        return entry.match.title.id == title.id
-    return entry.movement.title.casefold() == title.name.casefold()
+    """Is this chart entry that title? The same id, or (sources name titles differently) the
+    same name and no different year."""
+    known = entry.match.title
+    if known is not None and known.id == title.id:
+        return True
+    if entry.movement.title.casefold() != title.name.casefold():
+        return False
+    years = {known.year if known else None, title.year}
+    return None in years or len(years) == 1
 
 
 def _choice_label(title: Title) -> str:

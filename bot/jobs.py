@@ -21,6 +21,7 @@ from bot import render
 from bot.config import Config
 from bot.core import Core
 from bot.errors import SourceError, SourceUnavailable
+from bot.judge.codec import JUDGE_VERSION
 from bot.judge.week import Judged
 from bot.metrics import Metrics
 from bot.models import GLOBAL, Alert, ChartKey, Title
@@ -199,8 +200,9 @@ async def fetch_scores(core: Core, limit: int = 50) -> int:
 async def refresh_titles(core: Core, titles: TitleUpdater) -> int:
     """Reload the configured title sources (reports, IMDb when opted in); records loaded."""
     loaded = sum(r.records for r in await update_job(titles) if r.outcome == "loaded")
-    if loaded:
-        core.analyst.forget()  # who is who may have changed: judge again with the new facts
+    if loaded:  # who is who may have changed: the newest week is judged again at once
+        core.analyst.forget()
+        await _reanalyse_newest(core)
     return loaded
 
 
@@ -213,7 +215,22 @@ async def lookup_titles(core: Core, finder: TitleFinder, clock: Callable[[], dat
     added = await look_up(core.store, finder, entries, clock)
     if added:
         core.analyst.forget()
+        await _reanalyse_newest(core)
     return added
+
+
+async def reanalyse_stale(core: Core, limit: int = 8) -> int:
+    """Judge again, newest first, up to `limit` weeks analysed by an older model (a new
+    release of trendbot); the rest waits for the next run, so the job resumes where it stopped."""
+    weeks = await core.store.weeks_to_analyse(JUDGE_VERSION)
+    for week in weeks[:limit]:
+        await core.analyst.reanalyse(week)
+    return min(limit, len(weeks))
+
+
+async def _reanalyse_newest(core: Core) -> None:
+    for week in sorted(set((await core.store.latest_weeks()).values()), reverse=True)[:2]:
+        await core.analyst.reanalyse(week)
 
 
 async def weekly_digest(core: Core, notifier: Notifier) -> int:
@@ -348,6 +365,11 @@ def schedule(
             CronTrigger(minute=31, timezone=UTC),
             args=[core, finder, clock], id="lookup_titles", **common,
         )  # fmt: skip
+    scheduler.add_job(
+        job(once(store, "reanalyse_stale", reanalyse_stale)),
+        IntervalTrigger(minutes=15, timezone=UTC),
+        args=[core], id="reanalyse_stale", next_run_time=clock(), **common,
+    )  # fmt: skip
     scheduler.add_job(
         job(notifier.drain),
         IntervalTrigger(seconds=config.alerts.deliver_every_seconds, timezone=UTC),

@@ -37,6 +37,12 @@ class Metrics:
         self.alerts_sent = Counter(
             "trendbot_alerts_sent", "Alerts delivered.", ["platform"], registry=self.registry
         )
+        self.messages_sent = Counter(
+            "trendbot_alert_messages_sent",
+            "Messages posted for alerts (a week's alerts to one channel share one where possible).",
+            ["platform"],
+            registry=self.registry,
+        )
         self.alerts_failed = Counter(
             "trendbot_alerts_failed", "Alerts given up on.", ["platform"], registry=self.registry
         )

@@ -26,7 +26,7 @@ from bot.errors import ChannelUnavailable, RateLimited, TransientDeliveryError
 from bot.judge.week import Judged
 from bot.metrics import Metrics
 from bot.models import Alert, Card, ChartKey, PendingAlert
-from bot.protocols import AdminNotifier, ChatAdapter, SentLookup, ServerSender
+from bot.protocols import AdminNotifier, BundleSender, ChatAdapter, SentLookup, ServerSender
 from bot.store import Store, Subscriber
 
 log = logging.getLogger(__name__)
@@ -310,16 +310,40 @@ class Notifier:
         stopped: set[tuple[str, str]],
     ) -> None:
         async with semaphore:
-            for pending in items:
+            for bundle in self._bundles(items):
                 if self._stopping.is_set():
                     return
-                await self._wait_turn(pending.alert)
+                await self._wait_turn(bundle[0].alert)
                 if self._stopping.is_set():
                     return
-                attempted.add(pending.id)
-                if await self._deliver(pending, tally) is _Outcome.STOP:
-                    stopped.add(_channel_of(pending))
+                attempted.update(p.id for p in bundle)
+                if len(bundle) > 1:
+                    outcome = await self._deliver_bundle(bundle, tally)
+                else:
+                    outcome = await self._deliver(bundle[0], tally)
+                if outcome is _Outcome.STOP:
+                    stopped.add(_channel_of(bundle[0]))
                     return
+
+    def _bundles(self, items: list[PendingAlert]) -> list[list[PendingAlert]]:
+        """A channel's alerts of one week as one message where the platform allows it; an
+        alert whose send may have happened (a crash) goes alone, checked first."""
+        adapter = self._adapters.get(items[0].alert.platform) if items else None
+        limit = adapter.bundle_limit if isinstance(adapter, BundleSender) else 1
+        bundles: list[list[PendingAlert]] = []
+        for pending in items:
+            last = bundles[-1] if bundles else None
+            if (
+                last is not None
+                and len(last) < limit
+                and not pending.maybe_sent
+                and not last[0].maybe_sent
+                and last[0].alert.week == pending.alert.week
+            ):
+                last.append(pending)
+            else:
+                bundles.append([pending])
+        return bundles
 
     async def _wait_turn(self, alert: Alert) -> None:
         pace = self._pace(alert.platform)
@@ -389,7 +413,60 @@ class Notifier:
             return _Outcome.RETRY
         tally.sent += 1
         metrics.alerts_sent.labels(alert.platform).inc()
+        metrics.messages_sent.labels(alert.platform).inc()
         await self._delivered(pending)
+        return _Outcome.SENT
+
+    async def _deliver_bundle(self, bundle: list[PendingAlert], tally: _Tally) -> _Outcome:
+        """Several alerts to one channel as one message; every outcome applies to them all."""
+        first = bundle[0].alert
+        adapter = self._adapters[first.platform]
+        assert isinstance(adapter, BundleSender)
+        metrics = self._metrics
+        claimed = []
+        for pending in bundle:
+            if await self._store.claim(pending.id, self._clock(), pending.lease):
+                claimed.append(pending)
+            else:
+                log.warning("alert %d: lease lost before its send; another worker has it",
+                            pending.id)  # fmt: skip
+        if not claimed:
+            return _Outcome.RETRY
+        try:
+            await adapter.send_bundle(
+                first.server_id, first.channel_id, [p.alert.card for p in claimed],
+                [dedupe_key(p) for p in claimed],
+            )  # fmt: skip
+        except RateLimited as exc:
+            metrics.send_errors.labels(first.platform, "rate_limited").inc()
+            tally.retried += len(claimed)
+            when = self._clock() + timedelta(seconds=exc.retry_after)
+            for pending in claimed:
+                await self._store.mark_retry(
+                    pending.id, when, f"rate limited: {exc}", delivered_maybe=False,
+                    lease=pending.lease,
+                )  # fmt: skip
+            return _Outcome.STOP
+        except ChannelUnavailable as exc:
+            metrics.send_errors.labels(first.platform, "channel").inc()
+            metrics.alerts_failed.labels(first.platform).inc(len(claimed))
+            tally.failed += len(claimed)
+            tally.disabled.append((first.platform, first.channel_id))
+            await self._disable(adapter, first, str(exc))
+            return _Outcome.STOP
+        except Exception as exc:  # transient, or an adapter bug: retry each later, checked
+            if not isinstance(exc, TransientDeliveryError | TimeoutError | OSError):
+                log.exception("unexpected error delivering alerts %s", [p.id for p in claimed])
+            metrics.send_errors.labels(first.platform, "transient").inc()
+            tally.retried += len(claimed)
+            for pending in claimed:
+                await self._retry_or_fail(pending, f"{type(exc).__name__}: {exc}")
+            return _Outcome.RETRY
+        tally.sent += len(claimed)
+        metrics.alerts_sent.labels(first.platform).inc(len(claimed))
+        metrics.messages_sent.labels(first.platform).inc()
+        for pending in claimed:
+            await self._delivered(pending)
         return _Outcome.SENT
 
     async def _disable(self, adapter: ChatAdapter, alert: Alert, reason: str) -> None:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from typing import Protocol, runtime_checkable
 
 from bot.models import Card, Score, Title
@@ -39,6 +40,24 @@ class ChatAdapter(Protocol):
         `dedupe_key` is stable per alert, so a platform that supports it (Discord's nonce) can drop
         a repeat sent after a crash.
         """
+        ...
+
+
+@runtime_checkable
+class BundleSender(Protocol):
+    """A platform that posts several alerts as one message (Discord: up to 10 embeds)."""
+
+    bundle_limit: int
+
+    async def send_bundle(
+        self,
+        server_id: str | None,
+        channel_id: str,
+        cards: Sequence[Card],
+        dedupe_keys: Sequence[str],
+    ) -> None:
+        """Post the cards as one message; raises like ChatAdapter.send. Each card stays
+        findable by its own key (SentLookup), so a crash mid-send repeats none of them."""
         ...
 
 

@@ -20,7 +20,6 @@ from bot.demo import BUNDLED_CHARTS
 from bot.sources.catalog import Catalog, load_catalog
 from bot.sources.netflix import parse_top10
 from bot.store import Store
-from bot.titles.knowledge import TitleKnowledge
 from tests.fake_discord import FakeDiscord
 from tests.fake_slack import FakeSlack
 from tests.fakes import FakeClock
@@ -49,8 +48,11 @@ def bundled_db(tmp_path_factory: pytest.TempPathFactory) -> Path:
             for tsv in BUNDLED_CHARTS:
                 charts = parse_top10(tsv.read_bytes(), tsv.name)
                 await store.save_charts(charts, tsv.name, datetime(2022, 9, 1, tzinfo=UTC))
-            # the bundled title records too, as the first analysis would load them
-            await TitleKnowledge(store, lambda: datetime(2022, 9, 1, tzinfo=UTC)).ensure_seeded()
+            # the bundled title records and every week's analysis too, as `trendbot run` makes
+            # them (once, so that no test pays for them)
+            core = build_core(store, Config(), clock=lambda: datetime(2022, 9, 1, tzinfo=UTC))
+            for week in await store.weeks():
+                await core.analyst.week(week)
         finally:
             await store.close()
 

@@ -235,10 +235,10 @@ DISCORD_ADMIN = p.MEMBER | p.MANAGE_GUILD
 
 
 async def warm(core: Core) -> None:
-    """What the service does before it serves (bot/service.warm_up, without gc.freeze): the
-    history built and the latest week analysed, so no command pays for them."""
-    history = await core.analyst.history()
-    await core.analyst.week(history.weeks()[-1])
+    """What the service does before it serves (bot/service.warm_up): the newest weeks analysed
+    (and the title records loaded), so no command pays for them."""
+    for week in set((await core.store.latest_weeks()).values()):
+        await core.analyst.week(week)
 
 
 async def subscribe_in_discord(

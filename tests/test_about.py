@@ -227,24 +227,24 @@ async def test_discord_config_forget_needs_manage_server_and_confirm(
     handle = await fake_discord.command(
         "config threshold", {"value": 70}, guild=discord_bot, permissions=admin
     )
-    await handle.followups()
+    await handle.answers()
     assert await core.store.server("discord", guild_id) is not None
 
     member = p.user(p.snowflake(), "member")
     handle = await fake_discord.command("config forget", {"confirm": True}, guild=discord_bot,
                                         user=member, permissions=p.MEMBER)  # fmt: skip
-    [refused] = await handle.followups()
+    [refused] = await handle.answers()
     assert render.refusal_card().title in embed_text(refused)
 
     handle = await fake_discord.command("config forget", {}, guild=discord_bot, permissions=admin)
-    [preview] = await handle.followups()
+    [preview] = await handle.answers()
     assert "Erase this server's trendbot data?" in embed_text(preview)
     assert await core.store.server("discord", guild_id) is not None
 
     handle = await fake_discord.command(
         "config forget", {"confirm": True}, guild=discord_bot, permissions=admin
     )
-    [done] = await handle.followups()
+    [done] = await handle.answers()
     assert "This server's trendbot data is erased" in embed_text(done)
     assert all(m["flags"] & EPHEMERAL for m in handle.visible())
     assert await core.store.server("discord", guild_id) is None
@@ -277,10 +277,9 @@ def block_text(blocks: list[dict[str, Any]]) -> str:
 
 
 async def test_slack_about_is_private_and_says_how_to_forget(slack: Any, fake_slack: FakeSlack):
-    await slack.command("/trendbot-about", user=MEMBER)
-    answer = await fake_slack.next("respond")
-    assert answer.body["response_type"] == "ephemeral"
-    text = block_text(answer.body["blocks"])
+    answer = await slack.answer("/trendbot-about", user=MEMBER)
+    assert answer["response_type"] == "ephemeral"
+    text = block_text(answer["blocks"])
     assert "About trendbot" in text and "`/trendbot-config forget`" in text
     assert bot.PRIVACY_URL in text
 
@@ -288,16 +287,13 @@ async def test_slack_about_is_private_and_says_how_to_forget(slack: Any, fake_sl
 async def test_slack_config_forget_erases_the_workspace(
     slack: Any, fake_slack: FakeSlack, core: Core
 ) -> None:
-    await slack.command("/trendbot-config", "channel <#C0042|alerts>", user=ADMIN)
-    await fake_slack.next("respond")
+    await slack.answer("/trendbot-config", "channel <#C0042|alerts>", user=ADMIN)
     assert await core.store.server("slack", TEAM) is not None
-    await slack.command("/trendbot-config", "forget", user=ADMIN)
-    preview = await fake_slack.next("respond")
-    assert "`/trendbot-config forget confirm`" in block_text(preview.body["blocks"])
-    assert "uninstall" in block_text(preview.body["blocks"])
-    await slack.command("/trendbot-config", "forget confirm", user=ADMIN)
-    done = await fake_slack.next("respond")
-    assert "erased" in block_text(done.body["blocks"])
+    preview = await slack.answer("/trendbot-config", "forget", user=ADMIN)
+    assert "`/trendbot-config forget confirm`" in block_text(preview["blocks"])
+    assert "uninstall" in block_text(preview["blocks"])
+    done = await slack.answer("/trendbot-config", "forget confirm", user=ADMIN)
+    assert "erased" in block_text(done["blocks"])
     assert await core.store.server("slack", TEAM) is None
 
 

@@ -690,3 +690,19 @@ async def test_paused_alerts_go_to_the_owner_when_the_config_channel_is_closed(b
         if r.method == "POST" and r.path.endswith("/messages") and r.path not in guild_paths
     ]
     assert [embed_of(r)["title"] for r in dm_posts] == ["trendbot alerts are paused"]
+
+
+async def test_a_bundle_of_alerts_is_one_message_of_embeds(core: Core) -> None:
+    async with FakeDiscord() as fake:
+        guild = fake.create_guild()
+        adapter = DiscordAdapter(core, config_for(fake), guild_ready_timeout=0.05)
+        await adapter.start()
+        try:
+            alerts = int(guild["channels"][1]["id"])
+            cards = [Card(f"⚡ alert {n}", footer=f"week {n}") for n in range(3)]
+            await adapter.send_bundle(guild["id"], str(alerts), cards, ["tb1", "tb2", "tb3"])
+            assert await adapter.was_sent(str(alerts), "tb9", cards[2]) is True  # by its embed
+        finally:
+            await adapter.close()
+        [message] = fake.messages[alerts]  # contract-checked against Discord's spec
+        assert [e["title"] for e in message["embeds"]] == ["⚡ alert 0", "⚡ alert 1", "⚡ alert 2"]

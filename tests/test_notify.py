@@ -243,3 +243,46 @@ async def test_a_timed_out_send_is_checked_before_it_is_retried(
     assert (await notifier.drain()).sent == 1
     assert adapter.sent == []  # found in the channel: not posted a second time
     assert await core.store.outbox_counts() == {"sent": 1}
+
+
+class BundlingAdapter(RecordingAdapter):
+    """A platform that posts several alerts as one message (as Discord's embeds allow)."""
+
+    bundle_limit = 3
+
+    def __init__(self, failures: list | None = None) -> None:
+        super().__init__(platform="slack", failures=list(failures or []))
+        self.messages: list[tuple[str, list[str], list[str]]] = []
+
+    async def send_bundle(self, server_id, channel_id, cards, dedupe_keys) -> None:
+        if self.failures:
+            raise self.failures.pop(0)
+        self.messages.append((channel_id, [c.title for c in cards], list(dedupe_keys)))
+
+
+async def test_a_channels_alerts_of_one_week_go_out_as_few_messages(
+    core: Core, clock: FakeClock
+) -> None:
+    adapter = BundlingAdapter()
+    notifier = Notifier(core.store, {"slack": adapter}, clock, sleep=FakeSleep())
+    await notifier.enqueue(_alerts(["C1"], per_channel=4) + _alerts(["C2"], per_channel=1))
+    report = await notifier.drain()
+    assert report.sent == 5
+    # four alerts for C1: one message of three (the platform's limit) and one alone
+    assert sorted((ch, len(titles)) for ch, titles, _k in adapter.messages) == [("C1", 3)]
+    assert sorted(ch for ch, _card, _key in adapter.sent) == ["C1", "C2"]
+    assert await core.store.outbox_counts() == {"sent": 5}
+    assert (await notifier.drain()).sent == 0  # nothing twice
+
+
+async def test_a_refused_bundle_retries_every_alert_in_it(core: Core, clock: FakeClock) -> None:
+    adapter = BundlingAdapter(failures=[TransientDeliveryError("502")])
+    notifier = Notifier(core.store, {"slack": adapter}, clock, sleep=FakeSleep())
+    await notifier.enqueue(_alerts(["C1"], per_channel=2))
+    report = await notifier.drain()
+    assert report.retried == 2 and adapter.messages == []
+    assert await core.store.outbox_counts() == {"pending": 2}
+    clock.advance(seconds=backoff(0).total_seconds())
+    # a send whose fate is unknown (a 5xx) is retried alone, checked first where possible
+    assert (await notifier.drain()).sent == 2
+    assert adapter.messages == [] and len(adapter.sent) == 2

@@ -178,3 +178,16 @@ async def test_a_crash_mid_send_is_not_reposted_when_history_cannot_be_read(
     report = await Notifier(core.store, {"slack": adapter}, clock).drain()
     assert report.sent == 1
     assert len(fake.calls_to("chat.postMessage")) == 1  # recorded, not repeated
+
+
+async def test_a_bundle_is_one_message_and_each_alert_is_found_again(adapter, fake, clock):
+    fake.members = {"C0001"}
+    fake.clock = lambda: clock().timestamp()
+    other = Card(title="⚡ Surprise in United States · Films: The Mist (2007)", text="#4 NEW")
+    await adapter.send_bundle(None, "C0001", [CARD, other], ["tb41", "tb42"])
+    posted = await fake.next("chat.postMessage")  # checked against Slack's spec and limits
+    assert len(fake.calls_to("chat.postMessage")) == 1
+    assert len(posted.body["blocks"]) <= 50
+    assert [b["type"] for b in posted.body["blocks"]].count("divider") == 1
+    assert "Backtrace" in posted.body["text"] and "The Mist" in posted.body["text"]
+    assert await adapter.was_sent("C0001", "tb42", other) is True

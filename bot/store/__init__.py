@@ -12,6 +12,7 @@ from collections.abc import Awaitable, Callable
 from contextlib import AbstractAsyncContextManager
 from pathlib import Path
 
+from bot.store.analyses import Analyses
 from bot.store.catalog import Catalog
 from bot.store.charts import ChartReads, Totals
 from bot.store.database import Database, Target, parse_target
@@ -30,7 +31,7 @@ __all__ = [
 ]  # fmt: skip
 
 
-class Store(ChartReads, ChartWrites, Titles, Catalog, Servers, Outbox, Sources, Installs):
+class Store(ChartReads, ChartWrites, Analyses, Titles, Catalog, Servers, Outbox, Sources, Installs):
     """All persistence. Create one with `await Store.open(target)` and share it."""
 
     def __init__(self, db: Database) -> None:

@@ -139,6 +139,14 @@ MIGRATIONS: tuple[tuple[str, ...], ...] = (
             origin TEXT PRIMARY KEY, version TEXT NOT NULL, loaded_at TEXT NOT NULL,
             records BIGINT NOT NULL
         )""",
+        # each stored list's entries as judged (JSON), invalidated with the list they describe
+        """CREATE TABLE analyses (
+            chart_id BIGINT NOT NULL REFERENCES charts (id) ON DELETE CASCADE,
+            rank INTEGER NOT NULL, judged TEXT NOT NULL, version TEXT NOT NULL,
+            analysed_at TEXT NOT NULL,
+            PRIMARY KEY (chart_id, rank)
+        )""",
+        "CREATE INDEX analyses_version ON analyses (version)",
     ),
 )
 SCHEMA_VERSION = len(MIGRATIONS)

@@ -51,9 +51,12 @@ class Window:
 
 @dataclass(frozen=True, slots=True)
 class PollSettings:
+    """The paces, the window to assume before any week was seen, and how to learn one."""
+
     fast: timedelta = timedelta(minutes=5)
     slow: timedelta = timedelta(hours=1)
-    default: Window = Window(  # Tuesday 14:00–22:00 UTC; see README "Publication-aware polling"
+    # Tuesday 14:00–22:00 UTC until a week is seen; README "When trendbot checks for a new week"
+    default: Window = Window(
         timedelta(days=2, hours=14), timedelta(days=2, hours=18), timedelta(days=2, hours=22)
     )
     margin: timedelta = timedelta(hours=1)

@@ -248,7 +248,7 @@ def test_schedule_registers_every_job_coalesced_one_at_a_time(core: Core, clock)
         assert job.max_instances == 1 and job.coalesce and job.misfire_grace_time == 600
     # a look at each feed's plan every minute; the plan (bot/polling.py) decides when to fetch
     assert str(jobs["refresh_charts"].trigger) == "interval[0:01:00]"
-    assert jobs["refresh_charts"].args[-2:] == [config.netflix.polling, timedelta(minutes=1)]
+    assert jobs["refresh_charts"].args[-2:] == (config.netflix.polling, timedelta(minutes=1))
     # a look right at start-up, by the scheduler's own (wall) clock
     assert abs(jobs["refresh_charts"].next_run_time - datetime.now(UTC)) < timedelta(minutes=1)
 

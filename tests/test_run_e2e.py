@@ -386,6 +386,8 @@ async def test_a_new_week_is_alerted_within_the_fast_pace_after_netflix_publishe
         assert plan["poll_every_seconds"] == 3600
         log = await bot.stop(child, "run")
         assert "week 2022-06-26 first seen" in log
+        plan_text = "every 2 s around Netflix's weekly publication, every 3600 s otherwise"
+        assert plan_text in bot.output("run")  # what `trendbot run` said it would do
 
 
 def first_queued(db: Path) -> datetime:

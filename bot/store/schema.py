@@ -113,5 +113,13 @@ MIGRATIONS: tuple[tuple[str, ...], ...] = (
         "CREATE INDEX first_sightings_age ON first_sightings (namespace, seen_at)",
         "CREATE INDEX servers_channel ON servers (platform, channel_id)",
     ),
+    # 6: when each feed first showed each week (publication-aware polling learns from it)
+    (
+        """CREATE TABLE source_publications (
+            name TEXT NOT NULL, week TEXT NOT NULL,
+            published_at TEXT NOT NULL, seen_at TEXT NOT NULL,
+            PRIMARY KEY (name, week)
+        )""",
+    ),
 )
 SCHEMA_VERSION = len(MIGRATIONS)

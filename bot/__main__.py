@@ -66,6 +66,18 @@ def utcnow() -> datetime:
     return datetime.now(UTC)
 
 
+def shifted_clock(offset_seconds: float) -> Callable[[], datetime]:
+    """The wall clock, or (TRENDBOT_CLOCK_OFFSET, for tests) the wall clock moved by an offset."""
+    if not offset_seconds:
+        return utcnow
+    offset = timedelta(seconds=offset_seconds)
+    log.warning(
+        "TRENDBOT_CLOCK_OFFSET is set: this service's clock reads %s UTC (meant for tests)",
+        f"{utcnow() + offset:%Y-%m-%d %H:%M}",
+    )
+    return lambda: datetime.now(UTC) + offset
+
+
 # ---- composition ---------------------------------------------------------------------------------
 
 
@@ -117,7 +129,7 @@ def build_core(
     offline: list[ReviewSource] = [catalog_source.CatalogReviews(catalog), FactsReviews(knowledge)]
     book = ScoreBook(store, offline, online, clock)
     analyst = Analyst(store, knowledge, build_index(catalog.titles), catalog.scores, clock)
-    admin = Admin(store, config.alerts, clock)
+    admin = Admin(store, config.alerts, clock, config.netflix.polling)
     return Core(
         store, catalog, analyst, book, admin, clock, metrics or Metrics(), deployment_of(config)
     )
@@ -443,6 +455,7 @@ async def cmd_run(args: argparse.Namespace, config: Config) -> int:
         )
         return 2
     metrics = Metrics()
+    clock = shifted_clock(config.clock_offset_seconds)
     store = await Store.open(args.db or config.database)
     session = aiohttp.ClientSession()
     closers: list[service.Runner] = []
@@ -458,13 +471,13 @@ async def cmd_run(args: argparse.Namespace, config: Config) -> int:
                 return 2
             # alone on this file: leases left by a killed predecessor need not run out first
             await store.clear_leases()
-        core = build_core(store, config, session, metrics=metrics)
+        core = build_core(store, config, session, clock=clock, metrics=metrics)
         runners, apps, senders = build_runners(core, config, intended, args.role, shards)
         closers = [s for s in senders if s not in runners]
         notifier = Notifier(
             store,
             {sender.platform: sender for sender in senders},
-            utcnow,
+            clock,
             max_attempts=config.alerts.max_attempts,
             metrics=metrics,
             lease=timedelta(seconds=config.alerts.lease_seconds),
@@ -476,7 +489,7 @@ async def cmd_run(args: argparse.Namespace, config: Config) -> int:
         titles = TitleUpdater(store, core.analyst.knowledge, config.titles, utcnow, session)
         finders = [r for r in online_reviews(config, session) if isinstance(r, TmdbReviews)]
         running = service.Service(
-            core, notifier, feeds, config, utcnow, metrics, runners, apps, role=args.role,
+            core, notifier, feeds, config, clock, metrics, runners, apps, role=args.role,
             titles=titles, finder=finders[0] if finders else None,
         )  # fmt: skip
         for sender in closers:

@@ -12,7 +12,7 @@ from collections.abc import Callable
 from dataclasses import replace
 from datetime import datetime
 
-from bot import regions, render
+from bot import polling, regions, render
 from bot.config import AlertsConfig
 from bot.errors import UserError
 from bot.models import (
@@ -28,6 +28,7 @@ from bot.models import (
     ServerSettings,
     SettingsForm,
 )
+from bot.polling import PollSettings
 from bot.store import Store
 
 log = logging.getLogger(__name__)
@@ -45,10 +46,25 @@ MAX_REGIONS = 25
 
 
 class Admin:
-    def __init__(self, store: Store, defaults: AlertsConfig, clock: Callable[[], datetime]) -> None:
+    def __init__(
+        self,
+        store: Store,
+        defaults: AlertsConfig,
+        clock: Callable[[], datetime],
+        polling: PollSettings | None = None,
+    ) -> None:
         self._store = store
         self.defaults = defaults
         self._clock = clock
+        self._polling = polling or PollSettings()
+
+    async def show(self, settings: ServerSettings) -> Card:
+        """The settings card with each source's health and the next expected publication."""
+        health = render.health_lines(await self._store.all_source_health())
+        history = await self._store.publications(None, self._polling.learn_weeks)
+        held = await self._store.latest_week()
+        outlook = polling.plan(history, None, self._clock(), self._polling, held)
+        return render.config_card(settings, health, render.publication_text(outlook))
 
     async def ensure(self, platform: str, server_id: str) -> ServerSettings:
         """The server's settings, created with the defaults on first use."""
@@ -104,9 +120,7 @@ class Admin:
             # that column alone: a whole-row save here would undo a concurrent command's change
             await self._store.set_admin_channel(ctx.platform, ctx.server_id, ctx.channel_id, now)
         if isinstance(command, ConfigShow):
-            return render.config_card(
-                settings, render.health_lines(await self._store.all_source_health())
-            )
+            return await self.show(settings)
         if isinstance(command, ConfigRegions):
             if command.action == "list":
                 return render.config_card(settings)

@@ -9,12 +9,14 @@ from __future__ import annotations
 import tomllib
 from collections.abc import Mapping
 from dataclasses import dataclass, field
+from datetime import timedelta
 from pathlib import Path
 from typing import Any, Literal, TypeVar
 
 from bot.errors import ConfigError
 from bot.logs import LOG_FORMATS, LogFormat
 from bot.models import CATEGORIES, Category
+from bot.polling import MAX_MARGIN, PollSettings, parse_window
 
 NETFLIX_COUNTRIES_URL = "https://www.netflix.com/tudum/top10/data/all-weeks-countries.tsv"
 NETFLIX_GLOBAL_URL = "https://www.netflix.com/tudum/top10/data/all-weeks-global.tsv"
@@ -36,15 +38,33 @@ MAX_BYTES = 1 << 32
 MAX_ATTEMPTS = 100
 MAX_RETENTION_DAYS = 3650
 MAX_SECONDS = 7 * 86400.0
+MAX_CLOCK_OFFSET = 100 * 366 * 86400.0
 
 
 @dataclass(frozen=True, slots=True)
 class NetflixConfig:
     urls: tuple[str, ...] = (NETFLIX_COUNTRIES_URL, NETFLIX_GLOBAL_URL)
-    refresh_cron: str = "7 * * * *"
-    refresh_every_seconds: float = 0.0  # > 0 polls on an interval instead of the cron
+    refresh_every_seconds: float = 0.0  # > 0 polls on a fixed interval instead (tests)
     timeout_seconds: float = 60.0
     max_bytes: int = 64 * 1024 * 1024
+    # publication-aware polling (bot/polling.py)
+    fast_poll_seconds: float = 300.0
+    slow_poll_seconds: float = 3600.0
+    publication_window: str = "tue 14:00-22:00"  # UTC, until a publication has been seen
+    window_margin_seconds: float = 3600.0
+    late_seconds: float = 14400.0
+    learn_weeks: int = 8
+
+    @property
+    def polling(self) -> PollSettings:
+        return PollSettings(
+            fast=timedelta(seconds=self.fast_poll_seconds),
+            slow=timedelta(seconds=self.slow_poll_seconds),
+            default=parse_window(self.publication_window),
+            margin=timedelta(seconds=self.window_margin_seconds),
+            late=timedelta(seconds=self.late_seconds),
+            learn_weeks=self.learn_weeks,
+        )
 
 
 @dataclass(frozen=True, slots=True)
@@ -129,6 +149,9 @@ class Config:
     web: WebConfig = WebConfig()
     titles: TitlesConfig = TitlesConfig()
     log_format: LogFormat = "text"  # [logging] format or TRENDBOT_LOG_FORMAT: "text" or "json"
+    # TRENDBOT_CLOCK_OFFSET only: the service's clock runs this far from the wall clock, so an
+    # end-to-end test (or a rehearsal) can live through a publication day of another year
+    clock_offset_seconds: float = 0.0
 
 
 _DEFAULT = Config()
@@ -160,20 +183,7 @@ def _build(raw: Mapping[str, Any], env: Mapping[str, str]) -> Config:
     if log_level not in _LOG_LEVELS:
         raise ConfigError(f"log_level must be one of {', '.join(_LOG_LEVELS)}, not {log_level!r}")
 
-    n = t.table("netflix")
-    n.reject_unknown({"urls", "refresh_cron", "refresh_every_seconds", "timeout_seconds",
-                      "max_bytes"})  # fmt: skip
-    urls = tuple(n.get_list("urls", str, list(_DEFAULT.netflix.urls)))
-    for i, url in enumerate(urls):
-        if not url.strip():
-            raise ConfigError(f"netflix.urls[{i}] is empty")
-    netflix = NetflixConfig(
-        urls=urls,
-        refresh_cron=_cron(n.get("refresh_cron", str, _DEFAULT.netflix.refresh_cron)),
-        refresh_every_seconds=n.non_negative("refresh_every_seconds", 0.0),
-        timeout_seconds=n.positive("timeout_seconds", 60.0),
-        max_bytes=n.integer("max_bytes", _DEFAULT.netflix.max_bytes, 1, MAX_BYTES),
-    )
+    netflix = _netflix(t.table("netflix"))
 
     a = t.table("alerts")
     a.reject_unknown({"default_threshold", "default_categories", "outbox_retention_days",
@@ -264,8 +274,73 @@ def _build(raw: Mapping[str, Any], env: Mapping[str, str]) -> Config:
     web = WebConfig(host=host.strip(), port=port, ops_token=_secret(env, "TRENDBOT_OPS_TOKEN"))
     return Config(
         database, log_level, netflix, alerts, reviews, discord, slack, web, titles,
-        _log_format(t, env),
+        _log_format(t, env), _clock_offset(env),
     )  # fmt: skip
+
+
+def _clock_offset(env: Mapping[str, str]) -> float:
+    raw = env.get("TRENDBOT_CLOCK_OFFSET", "").strip()
+    if not raw:
+        return 0.0
+    try:
+        offset = float(raw)
+    except ValueError:
+        offset = float("nan")
+    if not abs(offset) <= MAX_CLOCK_OFFSET:  # also refuses nan and inf
+        raise ConfigError(
+            f"TRENDBOT_CLOCK_OFFSET must be a number of seconds within ±{MAX_CLOCK_OFFSET:g} "
+            f"(100 years), not {raw!r}"
+        )
+    return offset
+
+
+def _netflix(n: _Table) -> NetflixConfig:
+    if "refresh_cron" in n:
+        raise ConfigError(
+            "netflix.refresh_cron is no longer used: trendbot polls around Netflix's weekly "
+            "publication instead (fast_poll_seconds, slow_poll_seconds; see "
+            "config.example.toml); remove the line"
+        )
+    n.reject_unknown({"urls", "refresh_every_seconds", "timeout_seconds", "max_bytes",
+                      "fast_poll_seconds", "slow_poll_seconds", "publication_window",
+                      "window_margin_seconds", "late_seconds", "learn_weeks"})  # fmt: skip
+    urls = tuple(n.get_list("urls", str, list(_DEFAULT.netflix.urls)))
+    for i, url in enumerate(urls):
+        if not url.strip():
+            raise ConfigError(f"netflix.urls[{i}] is empty")
+    d = _DEFAULT.netflix
+    fast = n.positive("fast_poll_seconds", d.fast_poll_seconds)
+    if fast < 1:
+        raise ConfigError(f"netflix.fast_poll_seconds must be at least 1, not {fast:g}")
+    slow = n.positive("slow_poll_seconds", d.slow_poll_seconds)
+    if slow < fast:
+        raise ConfigError(
+            f"netflix.slow_poll_seconds ({slow:g}) must not be shorter than "
+            f"netflix.fast_poll_seconds ({fast:g})"
+        )
+    window = n.get("publication_window", str, d.publication_window)
+    try:
+        parse_window(window)
+    except ValueError as exc:
+        raise ConfigError(f"netflix.publication_window: {exc}") from None
+    margin = n.non_negative("window_margin_seconds", d.window_margin_seconds)
+    if margin > MAX_MARGIN.total_seconds():
+        raise ConfigError(
+            f"netflix.window_margin_seconds must be at most {MAX_MARGIN.total_seconds():g}, "
+            f"not {margin:g}"
+        )
+    return NetflixConfig(
+        urls=urls,
+        refresh_every_seconds=n.non_negative("refresh_every_seconds", 0.0),
+        timeout_seconds=n.positive("timeout_seconds", 60.0),
+        max_bytes=n.integer("max_bytes", d.max_bytes, 1, MAX_BYTES),
+        fast_poll_seconds=fast,
+        slow_poll_seconds=slow,
+        publication_window=window,
+        window_margin_seconds=margin,
+        late_seconds=n.non_negative("late_seconds", d.late_seconds),
+        learn_weeks=n.integer("learn_weeks", d.learn_weeks, 1, 52),
+    )
 
 
 def _log_format(t: _Table, env: Mapping[str, str]) -> LogFormat:
@@ -293,6 +368,9 @@ class _Table:
         if not isinstance(value, dict):
             raise ConfigError(f"{self._key(name)} must be a table ([{self._key(name)}])")
         return _Table(value, f"{self._key(name)}.")
+
+    def __contains__(self, name: str) -> bool:
+        return name in self._data
 
     def reject_unknown(self, known: set[str]) -> None:
         unknown = sorted(set(self._data) - known)
@@ -357,7 +435,7 @@ def _secret(env: Mapping[str, str], name: str) -> str | None:
     return value or None
 
 
-def _cron(expression: str, key: str = "netflix.refresh_cron") -> str:
+def _cron(expression: str, key: str) -> str:
     fields = expression.split()
     if len(fields) != 5:
         raise ConfigError(

@@ -161,8 +161,7 @@ class Core:
     async def settings(self, platform: str, server_id: str) -> tuple[ServerSettings, Card]:
         """A server's settings and the card that shows them (with source health)."""
         settings = await self.admin.ensure(platform, server_id)
-        health = render.health_lines(await self.store.all_source_health())
-        return settings, render.config_card(settings, health)
+        return settings, await self.admin.show(settings)
 
     async def save_settings(self, form: SettingsForm, ctx: Context) -> Card:
         """Apply a settings form submitted from a UI; admins only."""

@@ -1,6 +1,7 @@
 """Scheduled work as plain async functions, and `schedule()`, which wires them to APScheduler.
 
-refresh_charts (conditional GET per feed; a failing feed backs off 5 min × 2ⁿ and keeps its last
+refresh_charts (conditional GET per feed, every few minutes around Netflix's weekly publication
+and slowly otherwise — bot/polling.py; a failing feed backs off 5 min × 2ⁿ and keeps its last
 good data), fetch_scores (online scores for newly charted titles), weekly_digest (opt-in per
 server), prune_outbox, and the notifier's drain. Tests call these functions directly.
 """
@@ -26,6 +27,8 @@ from bot.judge.week import Judged
 from bot.metrics import Metrics
 from bot.models import GLOBAL, Alert, ChartKey, Title
 from bot.notify import Notifier
+from bot.polling import PollSettings
+from bot.publications import first_sighting, idle_feeds
 from bot.sources import netflix
 from bot.store import Store
 from bot.titles.online import TitleFinder, look_up
@@ -69,9 +72,16 @@ class Feed:
 @dataclass(frozen=True, slots=True)
 class RefreshOutcome:
     source: str
-    outcome: str  # changed, unchanged, rejected, unavailable, failed, waiting
+    outcome: str  # changed, unchanged, rejected, unavailable, failed, waiting, idle
     detail: str = ""
     queued: int = 0
+
+
+def poll_tick(settings: PollSettings) -> float:
+    """Seconds between the refresh job's looks at the plans: a fifth of the fast pace, at most a
+    minute. A look polls what falls due before the next one, so the fast pace is never
+    exceeded (polls come every 4–5 minutes at the default 5)."""
+    return min(60.0, settings.fast.total_seconds() / 5)
 
 
 def feed_backoff(failures: int) -> timedelta:
@@ -85,13 +95,27 @@ async def refresh_charts(
     feeds: Sequence[Feed],
     clock: Callable[[], datetime],
     metrics: Metrics,
+    polling: PollSettings | None = None,
+    early: timedelta = timedelta(0),
 ) -> list[RefreshOutcome]:
-    """Poll every feed once; store new weeks, queue their alerts, then deliver."""
+    """Poll every feed once (with `polling`, only those whose plan says it is time, or will be
+    within `early`: the scheduler's next look would be late); store new weeks, queue their
+    alerts, then deliver."""
+    plans = {} if polling is None else await idle_feeds(core.store, feeds, polling, clock(), early)
+    idle = {
+        name: RefreshOutcome(name, "idle", f"{p.mode}: next poll at {p.next_poll:%H:%M:%S}")
+        for name, p in plans.items()
+    }
+    if feeds and len(idle) == len(feeds):
+        return [idle[feed.name] for feed in feeds]
     outcomes = []
     leftover = await alert_new_weeks(core, notifier)  # weeks a crash left unplanned
     if leftover:
         log.info("queued %d alerts for weeks stored before a restart", leftover)
     for feed in feeds:
+        if feed.name in idle:
+            outcomes.append(idle[feed.name])
+            continue
         try:
             outcome = await _refresh_one(core, notifier, feed, clock)
         except Exception as exc:  # one feed's trouble (even the store's) never stops the others
@@ -120,7 +144,9 @@ async def _refresh_one(
     try:
         fetched = await feed.fetch(state.etag, state.last_modified)
         if fetched.body is None:
-            await store.record_source_success(feed.name, state.etag, state.last_modified, clock())
+            seen = clock()
+            await store.record_source_success(feed.name, state.etag, state.last_modified, seen)
+            await first_sighting(store, feed.name, state.last_modified, None, seen)
             return RefreshOutcome(feed.name, "unchanged")
         report = await core.ingest(fetched)
     except Exception as exc:
@@ -141,7 +167,9 @@ async def _refresh_one(
             feed.name, kind, failed.failures, wait, detail,
         )  # fmt: skip
         return RefreshOutcome(feed.name, kind, detail)
-    await store.record_source_success(feed.name, fetched.etag, fetched.last_modified, clock())
+    seen = clock()
+    await store.record_source_success(feed.name, fetched.etag, fetched.last_modified, seen)
+    await first_sighting(store, feed.name, fetched.last_modified, report.newest, seen)
     queued = await alert_new_weeks(core, notifier)
     log.info(
         "chart source %s: %d new lists, %d replaced, %d alerts queued",
@@ -342,16 +370,18 @@ def schedule(
         return running.track(func) if running is not None else func
 
     common = {"max_instances": 1, "coalesce": True, "misfire_grace_time": 600}
+    # APScheduler runs on the wall clock, whatever `clock` the jobs are given
+    start = datetime.now(UTC)
+    # publication-aware: a cheap tick asks each feed's plan whether it is time (a fixed
+    # interval, for tests, polls on every tick)
     every = config.netflix.refresh_every_seconds
-    refresh_trigger = (
-        IntervalTrigger(seconds=every, timezone=UTC)
-        if every > 0
-        else CronTrigger.from_crontab(config.netflix.refresh_cron, timezone=UTC)
-    )
+    settings = None if every > 0 else config.netflix.polling
+    tick = every if settings is None else poll_tick(settings)
     scheduler.add_job(
-        job(once(store, "refresh_charts", refresh_charts)), refresh_trigger,
-        args=[core, notifier, feeds, clock, metrics],
-        id="refresh_charts", next_run_time=clock(), **common,
+        job(once(store, "refresh_charts", refresh_charts)),
+        IntervalTrigger(seconds=tick, timezone=UTC),
+        args=[core, notifier, feeds, clock, metrics, settings, timedelta(seconds=tick)],
+        id="refresh_charts", next_run_time=start, **common,
     )  # fmt: skip
     if titles is not None and titles.configured():
         scheduler.add_job(
@@ -373,7 +403,7 @@ def schedule(
     scheduler.add_job(
         job(notifier.drain),
         IntervalTrigger(seconds=config.alerts.deliver_every_seconds, timezone=UTC),
-        id="deliver", next_run_time=clock(), **common,
+        id="deliver", next_run_time=start, **common,
     )  # fmt: skip
     scheduler.add_job(
         job(once(store, "fetch_scores", fetch_scores)), CronTrigger(minute=37, timezone=UTC),

@@ -2,9 +2,10 @@
 
 Anyone who can reach the port may ask /healthz, so it says "ok", "degraded" or "failing" and
 nothing else: no error text (a misconfigured path once showed a line of /etc/passwd), no URLs.
-The details — database, each chart source with its last error, each platform, the outbox — are
-logged when the status changes and served at /healthz/details to `Authorization: Bearer <token>`
-when TRENDBOT_OPS_TOKEN is set (404 otherwise). With a token set, /metrics asks for it too.
+The details — database, each chart source with its last error and the publication it awaits,
+each platform, the outbox — are logged when the status changes and served at /healthz/details to
+`Authorization: Bearer <token>` when TRENDBOT_OPS_TOKEN is set (404 otherwise). With a token set,
+/metrics asks for it too.
 """
 
 from __future__ import annotations
@@ -12,7 +13,7 @@ from __future__ import annotations
 import hmac
 import logging
 from collections.abc import Awaitable, Callable, Mapping, Sequence
-from datetime import datetime
+from datetime import UTC, datetime
 from typing import Any, Protocol
 
 from aiohttp import web
@@ -20,6 +21,8 @@ from prometheus_client.aiohttp import make_aiohttp_handler
 
 from bot.metrics import Metrics
 from bot.models import SourceHealth
+from bot.polling import Plan, PollSettings
+from bot.publications import poll_plan
 from bot.store import Store
 
 log = logging.getLogger(__name__)
@@ -40,13 +43,17 @@ def ops_routes(
     source_names: Sequence[str],
     adapters: Mapping[str, Connected],
     token: str | None = None,
+    polling: PollSettings | None = None,
+    clock: Callable[[], datetime] = lambda: datetime.now(UTC),
 ) -> list[web.RouteDef]:
     """GET /healthz, /healthz/details and /metrics, to add to the service's web application."""
     last = {"status": "ok"}
+    settings = polling or PollSettings()
 
     async def check() -> tuple[int, dict[str, Any]]:
         database = await store.healthy()
         sources = [await store.source_health(name) for name in source_names] if database else []
+        plans = [await poll_plan(store, s.name, settings, clock()) for s in sources]
         platforms = {name: adapter.connected for name, adapter in adapters.items()}
         failing_sources = [s.name for s in sources if s.failures]
         healthy = database and all(platforms.values())
@@ -55,7 +62,7 @@ def ops_routes(
             "status": status,
             "database": database,
             "adapters": platforms,
-            "sources": [_source(s) for s in sources],
+            "sources": [_source(s, p) for s, p in zip(sources, plans, strict=True)],
             "outbox": await store.outbox_counts() if database else {},
         }
         if status != last["status"]:
@@ -106,7 +113,7 @@ def _guarded(handler: Handler, token: str | None, *, hidden: bool) -> Handler:
     return guarded
 
 
-def _source(state: SourceHealth) -> dict[str, Any]:
+def _source(state: SourceHealth, plan: Plan) -> dict[str, Any]:
     return {
         "name": state.name,
         "ok": state.failures == 0 and state.last_success_at is not None,
@@ -114,6 +121,15 @@ def _source(state: SourceHealth) -> dict[str, Any]:
         "failures": state.failures,
         "last_error": state.last_error,
         "next_attempt_at": _iso(state.next_attempt_at),
+        "publication": {  # what the feed awaits and how closely it is polled (bot/polling.py)
+            "week": plan.week.isoformat(),
+            "expected_at": _iso(plan.expected),
+            "window": [_iso(plan.window_start), _iso(plan.window_end)],
+            "learned_from_weeks": plan.learned,
+            "mode": plan.mode,
+            "poll_every_seconds": plan.poll_every.total_seconds(),
+            "next_poll_at": _iso(max(plan.next_poll, state.next_attempt_at or plan.next_poll)),
+        },
     }
 
 

@@ -34,6 +34,7 @@ from bot.models import (
     Tone,
     Verdict,
 )
+from bot.polling import Plan
 from bot.regions import region_label, region_name
 
 SOURCE = "Netflix Top 10 (netflix.com/tudum/top10)"
@@ -510,7 +511,9 @@ def no_data_card(key: ChartKey, week: date | None) -> Card:
     )
 
 
-def config_card(settings: ServerSettings, health: Sequence[tuple[str, str]] = ()) -> Card:
+def config_card(
+    settings: ServerSettings, health: Sequence[tuple[str, str]] = (), next_week: str = ""
+) -> Card:
     channel = f"<#{settings.channel_id}>" if settings.channel_id else "not set"
     regions = ", ".join(region_label(r) for r in settings.regions) or "none"
     fields = [
@@ -524,6 +527,8 @@ def config_card(settings: ServerSettings, health: Sequence[tuple[str, str]] = ()
         fields.append(Field("⚠ Alerts paused", settings.disabled_reason, False))
     for name, state in health:
         fields.append(Field(f"Source: {name}", state, False))
+    if next_week:
+        fields.append(Field("Next Netflix Top 10", next_week, False))
     return Card(
         title="trendbot settings",
         fields=tuple(fields),
@@ -560,6 +565,25 @@ def health_lines(sources: Sequence[SourceHealth]) -> list[tuple[str, str]]:
         elif s.last_success_at:
             lines.append((s.name, f"ok — last fetched {s.last_success_at:%Y-%m-%d %H:%M} UTC"))
     return lines
+
+
+def publication_text(plan: Plan) -> str:
+    """When the next week's lists are expected, and how closely trendbot is watching."""
+    when = f"{plan.expected:%a %d %b}, about {plan.expected:%H:%M} UTC"
+    every = _pace(plan.poll_every.total_seconds())
+    if plan.mode == "window":
+        return f"{when}: checking every {every} until it is out"
+    if plan.mode in ("late", "overdue"):
+        return f"was due {when} and is not out yet: checking every {every}"
+    basis = f"learned from {_plural(plan.learned, 'week')}" if plan.learned else "default window"
+    return f"{when} ({basis}; week ending {plan.week:%d %b})"
+
+
+def _pace(seconds: float) -> str:
+    for unit, size in (("h", 3600), ("min", 60)):
+        if seconds >= size and seconds % size == 0:
+            return f"{seconds // size:.0f} {unit}"
+    return f"{seconds:g} s"
 
 
 def title_links(title: Title | None) -> tuple[Link, ...]:

@@ -81,6 +81,8 @@ class Service:
                 [f.name for f in self.feeds],
                 {r.platform: r for r in self.runners},
                 self.config.web.ops_token,
+                self.config.netflix.polling,
+                self.clock,
             )
         )
         for extra in self.apps:
@@ -195,7 +197,8 @@ def plan(config: Config) -> Plan:
     when = (
         f"every {n.refresh_every_seconds:g} s"
         if n.refresh_every_seconds
-        else f"cron '{n.refresh_cron}' UTC"
+        else f"every {n.fast_poll_seconds:g} s around Netflix's weekly publication, "
+        f"every {n.slow_poll_seconds:g} s otherwise"
     )
     lines.append(f"Chart sources ({when}): " + ", ".join(n.urls))
     r = config.reviews

@@ -1,7 +1,7 @@
 """What the end-to-end tests of `trendbot run` share (tests/test_service.py in-process,
 tests/test_run_e2e.py as a subprocess): a local Netflix that publishes week after week and breaks
-the way Netflix's files once broke, subscriptions made ahead of a start, a wall clock the test may
-move forward, Prometheus text parsing, and bounded polling."""
+the way Netflix's files once broke (and stamps Last-Modified), subscriptions made ahead of a
+start, a wall clock the test may move forward, Prometheus text parsing, and bounded polling."""
 
 from __future__ import annotations
 
@@ -11,6 +11,7 @@ import socket
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
+from email.utils import format_datetime
 from pathlib import Path
 from typing import Any, TypeVar, overload
 
@@ -46,19 +47,28 @@ def until(week: str) -> bytes:
 class NetflixPlayer:
     """Netflix's Top 10 download site on 127.0.0.1.
 
-    The countries file has an ETag per published version (304 when unchanged); `move()` makes it
-    answer a real 301 to an HTML "Moved Permanently" page, as Netflix once did. The global file's
-    URL has moved for good (301 to the same page)."""
+    The countries file has an ETag per published version (304 when unchanged) and, when published
+    `at` a time, that time as its Last-Modified; `move()` makes it answer a real 301 to an HTML
+    "Moved Permanently" page, as Netflix once did. The global file's URL has moved for good (301
+    to the same page). `answers` records (time by `clock`, status) of each countries request."""
 
     COUNTRIES_PATH = "/tudum/top10/data/all-weeks-countries.tsv"
     GLOBAL_PATH = "/tudum/top10/data/all-weeks-global.tsv"
     MOVED_PATH = "/tudum/top10/moved"
 
-    def __init__(self, body: bytes) -> None:
+    def __init__(
+        self,
+        body: bytes,
+        at: datetime | None = None,
+        clock: Callable[[], datetime] = lambda: datetime.now(UTC),
+    ) -> None:
         self.body = body
         self.version = 1
         self.moved = False
         self.requests = 0  # to the countries file
+        self.last_modified = format_datetime(at, usegmt=True) if at else None
+        self.clock = clock
+        self.answers: list[tuple[datetime, int]] = []
         app = web.Application()
         app.router.add_get(self.COUNTRIES_PATH, self._countries)
         app.router.add_get(self.GLOBAL_PATH, self._redirect)
@@ -83,9 +93,10 @@ class NetflixPlayer:
     def global_url(self) -> str:
         return self.url(self.GLOBAL_PATH)
 
-    def publish(self, body: bytes) -> None:
+    def publish(self, body: bytes, at: datetime | None = None) -> None:
         self.body, self.moved = body, False
         self.version += 1
+        self.last_modified = format_datetime(at, usegmt=True) if at else None
 
     def move(self) -> None:
         self.moved = True
@@ -94,10 +105,14 @@ class NetflixPlayer:
         self.requests += 1
         if self.moved:
             return await self._redirect(request)
-        etag = f'"v{self.version}"'
-        if request.headers.get("If-None-Match") == etag:
-            return web.Response(status=304, headers={"ETag": etag})
-        return web.Response(body=self.body, headers={"ETag": etag})
+        headers = {"ETag": f'"v{self.version}"'}
+        if self.last_modified:
+            headers["Last-Modified"] = self.last_modified
+        unchanged = request.headers.get("If-None-Match") == headers["ETag"]
+        self.answers.append((self.clock(), 304 if unchanged else 200))
+        if unchanged:
+            return web.Response(status=304, headers=headers)
+        return web.Response(body=self.body, headers=headers)
 
     async def _redirect(self, request: web.Request) -> web.Response:
         return web.Response(status=301, headers={"Location": self.MOVED_PATH})

@@ -63,3 +63,29 @@ async def test_ingest_pauses_the_collector_and_restores_it_even_on_bad_input(cor
     with pytest.raises(SourceError):
         await core.ingest(Fetched("broken.tsv", b"null"))
     assert gc.isenabled()
+
+
+async def test_config_show_tells_when_the_next_week_is_expected(core: Core, clock) -> None:
+    from datetime import UTC, date, datetime
+
+    def next_week(card) -> str:
+        [line] = [f.value for f in card.fields if f.label == "Next Netflix Top 10"]
+        return line
+
+    # the bundled weeks end 28 August 2022 and no publication was seen: the default window
+    show = await core.run("config show", {}, ADMIN)
+    assert next_week(show) == "Tue 06 Sep, about 18:00 UTC (default window; week ending 04 Sep)"
+    # a feed saw the week ending 28 August on Tuesday 30 August at 19:04
+    tuesday = datetime(2022, 8, 30, 19, 4, tzinfo=UTC)
+    await core.store.record_publication("countries", date(2022, 8, 28), tuesday, tuesday)
+    clock.now = datetime(2022, 9, 6, 18, 30, tzinfo=UTC)
+    show = await core.run("config show", {}, ADMIN)
+    assert next_week(show) == "Tue 06 Sep, about 19:04 UTC: checking every 5 min until it is out"
+    clock.now = datetime(2022, 9, 6, 21, 30, tzinfo=UTC)
+    show = await core.run("config show", {}, ADMIN)
+    assert next_week(show) == (
+        "was due Tue 06 Sep, about 19:04 UTC and is not out yet: checking every 5 min"
+    )
+    # App Home shows the same card
+    _settings, card = await core.settings("test", "guild-1")
+    assert next_week(card) == next_week(show)

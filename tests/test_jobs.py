@@ -3,7 +3,8 @@
 
 from __future__ import annotations
 
-from datetime import date, timedelta
+from datetime import UTC, date, datetime, timedelta
+from email.utils import format_datetime
 from pathlib import Path
 
 import aiohttp
@@ -27,6 +28,7 @@ from bot.jobs import (
 from bot.metrics import Metrics
 from bot.models import Context, Metric, Score, Title
 from bot.notify import Notifier
+from bot.polling import PollSettings
 from bot.sources.catalog import Catalog
 from bot.store import Store
 from tests.conftest import TEST_DATA
@@ -45,25 +47,35 @@ def until(week: str) -> bytes:
 
 
 class NetflixPlayer:
-    """Serves whatever body the test sets, with an ETag per version, and counts requests."""
+    """Serves whatever body the test sets, with an ETag (and a Last-Modified, when set) per
+    version; counts requests and 304s, and answers `failing` (status, headers) when set."""
 
     def __init__(self) -> None:
         self.body = until("2022-06-19")
         self.version = 1
         self.requests = 0
+        self.not_modified = 0
+        self.last_modified: str | None = None
+        self.failing: tuple[int, dict[str, str]] | None = None
         self.app = web.Application()
         self.app.router.add_get("/all-weeks-countries.tsv", self.serve)
 
-    def publish(self, body: bytes) -> None:
+    def publish(self, body: bytes, at: datetime | None = None) -> None:
         self.body = body
         self.version += 1
+        self.last_modified = format_datetime(at, usegmt=True) if at else None
 
     async def serve(self, request: web.Request) -> web.Response:
         self.requests += 1
-        etag = f'"v{self.version}"'
-        if request.headers.get("If-None-Match") == etag:
-            return web.Response(status=304, headers={"ETag": etag})
-        return web.Response(body=self.body, headers={"ETag": etag})
+        if self.failing is not None:
+            return web.Response(status=self.failing[0], headers=self.failing[1])
+        headers = {"ETag": f'"v{self.version}"'}
+        if self.last_modified:
+            headers["Last-Modified"] = self.last_modified
+        if request.headers.get("If-None-Match") == headers["ETag"]:
+            self.not_modified += 1
+            return web.Response(status=304, headers=headers)
+        return web.Response(body=self.body, headers=headers)
 
 
 @pytest.fixture
@@ -236,11 +248,11 @@ def test_schedule_registers_every_job_coalesced_one_at_a_time(core: Core, clock)
                          "prune_outbox"}  # fmt: skip
     for job in jobs.values():
         assert job.max_instances == 1 and job.coalesce and job.misfire_grace_time == 600
-    assert (
-        str(jobs["refresh_charts"].trigger)
-        == "cron[month='*', day='*', day_of_week='*', hour='*', minute='7']"
-    )
-    assert jobs["refresh_charts"].next_run_time == clock()  # a refresh right at start-up
+    # a look at each feed's plan every minute; the plan (bot/polling.py) decides when to fetch
+    assert str(jobs["refresh_charts"].trigger) == "interval[0:01:00]"
+    assert jobs["refresh_charts"].args[-2:] == (config.netflix.polling, timedelta(minutes=1))
+    # a look right at start-up, by the scheduler's own (wall) clock
+    assert abs(jobs["refresh_charts"].next_run_time - datetime.now(UTC)) < timedelta(minutes=1)
 
 
 async def test_a_week_stored_before_a_crash_still_gets_its_alerts(world, clock) -> None:
@@ -259,3 +271,89 @@ async def test_a_week_stored_before_a_crash_still_gets_its_alerts(world, clock) 
     ]
     await refresh_charts(core, notifier, [feed], clock, metrics)
     assert len(adapter.sent) == 1  # planned once
+
+
+async def test_polling_around_the_publication_finds_the_new_week_within_five_minutes(
+    world, clock
+) -> None:
+    core, notifier, feed, adapter, player, metrics = world
+    rule = PollSettings()  # 5 min in the window, hourly otherwise
+    # week N was published Tuesday 21 June at 19:00; trendbot starts a week later at noon
+    player.publish(until("2022-06-19"), at=datetime(2022, 6, 21, 19, tzinfo=UTC))
+    clock.now = datetime(2022, 6, 28, 12, tzinfo=UTC)
+    polled: list[tuple[str, str]] = []
+
+    async def tick() -> str:
+        [outcome] = await refresh_charts(core, notifier, [feed], clock, metrics, rule)
+        if outcome.outcome != "idle":
+            polled.append((f"{clock():%H:%M}", outcome.outcome))
+        return outcome.outcome
+
+    async def minutes(n: int) -> None:  # the scheduler's one-minute look at the plan
+        for _ in range(n):
+            await tick()
+            clock.advance(minutes=1)
+
+    await minutes(18 * 60 - 12 * 60 + 62)  # from 12:00 to 19:01
+    history = await core.store.publications(feed.name)
+    assert [(p.week, p.published_at) for p in history] == [
+        (date(2022, 6, 19), datetime(2022, 6, 21, 19, tzinfo=UTC))
+    ]
+    # hourly until the learned window (18:00–20:00) opens, then every 5 minutes; all 304s after
+    # the first download
+    assert polled[:7] == [("12:00", "changed")] + [(f"{h}:00", "unchanged") for h in range(13, 19)]
+    assert [when for when, _ in polled[6:]] == ["18:00", "18:05", "18:10", "18:15", "18:20",
+                                                 "18:25", "18:30", "18:35", "18:40", "18:45",
+                                                 "18:50", "18:55", "19:00"]  # fmt: skip
+    assert player.not_modified == len(polled) - 1 and adapter.sent == []
+
+    # Netflix publishes week N+1 at 19:01: found, stored and alerted at 19:05
+    player.publish(until("2022-06-26"), at=clock())
+    published = clock()
+    while not adapter.sent:
+        await tick()
+        if not adapter.sent:
+            clock.advance(minutes=1)
+    found = await core.store.publications(feed.name, 1)
+    assert found[0].week == date(2022, 6, 26) and found[0].published_at == published
+    # queued and delivered by the poll at 19:05: four minutes after publication
+    assert polled[-1] == ("19:05", "changed") and clock() - published <= rule.fast
+    assert [card.title for _ch, card, _k in adapter.sent] == [
+        "⚡ Surprise in United States · Films: Backtrace (2018)"
+    ]
+
+    # then hourly again: the next look at the file is at 20:05
+    asked = player.requests
+    clock.advance(minutes=1)
+    await minutes(59)  # 19:06 … 20:04
+    assert player.requests == asked
+    await tick()
+    assert player.requests == asked + 1 and polled[-1] == ("20:05", "unchanged")
+
+
+async def test_a_failing_feed_backs_off_inside_the_window_too(world, clock) -> None:
+    core, notifier, feed, adapter, player, metrics = world
+    rule = PollSettings()
+    player.publish(until("2022-06-19"), at=datetime(2022, 6, 21, 19, tzinfo=UTC))
+    clock.now = datetime(2022, 6, 28, 18, 30, tzinfo=UTC)  # inside the learned window
+    refresh = lambda: refresh_charts(core, notifier, [feed], clock, metrics, rule)  # noqa: E731
+    assert (await refresh())[0].outcome == "changed"
+    # Netflix answers 503 asking for 15 minutes: the plan's 5 minutes give way to that
+    player.failing = (503, {"Retry-After": "900"})
+    clock.advance(minutes=5)
+    assert (await refresh())[0].outcome == "unavailable"
+    asked = player.requests
+    for _ in range(14):
+        clock.advance(minutes=1)
+        assert (await refresh())[0].outcome in ("idle", "waiting")
+    assert player.requests == asked
+    clock.advance(minutes=1)
+    player.failing = (503, {})
+    assert (await refresh())[0].outcome == "unavailable"  # 15 minutes later
+    # the doubling backoff (10 minutes after a second failure) is longer than the fast pace
+    player.failing = None
+    clock.advance(minutes=5)
+    assert (await refresh())[0].outcome == "waiting"
+    clock.advance(minutes=5)
+    assert (await refresh())[0].outcome == "unchanged"
+    assert (await core.store.source_health(feed.name)).failures == 0

@@ -89,6 +89,34 @@ async def test_without_a_token_details_do_not_exist_and_go_to_the_log(
         await client.close()
 
 
+async def test_details_show_the_publication_each_source_awaits(store: Store) -> None:
+    # week ending 26 June seen Tuesday 28 June 19:02; now is Tuesday 5 July 19:30, in the window
+    tuesday = datetime(2022, 6, 28, 19, 2, tzinfo=UTC)
+    await store.record_publication(URL, datetime(2022, 6, 26).date(), tuesday, tuesday)
+    await store.record_source_success(URL, '"v1"', None, NOW + timedelta(hours=7, minutes=28))
+    now = NOW + timedelta(hours=7, minutes=30)
+    app = web.Application()
+    app.add_routes(ops_routes(store, Metrics(), [URL], {}, TOKEN, clock=lambda: now))
+    client = TestClient(TestServer(app, host="127.0.0.1"))
+    await client.start_server()
+    try:
+        ok = {"Authorization": f"Bearer {TOKEN}"}
+        [source] = (await (await client.get("/healthz/details", headers=ok)).json())["sources"]
+        assert source["publication"] == {
+            "week": "2022-07-03",
+            "expected_at": "2022-07-05T19:02:00+00:00",
+            "window": ["2022-07-05T18:02:00+00:00", "2022-07-05T20:02:00+00:00"],
+            "learned_from_weeks": 1,
+            "mode": "window",
+            "poll_every_seconds": 300.0,
+            "next_poll_at": "2022-07-05T19:33:00+00:00",
+        }
+        public = await (await client.get("/healthz")).text()
+        assert "2022" not in public  # the schedule is a detail too
+    finally:
+        await client.close()
+
+
 def test_the_server_binds_localhost_unless_told_otherwise() -> None:
     assert Config().web.host == "127.0.0.1"
     assert load_config(ROOT / "config.example.toml", {}).web.host == "127.0.0.1"

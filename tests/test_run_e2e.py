@@ -19,7 +19,7 @@ import sys
 from collections.abc import AsyncIterator, Sequence
 from contextlib import asynccontextmanager
 from dataclasses import dataclass, field
-from datetime import UTC, date, datetime
+from datetime import UTC, date, datetime, timedelta
 from pathlib import Path
 from typing import Any
 
@@ -36,6 +36,7 @@ from tests.e2e_support import (
     WEEK_N,
     WEEK_N1,
     NetflixPlayer,
+    OffsetClock,
     eventually,
     free_port,
     metric,
@@ -159,7 +160,11 @@ async def trendbot(
     urls: Sequence[str],
     *,
     oauth: bool = False,
+    polling: str = "refresh_every_seconds = 0.3\n",
+    clock: OffsetClock | None = None,
 ) -> AsyncIterator[Trendbot]:
+    """A config for the fakes and a minimal environment; `polling` is the [netflix] polling
+    settings (default: a fixed 0.3 s interval), `clock` the child's clock (by its offset)."""
     port = free_port()
     config = tmp_path / "trendbot.toml"
     q = json.dumps  # a JSON string is a valid TOML basic string
@@ -168,7 +173,7 @@ async def trendbot(
         'log_level = "INFO"\n\n'
         "[netflix]\n"
         f"urls = [{', '.join(q(u) for u in urls)}]\n"
-        "refresh_every_seconds = 0.3\n"
+        f"{polling}"
         "timeout_seconds = 5\n\n"
         "[alerts]\n"
         "deliver_every_seconds = 0.3\n"
@@ -195,6 +200,8 @@ async def trendbot(
         "SLACK_SIGNING_SECRET": SECRET,
         "TRENDBOT_OPS_TOKEN": OPS_TOKEN,
     }
+    if clock is not None:
+        env["TRENDBOT_CLOCK_OFFSET"] = repr(clock.offset.total_seconds())
     if oauth:  # many workspaces, each with its own bot token from the installation
         env |= {"SLACK_CLIENT_ID": "1111.2222", "SLACK_CLIENT_SECRET": "client-secret"}
     else:
@@ -309,6 +316,88 @@ async def test_run_alerts_each_channel_once_rejects_broken_files_and_exits_0_on_
     assert fake_discord.delivered() == {alerts[0]: 1, alerts[1]: 1}
     assert fake_slack.delivered() == {"C0042": 1}
     await database_holds_exactly(bot.db, until(WEEK_N1), tmp_path)
+
+
+FAST = 2.0  # this test's fast pace in seconds (5 minutes in production)
+WAY = 0.5  # seconds from the scheduler's look to the request reaching Netflix, at most
+
+
+async def test_a_new_week_is_alerted_within_the_fast_pace_after_netflix_publishes_it(
+    tmp_path: Path, fake_discord: FakeDiscord, fake_slack: FakeSlack
+) -> None:
+    # the service lives through Tuesday 28 June 2022 from 18:30 UTC (its clock is offset, and so
+    # is this test's): week N came out on Tuesday 21 June at 19:00, so the window it learns from
+    # that is 18:00–20:00 and week N+1 is awaited at 19:00
+    clock = OffsetClock()
+    clock.offset = datetime(2022, 6, 28, 18, 30, tzinfo=UTC) - datetime.now(UTC)
+    store = await Store.open(tmp_path / "trendbot.db")
+    try:
+        subscribed = await subscribe_ahead(store, fake_discord, guilds=1, now=clock())
+    finally:
+        await store.close()
+    [channel] = subscribed.discord_channels
+    tick = FAST / 5  # the refresh job's look at the plan (bot/jobs.py poll_tick)
+    week_n_out = datetime(2022, 6, 21, 19, tzinfo=UTC)
+    async with (
+        NetflixPlayer(until(WEEK_N), at=week_n_out, clock=clock) as netflix,
+        trendbot(tmp_path, fake_discord, fake_slack, [netflix.countries_url], clock=clock,
+                 polling=f"fast_poll_seconds = {FAST}\nslow_poll_seconds = 3600\n") as bot,
+    ):  # fmt: skip
+        child = await bot.start("run")
+
+        async def awaiting() -> dict[str, Any] | None:
+            [source] = (await bot.health())["sources"]
+            return source["publication"] if source["ok"] else None
+
+        plan = await eventually(awaiting, what="week N stored and the window learned")
+        assert plan["week"] == "2022-06-26" and plan["mode"] == "window"
+        assert (
+            plan["expected_at"] == "2022-06-28T19:00:00+00:00" and plan["learned_from_weeks"] == 1
+        )
+        assert plan["poll_every_seconds"] == FAST
+        # conditional GETs at the fast pace, each answered 304
+        await eventually(lambda: len(netflix.answers) >= 4, what="three polls after the first")
+        statuses = [status for _at, status in netflix.answers]
+        assert statuses[0] == 200 and set(statuses[1:]) == {304}
+        times = [at for at, _status in netflix.answers]
+        assert min(b - a for a, b in zip(times, times[1:], strict=False)) >= timedelta(
+            seconds=FAST - tick
+        )  # a look at the plan polls what falls due before the next look
+
+        # Netflix publishes week N+1 now
+        published = clock()
+        polls_before = len(netflix.answers)
+        netflix.publish(until(WEEK_N1), at=published)
+        await fake_discord.wait_messages(1, timeout=15)
+        fetched = next(at for at, status in netflix.answers[polls_before:] if status == 200)
+        queued = first_queued(bot.db)
+        # the poll that found it came within the fast pace (and the request's own way) ...
+        assert fetched - published <= timedelta(seconds=FAST + WAY), (fetched, published)
+        # ... and queued the alert at once: ingest, analysis and outbox of a small file
+        lag = queued - published
+        assert lag <= timedelta(seconds=FAST + WAY + 3), f"publish-to-first-alert {lag}"
+        print(f"publish-to-first-alert: polled after {fetched - published}, queued after {lag}")
+        assert fake_discord.delivered() == {channel: 1}
+
+        # the week is in: the next poll is an hour away, the next week is awaited
+        async def slowed_down() -> dict[str, Any] | None:
+            [source] = (await bot.health())["sources"]
+            return source["publication"] if source["publication"]["mode"] == "published" else None
+
+        plan = await eventually(slowed_down, what="the slow pace")
+        assert plan["week"] == "2022-07-03" and plan["learned_from_weeks"] == 2
+        assert plan["poll_every_seconds"] == 3600
+        log = await bot.stop(child, "run")
+        assert "week 2022-06-26 first seen" in log
+        plan_text = "every 2 s around Netflix's weekly publication, every 3600 s otherwise"
+        assert plan_text in bot.output("run")  # what `trendbot run` said it would do
+
+
+def first_queued(db: Path) -> datetime:
+    """When the service queued its first alert (by its own clock), read from its database."""
+    with sqlite3.connect(db) as connection:
+        [(created,)] = connection.execute("SELECT MIN(created_at) FROM outbox").fetchall()
+    return datetime.fromisoformat(created)
 
 
 async def test_kill_9_mid_delivery_then_restart_delivers_every_alert_exactly_once(

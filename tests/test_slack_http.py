@@ -418,6 +418,7 @@ async def test_app_home_for_a_member_is_read_only(slack, fake):
     assert not [b for b in view["blocks"] if b["type"] == "actions"]
     assert FORM.read_only in texts(view["blocks"])
     assert "Threshold" in texts(view["blocks"])
+    assert "Next Netflix Top 10" in texts(view["blocks"])  # when the next alerts may come
 
 
 async def test_admin_saves_settings_from_app_home(slack, fake, core):

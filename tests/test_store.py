@@ -42,12 +42,12 @@ def test_a_new_sqlite_file_is_migrated_to_the_latest_schema_in_wal_mode(tmp_path
         version = db.execute("PRAGMA user_version").fetchone()[0]
         mode = db.execute("PRAGMA journal_mode").fetchone()[0]
         tables = {r[0] for r in db.execute("SELECT name FROM sqlite_master WHERE type = 'table'")}
-    assert version == SCHEMA_VERSION == 6
+    assert version == SCHEMA_VERSION == 7
     assert mode == "wal"
     assert {"charts", "chart_entries", "title_matches", "scores", "servers", "server_regions",
             "outbox", "source_state", "slack_installations", "oauth_states",
-            "first_sightings", "title_records", "merged_titles", "title_sets",
-            "analyses"} <= tables  # fmt: skip
+            "first_sightings", "source_publications", "title_records", "merged_titles",
+            "title_sets", "analyses"} <= tables  # fmt: skip
 
 
 async def _open_close(target: str | Path) -> None:
@@ -266,6 +266,34 @@ async def test_source_health_counts_failures_and_resets_on_success(store: Store)
     await store.record_source_success("netflix", '"v2"', None, NOW)
     healthy = await store.source_health("netflix")
     assert healthy.failures == 0 and healthy.etag == '"v2"' and healthy.last_success_at == NOW
+
+
+async def test_each_week_is_recorded_once_per_feed_with_when_it_was_first_seen(
+    store: Store,
+) -> None:
+    tuesday = datetime(2022, 6, 28, 19, 2, tzinfo=UTC)
+    assert await store.publications("a") == []
+    assert await store.record_publication("a", date(2022, 6, 26), tuesday, NOW)
+    # seen again (a later correction, another poll): the first sighting stays
+    assert not await store.record_publication("a", date(2022, 6, 26), NOW, NOW)
+    assert await store.record_publication("a", date(2022, 6, 19), tuesday - timedelta(7), NOW)
+    assert await store.record_publication("b", date(2022, 6, 26), tuesday - timedelta(hours=1),
+                                          NOW - timedelta(hours=1))  # fmt: skip
+    [newest, older] = await store.publications("a")
+    assert (newest.week, newest.published_at, newest.seen_at) == (date(2022, 6, 26), tuesday, NOW)
+    assert older.week == date(2022, 6, 19)
+    assert [p.week for p in await store.publications("a", limit=1)] == [date(2022, 6, 26)]
+    # across feeds each week once, with its earliest times
+    merged = await store.publications()
+    assert [(p.week, p.published_at) for p in merged] == [
+        (date(2022, 6, 26), tuesday - timedelta(hours=1)),
+        (date(2022, 6, 19), tuesday - timedelta(7)),
+    ]
+    # the newest week a feed's charts came from (a database from before the history)
+    assert await store.newest_week_from("countries.tsv") is None
+    await store.save_charts(charts_of("countries_US-GB-SG-CA_2022-06-05_to_2022-07-17.tsv"),
+                            "countries.tsv", NOW)  # fmt: skip
+    assert await store.newest_week_from("countries.tsv") == date(2022, 7, 17)
 
 
 async def test_chart_rows_round_trip_exactly(store: Store) -> None:

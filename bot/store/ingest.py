@@ -29,6 +29,7 @@ class SaveReport:
     replaced: tuple[tuple[ChartKey, date], ...] = ()
     unchanged: int = 0
     kept: tuple[tuple[ChartKey, date], ...] = ()  # stored copy as good or better; incoming ignored
+    newest: date | None = None  # the newest week in the file, whatever was done with it
 
     @property
     def changed(self) -> tuple[tuple[ChartKey, date], ...]:
@@ -157,8 +158,9 @@ class ChartSaver:
                 [{"edition": edition, "id": chart_id} for chart_id in self._written],
             )
         self.report = SaveReport(
-            tuple(self._saved), tuple(self._replaced), self._unchanged, tuple(self._kept)
-        )
+            tuple(self._saved), tuple(self._replaced), self._unchanged, tuple(self._kept),
+            self._newest if self._newest > date.min else None,
+        )  # fmt: skip
 
     async def settle(self, *, quiet: bool = False) -> None:
         """Wait for the batch being written (its error, if any, is raised here)."""

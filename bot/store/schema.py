@@ -113,7 +113,15 @@ MIGRATIONS: tuple[tuple[str, ...], ...] = (
         "CREATE INDEX first_sightings_age ON first_sightings (namespace, seen_at)",
         "CREATE INDEX servers_channel ON servers (platform, channel_id)",
     ),
-    # 6: title knowledge: every source's records about titles (one table, provenance per row),
+    # 6: when each feed first showed each week (publication-aware polling learns from it)
+    (
+        """CREATE TABLE source_publications (
+            name TEXT NOT NULL, week TEXT NOT NULL,
+            published_at TEXT NOT NULL, seen_at TEXT NOT NULL,
+            PRIMARY KEY (name, week)
+        )""",
+    ),
+    # 7: title knowledge: every source's records about titles (one table, provenance per row),
     # titles merged per name (a cache rebuilt when a name's records change), loaded sets
     (
         """CREATE TABLE title_records (

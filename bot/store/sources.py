@@ -1,10 +1,12 @@
-"""Chart source health: validators for conditional GETs and each feed's failure streak."""
+"""Chart source health: validators for conditional GETs, each feed's failure streak, and when
+each feed first showed each week (the history publication-aware polling learns from)."""
 
 from __future__ import annotations
 
-from datetime import datetime, timedelta
+from datetime import date, datetime, timedelta
 
 from bot.models import SourceHealth
+from bot.polling import Publication
 from bot.store.database import Database
 
 
@@ -57,6 +59,45 @@ class Sources:
              "next": (now + backoff).isoformat()},
         )  # fmt: skip
         return await self.source_health(name)
+
+    async def publications(self, name: str | None = None, limit: int = 52) -> list[Publication]:
+        """The latest weeks first seen in one feed (or in any, each week once), newest first."""
+        if name is None:
+            rows = await self._db.all(
+                "SELECT week, MIN(published_at), MIN(seen_at) FROM source_publications "
+                "GROUP BY week ORDER BY week DESC LIMIT :limit",
+                {"limit": limit},
+            )
+        else:
+            rows = await self._db.all(
+                "SELECT week, published_at, seen_at FROM source_publications WHERE name = :name "
+                "ORDER BY week DESC LIMIT :limit",
+                {"name": name, "limit": limit},
+            )
+        return [
+            Publication(date.fromisoformat(r[0]), datetime.fromisoformat(r[1]),
+                        datetime.fromisoformat(r[2]))
+            for r in rows
+        ]  # fmt: skip
+
+    async def record_publication(
+        self, name: str, week: date, published_at: datetime, seen_at: datetime
+    ) -> bool:
+        """Remember when a feed first showed `week`; a later sighting changes nothing."""
+        added = await self._db.run(
+            "INSERT INTO source_publications (name, week, published_at, seen_at) "
+            "VALUES (:name, :week, :published_at, :seen_at) ON CONFLICT (name, week) DO NOTHING",
+            {"name": name, "week": week.isoformat(), "published_at": published_at.isoformat(),
+             "seen_at": seen_at.isoformat()},
+        )  # fmt: skip
+        return added > 0
+
+    async def newest_week_from(self, source: str) -> date | None:
+        """The newest week stored from one feed (its charts name it as their source)."""
+        value = await self._db.scalar(
+            "SELECT MAX(week) FROM charts WHERE source = :source", {"source": source}
+        )
+        return date.fromisoformat(value) if value else None
 
 
 def _dt(value: str | None) -> datetime | None:

@@ -117,6 +117,10 @@ async def test_three_workers_deliver_2000_alerts_exactly_once_though_one_is_kill
         assert await store.enqueue(alerts, datetime.now(UTC)) == 2000
     finally:
         await store.close()
+    # the bot was invited to its Slack channels, so after a crash it can read whether an alert
+    # already arrived (elsewhere Slack cannot tell, and such an alert is recorded, not repeated)
+    assert fake_slack.members is not None
+    fake_slack.members |= {channel for _team, channel, _token in made.slack}
     # answers come back slowly: a kill leaves posts the worker never saw answered
     fake_discord.message_delay = 0.05
     fake_slack.delays["chat.postMessage"] = 0.05

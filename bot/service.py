@@ -99,8 +99,10 @@ class Service:
         jobs = Running()
         started: list[Runner] = []
         unwatch = None
+        # the first start loads the bundled title records (seconds): meanwhile polls, adapters
+        # and commands go on; a command that needs the analysis waits for it, never fails
+        warming = asyncio.create_task(warm_up(self.core), name="warm-up")
         try:
-            await warm_up(self.core)
             for runner in self.runners:
                 await runner.start()
                 started.append(runner)
@@ -123,6 +125,10 @@ class Service:
                 unwatch = await self.core.store.watch_outbox(self.notifier.wake)
             await self.stopping.wait()
         finally:
+            if not warming.done():
+                warming.cancel()
+            with contextlib.suppress(asyncio.CancelledError, Exception):
+                await warming  # a failed warm-up was logged; commands judge on demand
             if unwatch is not None:
                 await unwatch()
             if scheduler.running:
@@ -145,11 +151,14 @@ class Service:
 
 
 async def warm_up(core: Core) -> None:
-    """Analyse the latest week before the first command arrives, then move the long-lived
-    objects (catalog index, that analysis) out of the garbage collector's way."""
-    week = await core.store.latest_week()
-    if week is not None:
-        await core.analyst.week(week)
+    """Analyse each list's newest week before commands ask (loading the title records on a
+    first start), then move the long-lived objects out of the garbage collector's way."""
+    try:
+        for week in sorted(set((await core.store.latest_weeks()).values()), reverse=True):
+            await core.analyst.week(week)
+    except Exception:  # commands judge on demand instead; the cause is in the log
+        log.exception("warming up failed; weeks are analysed when first asked")
+        return
     # they live as long as the process; without this every collection rescans them
     gc.freeze()
 

@@ -241,8 +241,12 @@ async def subscribe_ahead(
     return made
 
 
+# above every other surprise of the test weeks: Backtrace (73) is each channel's one alert
+THRESHOLD = 70
+
+
 async def _subscribe(store: Store, platform: str, server: str, channel: str, now: datetime) -> None:
-    await store.save_server(ServerSettings(platform, server, channel, 60, CATEGORIES), now)
+    await store.save_server(ServerSettings(platform, server, channel, THRESHOLD, CATEGORIES), now)
     await store.add_regions(platform, server, ["US"], now)
 
 

@@ -37,6 +37,7 @@ async def test_unknown_region_is_a_clear_private_error(core: Core) -> None:
 async def test_concurrent_first_commands_analyse_the_week_once(core: Core) -> None:
     import asyncio
 
+    await core.store.forget_analyses()  # as if the week had just been stored
     loads: list[object] = []
     original = core.store.week_history
 

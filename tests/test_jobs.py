@@ -244,8 +244,9 @@ def test_schedule_registers_every_job_coalesced_one_at_a_time(core: Core, clock)
     schedule(scheduler, core=core, notifier=notifier, feeds=[], config=config, clock=clock,
              metrics=Metrics())  # fmt: skip
     jobs = {job.id: job for job in scheduler.get_jobs()}
+    # no title sources configured and no TMDB key: no title refresh, no online lookups
     assert set(jobs) == {"refresh_charts", "deliver", "fetch_scores", "weekly_digest",
-                         "prune_outbox"}  # fmt: skip
+                         "prune_outbox", "reanalyse_stale"}  # fmt: skip
     for job in jobs.values():
         assert job.max_instances == 1 and job.coalesce and job.misfire_grace_time == 600
     # a look at each feed's plan every minute; the plan (bot/polling.py) decides when to fetch

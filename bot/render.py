@@ -198,6 +198,8 @@ def reason_text(reason: Reason) -> str:
             return "a Netflix title"
         case ReasonCode.OBSCURE:
             return f"little known: {n:,} IMDb votes"
+        case ReasonCode.FAMOUS:
+            return f"widely known: {n:,} IMDb votes"
         case ReasonCode.THIN_EVIDENCE:
             return f"scores rest on few votes ({n:,}), so they count for less"
         case ReasonCode.NEW_RELEASE:

@@ -11,8 +11,9 @@ from collections.abc import Mapping
 from dataclasses import dataclass, field
 from datetime import timedelta
 from pathlib import Path
-from typing import Any, Literal, TypeVar
+from typing import Any, Literal
 
+from bot.config_table import Table, cron
 from bot.errors import ConfigError
 from bot.logs import LOG_FORMATS, LogFormat
 from bot.models import CATEGORIES, Category
@@ -37,7 +38,6 @@ SECRET_ENV = (
 MAX_BYTES = 1 << 32
 MAX_ATTEMPTS = 100
 MAX_RETENTION_DAYS = 3650
-MAX_SECONDS = 7 * 86400.0
 MAX_CLOCK_OFFSET = 100 * 366 * 86400.0
 
 
@@ -155,7 +155,6 @@ class Config:
 
 
 _DEFAULT = Config()
-_T = TypeVar("_T")
 _LOG_LEVELS = ("DEBUG", "INFO", "WARNING", "ERROR")
 
 
@@ -175,7 +174,7 @@ def load_config(path: Path | None, env: Mapping[str, str]) -> Config:
 
 
 def _build(raw: Mapping[str, Any], env: Mapping[str, str]) -> Config:
-    t = _Table(raw, "")
+    t = Table(raw, "")
     t.reject_unknown({"database", "log_level", "netflix", "alerts", "reviews"}
                      | {"discord", "slack", "web", "logging", "titles"})  # fmt: skip
     database = env.get("TRENDBOT_DB") or t.get("database", str, "trendbot.db")
@@ -200,7 +199,7 @@ def _build(raw: Mapping[str, Any], env: Mapping[str, str]) -> Config:
         outbox_retention_days=a.integer("outbox_retention_days", 90, 1, MAX_RETENTION_DAYS),
         max_attempts=a.integer("max_attempts", 8, 1, MAX_ATTEMPTS),
         deliver_every_seconds=a.positive("deliver_every_seconds", 30.0),
-        digest_cron=_cron(
+        digest_cron=cron(
             a.get("digest_cron", str, _DEFAULT.alerts.digest_cron), "alerts.digest_cron"
         ),
         lease_seconds=a.positive("lease_seconds", 60.0),
@@ -227,7 +226,7 @@ def _build(raw: Mapping[str, Any], env: Mapping[str, str]) -> Config:
             raise ConfigError(f"titles.report_urls[{i}] is empty")
     titles = TitlesConfig(
         report_urls=report_urls,
-        refresh_cron=_cron(
+        refresh_cron=cron(
             ti.get("refresh_cron", str, _DEFAULT.titles.refresh_cron), "titles.refresh_cron"
         ),  # fmt: skip
         imdb_noncommercial=ti.get("imdb_noncommercial", bool, False),
@@ -294,7 +293,7 @@ def _clock_offset(env: Mapping[str, str]) -> float:
     return offset
 
 
-def _netflix(n: _Table) -> NetflixConfig:
+def _netflix(n: Table) -> NetflixConfig:
     if "refresh_cron" in n:
         raise ConfigError(
             "netflix.refresh_cron is no longer used: trendbot polls around Netflix's weekly "
@@ -343,7 +342,7 @@ def _netflix(n: _Table) -> NetflixConfig:
     )
 
 
-def _log_format(t: _Table, env: Mapping[str, str]) -> LogFormat:
+def _log_format(t: Table, env: Mapping[str, str]) -> LogFormat:
     logs = t.table("logging")
     logs.reject_unknown({"format"})
     chosen = (env.get("TRENDBOT_LOG_FORMAT") or logs.get("format", str, "text")).strip().lower()
@@ -353,100 +352,6 @@ def _log_format(t: _Table, env: Mapping[str, str]) -> LogFormat:
     raise ConfigError(f'logging.format must be "text" or "json", not {chosen!r}')
 
 
-class _Table:
-    """A TOML table with typed getters whose errors name the full key."""
-
-    def __init__(self, data: Mapping[str, Any], prefix: str) -> None:
-        self._data = data
-        self._prefix = prefix
-
-    def _key(self, name: str) -> str:
-        return f"{self._prefix}{name}"
-
-    def table(self, name: str) -> _Table:
-        value = self._data.get(name, {})
-        if not isinstance(value, dict):
-            raise ConfigError(f"{self._key(name)} must be a table ([{self._key(name)}])")
-        return _Table(value, f"{self._key(name)}.")
-
-    def __contains__(self, name: str) -> bool:
-        return name in self._data
-
-    def reject_unknown(self, known: set[str]) -> None:
-        unknown = sorted(set(self._data) - known)
-        if unknown:
-            where = self._prefix.rstrip(".") or "the top level"
-            raise ConfigError(
-                f"unknown setting {self._key(unknown[0])!r} in {where}; "
-                f"known: {', '.join(sorted(known))}"
-            )
-
-    def get(self, name: str, kind: type[_T], default: _T) -> _T:
-        value = self._data.get(name, default)
-        # bool is an int in Python; a threshold of `true` is a mistake, not 1
-        if not isinstance(value, kind) or (kind is int and isinstance(value, bool)):
-            raise ConfigError(
-                f"{self._key(name)} must be {_kind_name(kind)}, not {type(value).__name__}"
-            )
-        return value
-
-    def integer(self, name: str, default: int, low: int, high: int) -> int:
-        """A whole number from `low` to `high`: 0.5 is refused, not truncated to 0."""
-        value = self.get(name, int, default)
-        if not low <= value <= high:
-            raise ConfigError(f"{self._key(name)} must be between {low} and {high}, not {value}")
-        return value
-
-    def positive(self, name: str, default: float) -> float:
-        value = self._data.get(name, default)
-        if isinstance(value, bool) or not isinstance(value, int | float) or not value > 0:
-            raise ConfigError(f"{self._key(name)} must be a positive number, not {value!r}")
-        return self._finite(name, value)
-
-    def non_negative(self, name: str, default: float) -> float:
-        value = self._data.get(name, default)
-        if isinstance(value, bool) or not isinstance(value, int | float) or not value >= 0:
-            raise ConfigError(f"{self._key(name)} must be 0 or more, not {value!r}")
-        return self._finite(name, value)
-
-    def _finite(self, name: str, value: float) -> float:
-        # TOML allows inf; a wait of inf seconds overflows every timer it reaches
-        if value > MAX_SECONDS:
-            raise ConfigError(
-                f"{self._key(name)} must be at most {MAX_SECONDS:g} seconds, not {value!r}"
-            )
-        return float(value)
-
-    def get_list(self, name: str, kind: type[_T], default: list[_T]) -> list[_T]:
-        value = self._data.get(name, default)
-        if not isinstance(value, list) or not all(
-            isinstance(v, kind) and not isinstance(v, bool) for v in value
-        ):
-            raise ConfigError(f"{self._key(name)} must be a list of {kind.__name__} values")
-        return value
-
-
-def _kind_name(kind: type) -> str:
-    return {str: "a string", int: "an integer", bool: "true or false"}.get(kind, kind.__name__)
-
-
 def _secret(env: Mapping[str, str], name: str) -> str | None:
     value = env.get(name, "").strip()
     return value or None
-
-
-def _cron(expression: str, key: str) -> str:
-    fields = expression.split()
-    if len(fields) != 5:
-        raise ConfigError(
-            f"{key} must have 5 fields (minute hour day month weekday), not {expression!r}"
-        )
-    from apscheduler.triggers.cron import (
-        CronTrigger,
-    )  # heavy import, only when validating
-
-    try:
-        CronTrigger.from_crontab(expression, timezone="UTC")
-    except ValueError as exc:
-        raise ConfigError(f"{key} {expression!r} is invalid: {exc}") from None
-    return expression

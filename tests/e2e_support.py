@@ -154,7 +154,7 @@ async def eventually(check: Callable[[], _T], *, timeout: float = ..., what: str
 
 
 async def eventually(
-    check: Callable[[], Any], *, timeout: float = 10.0, what: str = "condition"
+    check: Callable[[], Any], *, timeout: float = 30.0, what: str = "condition"
 ) -> Any:
     """Poll `check()` (sync or async) until it is truthy and return its value; fail after
     `timeout` seconds.

@@ -90,6 +90,25 @@ def test_netflix_runtime_tells_two_old_titles_apart() -> None:
     assert identity.title is not None and identity.title.year_value == 2020
 
 
+def test_a_neighbouring_year_does_not_split_a_title() -> None:
+    def popular(year: int, votes: int) -> TitleRecord:
+        return TitleRecord(
+            source=f"tmdb-popular:{year}", as_of=REPORT, name="Non-Stop", kind="movie",
+            year=year, tmdb_votes=votes,
+        )  # fmt: skip
+
+    matched = TitleRecord(
+        source="tmdb:2025H1", as_of=REPORT, name="Non-Stop", kind="movie", year=2014
+    )
+    # TMDB's 2013 list holds another "Non-Stop": the 2014 film's records stay together
+    titles = merge_name([popular(2013, 31), matched, popular(2014, 5401)])
+    assert [(t.year_value, t.tmdb_votes and t.tmdb_votes.value) for t in titles] == [
+        (2013, 31),
+        (2014, 5401),
+    ]
+    assert {s for s, _ in titles[1].listed} == {"tmdb:2025H1", "tmdb-popular:2014"}
+
+
 def test_the_printed_year_suffix_picks_the_title() -> None:
     titles = merge_name([_film("Death Wish", year=1974), _film("Death Wish", year=2018)])
     identity = resolve(_sighting("Death Wish (2018)", date(2022, 1, 9)), titles)

@@ -56,6 +56,8 @@ def test_tmdb_popular_tells_same_name_films_apart() -> None:
 def test_matched_2025_rows_keep_no_imdb_columns() -> None:
     movies = titlefiles.parse((TITLES / "sv_movies_2025H1_slice.csv").read_text(), "sv")
     assert movies and all(r.runtime_minutes is None for r in movies)  # IMDb's runtime unused
+    # TMDB found nothing for this row and the automatic IMDb match is a TV episode of 2014
+    assert "Men in Black 3" not in {r.name for r in movies}
     shows = titlefiles.parse((TITLES / "sv_shows_2025H1_slice.csv").read_text(), "sv")
     suits = next(r for r in shows if r.name == "Suits")
     assert suits.year == 2011 and suits.source == "tvmaze:2025H1"

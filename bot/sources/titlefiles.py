@@ -21,6 +21,7 @@ from bot.titles.records import CATALOG, TMDB, TMDB_POPULAR, TVMAZE, TitleRecord
 
 CATALOG_COLUMNS = {"id", "title", "type", "release_year", "imdb_score", "tmdb_score"}
 TMDB_COLUMNS = {"type", "title", "country", "release_year", "rating", "vote_count"}
+_FILM_TYPES = ("movie", "tvMovie", "video")  # IMDb titleType values of films
 SV_MOVIE_COLUMNS = {"Title", "Release Date", "titleType", "startYear", "runtimeMinutes"}
 SV_SHOW_COLUMNS = {"Title", "Release Date", "premiered", "webChannel.name", "rating.average"}
 TMDB_POPULAR_AS_OF = date(2025, 7, 1)  # the yearly lists run to mid-2025
@@ -114,11 +115,14 @@ def parse_tmdb_popular(text: str, origin: str) -> Iterator[TitleRecord]:
 def parse_sv_movies(text: str, origin: str) -> Iterator[TitleRecord]:
     """2025H1 report films matched to TMDB: the title's own release year, language, country.
 
-    The file also carries IMDb's year and runtime (IMDb data: never used from here).
+    The file also carries IMDb's year and runtime (IMDb data: never used from here). Where TMDB
+    found nothing, the year is the automatic IMDb match's: a row matched to something other than
+    a film (a TV episode called "Men in Black 3", 2014) is left out; the report's own row still
+    says the film exists.
     """
     for row in _rows(text, origin, SV_MOVIE_COLUMNS):
         title = split_title(row.get("Title") or "", "movie")
-        if not title.name:
+        if not title.name or not _tmdb_or_film(row):
             continue
         yield TitleRecord(
             source=f"{TMDB}:2025H1",
@@ -131,6 +135,11 @@ def parse_sv_movies(text: str, origin: str) -> Iterator[TitleRecord]:
             language=(row.get("TMDBLanguage") or "").strip() or None,
             countries=tuple(c for c in (row.get("TMDBCountry") or "").split("|") if c),
         )
+
+
+def _tmdb_or_film(row: dict[str, str]) -> bool:
+    tmdb_found = (row.get("TMDBLanguage") or "").strip() not in ("", "Unknown")
+    return tmdb_found or (row.get("titleType") or "").strip() in _FILM_TYPES
 
 
 def parse_sv_shows(text: str, origin: str) -> Iterator[TitleRecord]:

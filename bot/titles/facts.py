@@ -107,14 +107,7 @@ def merge(records: Iterable[TitleRecord]) -> tuple[TitleFacts, ...]:
 
 def merge_name(records: Sequence[TitleRecord]) -> tuple[TitleFacts, ...]:
     """Titles sharing one name key: one per kind and year."""
-    groups: list[list[TitleRecord]] = []
-    dated = sorted((r for r in records if _year_of(r) is not None), key=_sort_year)
-    for record in dated:
-        group = next((g for g in groups if _fits(g, record)), None)
-        if group is None:
-            groups.append([record])
-        else:
-            group.append(record)
+    groups = _dated_groups(sorted((r for r in records if _year_of(r) is not None), key=_sort_year))
     for record in (r for r in records if _year_of(r) is None):
         fitting = [g for g in groups if _kind_fits(g, record.kind)]
         if len(fitting) > 1 and record.runtime_minutes is not None:
@@ -132,7 +125,31 @@ def merge_name(records: Sequence[TitleRecord]) -> tuple[TitleFacts, ...]:
     return tuple(_facts(group) for group in groups)
 
 
-def _fits(group: list[TitleRecord], record: TitleRecord) -> bool:
+def _dated_groups(dated: list[TitleRecord]) -> list[list[TitleRecord]]:
+    """Records of the same year first, then neighbouring years joined where nothing disagrees.
+
+    Exact years first so that a ±1 neighbour cannot take a record from its own year: with
+    TMDB's 2013 "Non-Stop" (another film) grouped first, the 2014 film's records were split
+    between the two."""
+    groups: list[list[TitleRecord]] = []
+    for record in dated:
+        group = next((g for g in groups if _fits(g, record, slack=0)), None)
+        if group is None:
+            groups.append([record])
+        else:
+            group.append(record)
+    joined: list[list[TitleRecord]] = []
+    # the best-attested year keeps its group; a neighbour joins it, not the other way round
+    for group in sorted(groups, key=lambda g: -len({r.family for r in g})):
+        home = next((j for j in joined if all(_fits(j, r, YEAR_SLACK) for r in group)), None)
+        if home is None:
+            joined.append(group)
+        else:
+            home.extend(group)
+    return sorted(joined, key=lambda g: _sort_year(g[0]))
+
+
+def _fits(group: list[TitleRecord], record: TitleRecord, slack: int) -> bool:
     if not _kind_fits(group, record.kind):
         return False
     year = _year_of(record)
@@ -143,7 +160,7 @@ def _fits(group: list[TitleRecord], record: TitleRecord) -> bool:
         return any(r.year_suffix == record.year_suffix for r in group)
     if any(r.family == record.family and _year_of(r) != year for r in group):
         return False  # one source listing two years means two titles (Anaconda 2024 and 2025)
-    return any(abs(year - y) <= YEAR_SLACK for y in years)
+    return any(abs(year - y) <= slack for y in years)
 
 
 def _kind_fits(group: list[TitleRecord], kind: Kind | None) -> bool:

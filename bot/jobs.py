@@ -286,14 +286,22 @@ def _surprises_for(
     regions: Sequence[str],
     categories: Sequence[str],
 ) -> list[Judged]:
-    found = [
-        entry
-        for key, entries in analysis.items()
-        if key.region in regions and key.category in categories
-        for entry in entries
-        if entry.surprise.alertable
-    ]
-    return sorted(found, key=lambda e: -e.surprise.score)
+    """The server's surprises, one per event (a title surprising in 18 of its regions is one
+    line, at its highest score), biggest first."""
+    found = sorted(
+        (
+            entry
+            for key, entries in analysis.items()
+            if key.region in regions and key.category in categories
+            for entry in entries
+            if entry.surprise.alertable
+        ),
+        key=lambda e: (-e.surprise.score, e.key),
+    )
+    events: dict[str, Judged] = {}
+    for entry in found:
+        events.setdefault(entry.group, entry)
+    return list(events.values())
 
 
 async def prune_outbox(store: Store, retention_days: int, clock: Callable[[], datetime]) -> int:

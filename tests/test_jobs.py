@@ -218,6 +218,26 @@ async def test_weekly_digest_goes_to_opted_in_servers_once(core: Core, clock: Fa
     assert "2022-08-28" in card.footer
 
 
+async def test_the_digest_lists_each_event_once_at_its_highest_score(core: Core) -> None:
+    from bot.jobs import _surprises_for
+
+    week = await core.store.latest_week()
+    assert week is not None
+    analysis = await core.analyst.week(week)
+    regions = sorted({key.region for key in analysis})
+    every = [e for entries in analysis.values() for e in entries if e.surprise.alertable]
+    shared = {e.group for e in every if sum(o.group == e.group for o in every) > 1}
+    assert shared  # the bundled week has titles surprising in several lists
+    listed = _surprises_for(analysis, regions, ["films", "tv"])
+    assert len(listed) == len({e.group for e in every})
+    assert len({e.group for e in listed}) == len(listed)
+    best = {g: max(e.surprise.score for e in every if e.group == g) for g in shared}
+    assert all(e.surprise.score == best[e.group] for e in listed if e.group in shared)
+    assert [e.surprise.score for e in listed] == sorted(
+        (e.surprise.score for e in listed), reverse=True
+    )
+
+
 async def test_prune_removes_only_old_finished_alerts(core: Core, clock: FakeClock) -> None:
     from bot.models import Alert, Card, ChartKey
 

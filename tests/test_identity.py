@@ -109,6 +109,23 @@ def test_a_neighbouring_year_does_not_split_a_title() -> None:
     assert {s for s, _ in titles[1].listed} == {"tmdb:2025H1", "tmdb-popular:2014"}
 
 
+def test_the_only_namesake_netflix_ever_listed_is_the_one_on_its_chart() -> None:
+    def popular(year: int) -> TitleRecord:
+        return TitleRecord(
+            source=f"tmdb-popular:{year}", as_of=REPORT, name="Twilight", kind="movie", year=year
+        )
+
+    listed = _film("Twilight", year=2008, licensed=True)  # a 2024 report, years after the chart
+    sighting = _sighting("Twilight", date(2021, 8, 1))
+    identity = resolve(sighting, merge_name([popular(2015), popular(2008), listed]))
+    assert identity.status is Status.KNOWN and Evidence.NETFLIX_LISTED in identity.evidence
+    assert identity.title is not None and identity.title.year_value == 2008
+    # a report row without a year may be either namesake: nothing decides
+    yearless = _film("Twilight", licensed=True)
+    undecided = resolve(sighting, merge_name([popular(2015), popular(2008), yearless]))
+    assert undecided.status is Status.UNCERTAIN
+
+
 def test_the_printed_year_suffix_picks_the_title() -> None:
     titles = merge_name([_film("Death Wish", year=1974), _film("Death Wish", year=2018)])
     identity = resolve(_sighting("Death Wish (2018)", date(2022, 1, 9)), titles)

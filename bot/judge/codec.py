@@ -17,7 +17,7 @@ from bot.models import ChartKey, Metric, Move, Movement, Reason, ReasonCode, Sco
 from bot.titles import codec as titles_codec
 from bot.titles.facts import SeasonFacts
 
-JUDGE_VERSION = "2026-11.1"  # bump when identity, expectation or surprise change
+JUDGE_VERSION = "2026-12.1"  # bump when identity, expectation or surprise change
 
 
 def dump(entry: Judged) -> str:

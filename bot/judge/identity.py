@@ -25,6 +25,7 @@ from bot.titles.records import NETFLIX_REPORT
 LAUNCH_BEFORE = timedelta(days=28)  # a release this long before its first chart week is a launch
 LAUNCH_AFTER = timedelta(days=7)  # dates are per country; a week's list may show a Friday launch
 ON_NETFLIX_NEAR = 400  # days: a catalogue snapshot or report this close says it was on Netflix
+EVER_ON_NETFLIX = 5 * 366  # days: listed this far off, it still tells namesakes apart
 COVERED = timedelta(days=180)  # newer titles than this before the newest source are missing
 REMAKE_RISK_YEARS = 30  # a lone title this much older may be a remake the sources lack
 NETFLIX_RUNTIME_SLACK = 3  # minutes: Netflix's report and Top 10 runtimes are the same cut
@@ -43,6 +44,7 @@ class Evidence(StrEnum):
     RUNTIME = "runtime"  # Netflix's runtime matches
     YEAR_SUFFIX = "year_suffix"  # Netflix printed "(1997)" and a title of that year exists
     ON_NETFLIX = "on_netflix"  # a catalogue or report listed it around then
+    NETFLIX_LISTED = "netflix_listed"  # the only namesake Netflix ever listed, years apart
     ONLY_CANDIDATE = "only_candidate"
     RECENT = "recent"  # released within a year of its first chart week
     NEWEST = "newest"  # the newest of several same-name titles released by then
@@ -89,7 +91,7 @@ class Identity:
         """0–100 for the older Match shape: known 95+, new release 90, uncertain 70, else 0."""
         if self.status is Status.KNOWN:
             strong = {Evidence.LAUNCH, Evidence.RUNTIME, Evidence.YEAR_SUFFIX, Evidence.ON_NETFLIX,
-                      Evidence.OVERRIDE}  # fmt: skip
+                      Evidence.NETFLIX_LISTED, Evidence.OVERRIDE}  # fmt: skip
             return 100.0 if strong & set(self.evidence) else 95.0
         if self.status is Status.NEW_RELEASE:
             return 90.0
@@ -206,6 +208,16 @@ def resolve(sighting: Sighting, candidates: Sequence[TitleFacts]) -> Identity:
                 if _remake_risk(fitting[0], anchor):
                     return uncertain(fitting[0], Evidence.REMAKE_RISK)
                 return known(fitting[0], Evidence.ONLY_CANDIDATE)
+            # of several old namesakes, the only one Netflix ever listed (years apart) is the
+            # one on its chart: a film Netflix never had cannot be in its Top 10
+            ever = [c for c in fitting if c.on_netflix_near(anchor, EVER_ON_NETFLIX)]
+            # dated only: a report row without a year may be any of the namesakes
+            if (
+                len(ever) == 1
+                and ever[0].year_value is not None
+                and not _remake_risk(ever[0], anchor)
+            ):
+                return known(ever[0], Evidence.NETFLIX_LISTED)
             return uncertain(_newest(fitting), Evidence.FIRST_SEEN)
         chosen = _newest(there)
         if _close_years(there):

@@ -6,9 +6,11 @@ import argparse
 import asyncio
 import json
 import logging
+import os
 import sys
 import time
-from collections.abc import Callable, Coroutine
+from collections.abc import AsyncIterator, Callable, Coroutine
+from contextlib import asynccontextmanager
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -16,6 +18,7 @@ from typing import Any
 ROOT = Path(__file__).resolve().parents[1]
 SHARED = ROOT.parent / "shared" / "data"
 COUNTRIES = SHARED / "netflix" / "all-weeks-countries_2021-07-04_to_2022-11-13.tsv"
+BENCH_DATABASE_URL = "TRENDBOT_BENCH_DATABASE_URL"
 
 
 @dataclass(frozen=True)
@@ -92,3 +95,30 @@ class ChildSide:
         if self.process.stdin is not None:
             self.process.stdin.close()
         await asyncio.wait_for(self.process.wait(), timeout=30)
+
+
+@asynccontextmanager
+async def postgres_database() -> AsyncIterator[tuple[str | None, str]]:
+    """A fresh PostgreSQL database for one bench, dropped afterwards: on the server of
+    TRENDBOT_BENCH_DATABASE_URL (postgresql://user@host:port/db) if set, else on a throwaway
+    cluster started as the tests start theirs (tests/pg.py). Yields (url, "") or (None, why)."""
+    from tests.pg import PgServer, find_or_start
+
+    given = os.environ.get(BENCH_DATABASE_URL, "").strip()
+    if given:
+        base, _, admin = given.rstrip("/").rpartition("/")
+        server: PgServer | None = PgServer(base, admin or "postgres")
+        why = ""
+    else:
+        server, why = await asyncio.to_thread(find_or_start)
+    if server is None:
+        yield None, why
+        return
+    try:
+        name = await server.create_database()
+        try:
+            yield server.url(name), ""
+        finally:
+            await server.drop_database(name)
+    finally:
+        server.stop()

@@ -14,7 +14,7 @@ import hashlib
 import logging
 import os
 import sqlite3
-from collections.abc import AsyncIterator, Awaitable, Callable, Mapping, Sequence
+from collections.abc import AsyncIterator, Awaitable, Callable, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -166,28 +166,31 @@ class Dialect:
         conn: AsyncConnection,
         table: str,
         columns: Sequence[str],
-        rows: Sequence[Mapping[str, Any]],
+        rows: Sequence[Sequence[Any]],
     ) -> int:
-        """Insert text rows, skipping those whose unique key is taken; returns how many went in.
-        PostgreSQL gets one set-based statement per 10,000 rows (column arrays, unnest)."""
-        names = ", ".join(columns)
+        """Insert rows (tuples in `columns` order, text values), skipping those whose unique
+        key is taken; returns how many went in. In the driver's own parameter style: SQLite
+        binds each row through executemany, PostgreSQL gets one set-based statement per
+        10,000 rows (a text array per column, unnested)."""
+        if not rows:
+            return 0
         if self.is_sqlite:
-            values = ", ".join(f":{c}" for c in columns)
-            result = await conn.execute(
-                text(f"INSERT INTO {table} ({names}) VALUES ({values}) ON CONFLICT DO NOTHING"),
-                [dict(r) for r in rows],
-            )
+            statement = self.bulk_insert(table, columns) + " ON CONFLICT DO NOTHING"
+            result = await conn.exec_driver_sql(statement, list(rows))
             return max(0, result.rowcount)
-        arrays = ", ".join(f"CAST(:{c} AS TEXT[])" for c in columns)
-        statement = text(
-            f"INSERT INTO {table} ({names}) SELECT * FROM unnest({arrays}) "
-            "ON CONFLICT DO NOTHING RETURNING 1"
+        arrays = ", ".join(f"${n}::text[]" for n in range(1, len(columns) + 1))
+        statement = (
+            f"WITH added AS (INSERT INTO {table} ({', '.join(columns)}) "
+            f"SELECT * FROM unnest({arrays}) ON CONFLICT DO NOTHING RETURNING 1) "
+            "SELECT COUNT(*) FROM added"
         )
         added = 0
         for start in range(0, len(rows), 10_000):
             chunk = rows[start : start + 10_000]
-            result = await conn.execute(statement, {c: [r[c] for r in chunk] for c in columns})
-            added += len(result.all())
+            result = await conn.exec_driver_sql(
+                statement, tuple(list(c) for c in zip(*chunk, strict=True))
+            )
+            added += int(result.scalar_one())
         return added
 
     def claim_outbox(self) -> str:

@@ -13,7 +13,10 @@ from collections.abc import AsyncIterator, Callable, Coroutine
 from contextlib import asynccontextmanager
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
+
+if TYPE_CHECKING:
+    from tests.pg import PgServer
 
 ROOT = Path(__file__).resolve().parents[1]
 SHARED = ROOT.parent / "shared" / "data"
@@ -98,10 +101,10 @@ class ChildSide:
 
 
 @asynccontextmanager
-async def postgres_database() -> AsyncIterator[tuple[str | None, str]]:
-    """A fresh PostgreSQL database for one bench, dropped afterwards: on the server of
-    TRENDBOT_BENCH_DATABASE_URL (postgresql://user@host:port/db) if set, else on a throwaway
-    cluster started as the tests start theirs (tests/pg.py). Yields (url, "") or (None, why)."""
+async def postgres_server() -> AsyncIterator[tuple[PgServer | None, str]]:
+    """A PostgreSQL server for the benches: TRENDBOT_BENCH_DATABASE_URL's
+    (postgresql://user@host:port/db) if set, else a throwaway cluster started as the tests start
+    theirs (tests/pg.py), stopped afterwards. Yields (server, "") or (None, why not)."""
     from tests.pg import PgServer, find_or_start
 
     given = os.environ.get(BENCH_DATABASE_URL, "").strip()
@@ -111,14 +114,29 @@ async def postgres_database() -> AsyncIterator[tuple[str | None, str]]:
         why = ""
     else:
         server, why = await asyncio.to_thread(find_or_start)
-    if server is None:
-        yield None, why
-        return
     try:
-        name = await server.create_database()
-        try:
-            yield server.url(name), ""
-        finally:
-            await server.drop_database(name)
+        yield server, why
     finally:
-        server.stop()
+        if server is not None:
+            server.stop()
+
+
+@asynccontextmanager
+async def fresh_database(server: PgServer) -> AsyncIterator[str]:
+    """A new, empty database on `server` for one measurement, dropped afterwards."""
+    name = await server.create_database()
+    try:
+        yield server.url(name)
+    finally:
+        await server.drop_database(name)
+
+
+@asynccontextmanager
+async def postgres_database() -> AsyncIterator[tuple[str | None, str]]:
+    """One fresh database on postgres_server(): yields (url, "") or (None, why not)."""
+    async with postgres_server() as (server, why):
+        if server is None:
+            yield None, why
+            return
+        async with fresh_database(server) as url:
+            yield url, ""

@@ -106,7 +106,9 @@ def plan_alerts(
         for entry in entries:
             if entry.surprise.alertable:
                 by_list.setdefault((key.region, key.category), []).append(entry)
-    channels: dict[tuple[str, str, str], list[tuple[Judged, ...]]] = {}
+    # channel → its subscriber (whose settings say how its cards are rendered) and the passing
+    # entries of each of its lists
+    channels: dict[tuple[str, str, str], tuple[Subscriber, list[tuple[Judged, ...]]]] = {}
     for where, found in by_list.items():
         passing: dict[tuple[int, date | None], tuple[Judged, ...]] = {}
         for sub in subscribers.get(where, ()):
@@ -116,14 +118,16 @@ def plan_alerts(
                 mine = passing[rule] = _passing(found, sub)
             if mine:
                 channel = (sub.platform, sub.server_id, sub.channel_id)
-                if (parts := channels.get(channel)) is None:
-                    channels[channel] = [mine]
+                if (seen := channels.get(channel)) is None:
+                    channels[channel] = (sub, [mine])
                 else:
-                    parts.append(mine)
+                    seen[1].append(mine)
+    # a plan depends on the passing entries and on how its cards are rendered: a rendering
+    # choice of the subscriber's (a language) belongs in the plan's key and the cards' key
     plans: dict[tuple[int, ...], list[tuple[ChartKey, date, str, Card]]] = {}
     cards: dict[tuple[tuple[ChartKey, ...], str], Card] = {}
     alerts = []
-    for (platform, server_id, channel_id), parts in channels.items():
+    for (platform, server_id, channel_id), (_sub, parts) in channels.items():
         shape = (id(parts[0]),) if len(parts) == 1 else tuple(sorted(map(id, parts)))
         planned = plans.get(shape)
         if planned is None:

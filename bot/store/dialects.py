@@ -195,16 +195,18 @@ class Dialect:
 
     def claim_outbox(self) -> str:
         """Lease the due alerts of the platforms running here, a few per channel at a time,
-        channels taking turns (no channel or platform starves the others)."""
+        channels in the order of their oldest due alert (no channel or platform starves the
+        others). A channel's alerts come together, so they can go out as one message."""
         lock = self.skip_locked
         return (
             "UPDATE outbox SET lease_token = :token, lease_until = :until "
             "WHERE id IN (SELECT id FROM outbox WHERE id IN ("
             "  SELECT id FROM ("
-            "    SELECT id, ROW_NUMBER() OVER (PARTITION BY platform, channel_id ORDER BY id) AS n"
+            "    SELECT id, ROW_NUMBER() OVER (PARTITION BY platform, channel_id ORDER BY id) AS n,"
+            "    MIN(id) OVER (PARTITION BY platform, channel_id) AS oldest"
             "    FROM outbox WHERE state = 'pending' AND next_attempt_at <= :now"
             "    AND (lease_until IS NULL OR lease_until < :now) AND platform IN :platforms"
-            "  ) ranked WHERE n <= :per_channel ORDER BY n, id LIMIT :limit"
+            "  ) ranked WHERE n <= :per_channel ORDER BY oldest, n LIMIT :limit"
             f") AND (lease_until IS NULL OR lease_until < :now) {lock}) "
             "RETURNING id, platform, server_id, channel_id, service, region, category, language, "
             "week, title, kind, card, attempts, claimed_at"

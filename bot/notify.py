@@ -459,8 +459,10 @@ class Notifier:
         assert isinstance(adapter, BundleSender)
         metrics = self._metrics
         claimed = []
-        for pending in bundle:
-            if await self._store.claim(pending.id, self._clock(), pending.lease):
+        now = self._clock()
+        answers = await asyncio.gather(*(self._store.claim(p.id, now, p.lease) for p in bundle))
+        for pending, mine in zip(bundle, answers, strict=True):
+            if mine:
                 claimed.append(pending)
             else:
                 log.warning("alert %d: lease lost before its send; another worker has it",

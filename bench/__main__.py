@@ -16,8 +16,8 @@ import time
 from bench.common import ROOT
 
 BENCHES = (
-    "ingest", "replay", "refresh", "slack_throughput", "discord_fanout", "memory", "history_size",
-    "evaluate",
+    "ingest", "replay", "refresh", "planning", "slack_throughput", "discord_fanout",
+    "exactly_once", "memory", "history_size", "run_memory", "imdb_memory", "evaluate",
 )  # fmt: skip
 TIMEOUT = 900.0  # seconds, per bench
 _LINE = re.compile(r"^(?P<name>\w+) (?:ratio=\S+ goal=\S+ (?P<verdict>ok|FAIL)|skipped )")

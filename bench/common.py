@@ -6,16 +6,22 @@ import argparse
 import asyncio
 import json
 import logging
+import os
 import sys
 import time
-from collections.abc import Callable, Coroutine
+from collections.abc import AsyncIterator, Callable, Coroutine
+from contextlib import asynccontextmanager
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
+
+if TYPE_CHECKING:
+    from tests.pg import PgServer
 
 ROOT = Path(__file__).resolve().parents[1]
 SHARED = ROOT.parent / "shared" / "data"
 COUNTRIES = SHARED / "netflix" / "all-weeks-countries_2021-07-04_to_2022-11-13.tsv"
+BENCH_DATABASE_URL = "TRENDBOT_BENCH_DATABASE_URL"
 
 
 @dataclass(frozen=True)
@@ -92,3 +98,45 @@ class ChildSide:
         if self.process.stdin is not None:
             self.process.stdin.close()
         await asyncio.wait_for(self.process.wait(), timeout=30)
+
+
+@asynccontextmanager
+async def postgres_server() -> AsyncIterator[tuple[PgServer | None, str]]:
+    """A PostgreSQL server for the benches: TRENDBOT_BENCH_DATABASE_URL's
+    (postgresql://user@host:port/db) if set, else a throwaway cluster started as the tests start
+    theirs (tests/pg.py), stopped afterwards. Yields (server, "") or (None, why not)."""
+    from tests.pg import PgServer, find_or_start
+
+    given = os.environ.get(BENCH_DATABASE_URL, "").strip()
+    if given:
+        base, _, admin = given.rstrip("/").rpartition("/")
+        server: PgServer | None = PgServer(base, admin or "postgres")
+        why = ""
+    else:
+        server, why = await asyncio.to_thread(find_or_start)
+    try:
+        yield server, why
+    finally:
+        if server is not None:
+            server.stop()
+
+
+@asynccontextmanager
+async def fresh_database(server: PgServer) -> AsyncIterator[str]:
+    """A new, empty database on `server` for one measurement, dropped afterwards."""
+    name = await server.create_database()
+    try:
+        yield server.url(name)
+    finally:
+        await server.drop_database(name)
+
+
+@asynccontextmanager
+async def postgres_database() -> AsyncIterator[tuple[str | None, str]]:
+    """One fresh database on postgres_server(): yields (url, "") or (None, why not)."""
+    async with postgres_server() as (server, why):
+        if server is None:
+            yield None, why
+            return
+        async with fresh_database(server) as url:
+            yield url, ""

@@ -5,13 +5,16 @@ Discord's side (a child process, as Discord is not on the bot's machine): tests/
 enforcing a global limit scaled ×10 (500 requests/s instead of 50) and the per-channel limit
 (5 messages per 5 s), answering 429s with Retry-After when exceeded. The bot's side (this
 process): the real DiscordAdapter (discord.py) logged in over the fake gateway and the real
-Notifier draining 2,000 queued alerts from a SQLite outbox, paced like production but scaled the
-same way (0.9 × the global limit, 1 s between posts to a channel, 64 channels at once).
+Notifier draining 6,000 queued alerts from the outbox (on SQLite, then on PostgreSQL), paced like
+production but scaled the same way (0.9 × the global limit, 1 s between posts to a channel, 64
+channels at once).
 
 Timed: from the first drain until every alert is delivered (drains repeat while retries are due).
 Floor: the time the global limit allows at best for one message per channel, 2,000 / 500 = 4 s
 (one message per alert would need three times that). Goal: ratio <= 1.15, with every channel
 getting each of its alerts exactly once, counted as embeds in the fake's message store.
+PostgreSQL (`discord_fanout_postgres`): a throwaway cluster as the tests start it, or
+TRENDBOT_BENCH_DATABASE_URL's server; without either that line says skipped and why.
 """
 
 from __future__ import annotations
@@ -30,7 +33,7 @@ from typing import Any
 import psutil  # type: ignore[import-untyped]
 
 from adapters.discord_adapter import DiscordAdapter
-from bench.common import ROOT, ChildSide, Result, main
+from bench.common import ROOT, ChildSide, Result, fresh_database, main, postgres_server
 from bot.__main__ import build_core
 from bot.config import Config, DiscordConfig
 from bot.models import Alert, Card, ChartKey, Field, Link, Tone
@@ -150,8 +153,8 @@ def cpu(process: psutil.Process) -> float:
     return float(times.user + times.system)
 
 
-async def measure(db: Path) -> Delivery:
-    """Deliver one alert per channel, timed until the outbox holds nothing pending."""
+async def measure(db: str) -> Delivery:
+    """Deliver a week's alerts to every channel, timed until the outbox holds nothing pending."""
     side, hello = await DiscordSide.start()
     store = await Store.open(db)
     adapter: DiscordAdapter | None = None
@@ -195,14 +198,38 @@ async def measure(db: Path) -> Delivery:
 
 
 def run(runs: int = 2) -> Result:
-    """Best of `runs` fresh deliveries (new fake, client and outbox each time)."""
-    found: list[Delivery] = []
+    """Best of `runs` fresh deliveries on SQLite; then the same on PostgreSQL (printed here)."""
+    found = [asyncio.run(_on_sqlite()) for _ in range(runs)]
+    postgres = asyncio.run(_on_postgres(runs))
+    print(postgres.line(), flush=True)
+    sqlite = verdict("discord_fanout", found)
+    if not postgres.ok:  # main() exits by the SQLite line: a PostgreSQL failure must count too
+        return Result(sqlite.name, sqlite.ratio, GOAL, detail=sqlite.detail,
+                      flaws=(*sqlite.flaws, "discord_fanout_postgres failed"))  # fmt: skip
+    return sqlite
+
+
+async def _on_sqlite() -> Delivery:
+    with tempfile.TemporaryDirectory() as tmp:
+        return await measure(str(Path(tmp) / "outbox.sqlite"))
+
+
+async def _on_postgres(runs: int) -> Result:
+    found = []
+    async with postgres_server() as (server, why):
+        if server is None:
+            return Result("discord_fanout_postgres", None, GOAL, detail=why)
+        for _ in range(runs):
+            async with fresh_database(server) as url:
+                found.append(await measure(url))
+    return verdict("discord_fanout_postgres", found)
+
+
+def verdict(name: str, found: list[Delivery]) -> Result:
+    """The best delivery's ratio; any duplicate or loss in any run is a flaw."""
     flaws: list[str] = []
-    duplicated = missing = 0
-    for n in range(runs):
-        with tempfile.TemporaryDirectory() as tmp:
-            delivery = asyncio.run(measure(Path(tmp) / "outbox.sqlite"))
-        found.append(delivery)
+    duplicated = missing = posted = 0
+    for n, delivery in enumerate(found):
         embeds: dict[str, int] = delivery.report["embeds"]
         duplicates = sum(1 for c in delivery.channels if embeds.get(c, 0) > ALERTS_EACH)
         lost = sum(1 for c in delivery.channels if embeds.get(c, 0) < ALERTS_EACH)
@@ -223,7 +250,7 @@ def run(runs: int = 2) -> Result:
         f"{PACE.per_second:g}/s against {GLOBAL_PER_SECOND}/s; bot CPU {best.bot_cpu:.0%}, "
         f"Discord side {best.discord_cpu:.0%}"
     )
-    return Result("discord_fanout", best.seconds / floor_s, GOAL, detail=detail, flaws=tuple(flaws))
+    return Result(name, best.seconds / floor_s, GOAL, detail=detail, flaws=tuple(flaws))
 
 
 if __name__ == "__main__":

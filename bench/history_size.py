@@ -20,7 +20,7 @@ from bot.config import Config
 from bot.sources.netflix import Fetched
 from bot.store import Store
 
-NOW = datetime(2026, 7, 21, tzinfo=UTC)
+NOW = datetime(2027, 3, 1, tzinfo=UTC)  # after the last shifted copy's newest week
 COPIES = 4
 
 
@@ -46,13 +46,14 @@ def shifted(body: bytes, copy: int, weeks: int) -> bytes:
     return "\n".join(out).encode()
 
 
-async def build(db: Path, copies: int) -> int:
+async def build(db: Path, copies: int, first: int = 0) -> int:
+    """A database holding copies `first` … `first + copies - 1` of the file; its row count."""
     body = COUNTRIES.read_bytes()
     weeks = len({line.split("\t")[2] for line in body.decode().split("\n")[1:] if line})
     store = await Store.open(db)
     try:
         core = build_core(store, Config(), clock=lambda: NOW, reviews=[])
-        for copy in range(copies):
+        for copy in range(first, first + copies):
             await core.ingest(Fetched(f"copy{copy}", shifted(body, copy, weeks)))
         return (await store.totals()).rows
     finally:

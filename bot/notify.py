@@ -18,7 +18,7 @@ import logging
 import time
 from collections.abc import Awaitable, Callable, Iterable, Mapping
 from dataclasses import dataclass, field
-from datetime import datetime, timedelta
+from datetime import date, datetime, timedelta
 from enum import Enum
 
 from bot import render
@@ -98,39 +98,74 @@ def plan_alerts(
 ) -> list[Alert]:
     """One alert per channel and event: a title that surprised in any of the channel's lists
     (above its threshold, after its baseline) is one alert however many lists it entered."""
-    events: dict[tuple[str, str, str], dict[str, list[Judged]]] = {}
+    # Work grows with alerts, not with channels × entries: each list's passing entries are
+    # found once per (threshold, baseline), and channels whose passing entries are the same
+    # objects share one plan (events, cards); only the Alert rows are per channel.
+    by_list: dict[tuple[str, str], list[Judged]] = {}
     for key, entries in week.items():
         for entry in entries:
-            if not entry.surprise.alertable:
-                continue
-            for sub in subscribers.get((key.region, key.category), ()):
-                if entry.surprise.score < sub.threshold:
-                    continue
-                if sub.baseline_week is not None and entry.week <= sub.baseline_week:
-                    continue  # a new subscription starts from the next week, not a flood
+            if entry.surprise.alertable:
+                by_list.setdefault((key.region, key.category), []).append(entry)
+    # channel → its subscriber (whose settings say how its cards are rendered) and the passing
+    # entries of each of its lists
+    channels: dict[tuple[str, str, str], tuple[Subscriber, list[tuple[Judged, ...]]]] = {}
+    for where, found in by_list.items():
+        passing: dict[tuple[int, date | None], tuple[Judged, ...]] = {}
+        for sub in subscribers.get(where, ()):
+            rule = (sub.threshold, sub.baseline_week)
+            mine = passing.get(rule)
+            if mine is None:
+                mine = passing[rule] = _passing(found, sub)
+            if mine:
                 channel = (sub.platform, sub.server_id, sub.channel_id)
-                events.setdefault(channel, {}).setdefault(entry.group, []).append(entry)
+                if (seen := channels.get(channel)) is None:
+                    channels[channel] = (sub, [mine])
+                else:
+                    seen[1].append(mine)
+    # a plan depends on the passing entries and on how its cards are rendered: a rendering
+    # choice of the subscriber's (a language) belongs in the plan's key and the cards' key
+    plans: dict[tuple[int, ...], list[tuple[ChartKey, date, str, Card]]] = {}
+    cards: dict[tuple[tuple[ChartKey, ...], str], Card] = {}
     alerts = []
-    cards: dict[tuple[tuple[ChartKey, ...], str], Card] = {}  # many channels share an event
-    for (platform, server_id, channel_id), groups in events.items():
-        for group, found in groups.items():
-            found.sort(key=lambda e: (-e.surprise.score, e.key))
-            shape = (tuple(e.key for e in found), group)
-            card = cards.get(shape) or cards.setdefault(shape, render.alert_card(*found))
-            first = found[0]
-            alerts.append(
-                Alert(
-                    platform,
-                    server_id,
-                    channel_id,
-                    ChartKey(EVENT_REGION, first.key.category),  # stable whatever lists joined
-                    first.week,
-                    group,
-                    SURPRISE,
-                    card,
-                )
-            )
+    for (platform, server_id, channel_id), (_sub, parts) in channels.items():
+        shape = (id(parts[0]),) if len(parts) == 1 else tuple(sorted(map(id, parts)))
+        planned = plans.get(shape)
+        if planned is None:
+            planned = plans[shape] = _events(parts, cards)
+        alerts += [
+            Alert(platform, server_id, channel_id, key, when, group, SURPRISE, card)
+            for key, when, group, card in planned
+        ]
     return alerts
+
+
+def _passing(found: list[Judged], sub: Subscriber) -> tuple[Judged, ...]:
+    baseline = sub.baseline_week
+    return tuple(
+        e
+        for e in found
+        if e.surprise.score >= sub.threshold and (baseline is None or e.week > baseline)
+    )  # a new subscription starts from the next week, not a flood
+
+
+def _events(
+    parts: list[tuple[Judged, ...]], cards: dict[tuple[tuple[ChartKey, ...], str], Card]
+) -> list[tuple[ChartKey, date, str, Card]]:
+    """One channel's events: (outbox key, week, group, card), a card shared by every channel
+    whose lists saw the same event."""
+    groups: dict[str, list[Judged]] = {}
+    for part in parts:
+        for entry in part:
+            groups.setdefault(entry.group, []).append(entry)
+    planned = []
+    for group, found in groups.items():
+        found.sort(key=lambda e: (-e.surprise.score, e.key))
+        shape = (tuple(e.key for e in found), group)
+        card = cards.get(shape) or cards.setdefault(shape, render.alert_card(*found))
+        first = found[0]
+        # the outbox key is stable whatever lists joined the event
+        planned.append((ChartKey(EVENT_REGION, first.key.category), first.week, group, card))
+    return planned
 
 
 def dedupe_key(pending: PendingAlert) -> str:
@@ -424,8 +459,10 @@ class Notifier:
         assert isinstance(adapter, BundleSender)
         metrics = self._metrics
         claimed = []
-        for pending in bundle:
-            if await self._store.claim(pending.id, self._clock(), pending.lease):
+        now = self._clock()
+        answers = await asyncio.gather(*(self._store.claim(p.id, now, p.lease) for p in bundle))
+        for pending, mine in zip(bundle, answers, strict=True):
+            if mine:
                 claimed.append(pending)
             else:
                 log.warning("alert %d: lease lost before its send; another worker has it",

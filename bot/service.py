@@ -154,13 +154,15 @@ async def warm_up(core: Core) -> None:
     """Analyse each list's newest week before commands ask (loading the title records on a
     first start), then move the long-lived objects out of the garbage collector's way."""
     try:
-        for week in sorted(set((await core.store.latest_weeks()).values()), reverse=True):
+        weeks = sorted(set((await core.store.latest_weeks()).values()), reverse=True)
+        for week in weeks:
             await core.analyst.week(week)
     except Exception:  # commands judge on demand instead; the cause is in the log
         log.exception("warming up failed; weeks are analysed when first asked")
         return
     # they live as long as the process; without this every collection rescans them
     gc.freeze()
+    log.info("warmed up: %d newest weeks analysed", len(weeks))
 
 
 def _bound_port(runner: web.AppRunner, configured: int) -> int:

@@ -4,7 +4,9 @@ renames, subscriptions with baselines, the outbox's unique key, leases and fenci
 
 from __future__ import annotations
 
+import asyncio
 import sqlite3
+from collections.abc import Sequence
 from dataclasses import replace
 from datetime import UTC, date, datetime, timedelta
 from pathlib import Path
@@ -16,6 +18,7 @@ from bot.models import Alert, Card, Chart, ChartKey, ChartRow, ServerSettings
 from bot.sources.netflix import parse_top10
 from bot.store import MIGRATIONS, SCHEMA_VERSION, Store
 from bot.store.dialects import POSTGRES
+from bot.store.outbox import ClaimQueue
 from tests.conftest import TEST_DATA
 
 NOW = datetime(2022, 7, 20, 9, 0, tzinfo=UTC)
@@ -337,6 +340,45 @@ async def test_claims_take_turns_across_channels_and_skip_other_platforms(store:
     await store.release(released, batch[0].lease or "")
     again = await store.claim_due(["discord"], NOW, timedelta(seconds=60), limit=100)
     assert {p.id for p in again} >= set(released)  # given back: claimable at once
+
+
+async def test_concurrent_claims_are_written_together_each_with_its_own_answer(
+    db_target: str,
+) -> None:
+    store = await Store.open(db_target)
+    try:
+        await store.enqueue([_alert(f"c{n}", "Backtrace") for n in range(6)], NOW)
+        batch = await store.claim_due(["discord"], NOW, timedelta(seconds=60))
+        lease = batch[0].lease
+        await store.mark_sent_many([batch[0].id], NOW, lease)  # no longer pending
+        writes: list[list[int]] = []
+        real = store.claim_many
+
+        async def counted(ids: Sequence[int], now: datetime, lease: str | None) -> set[int]:
+            writes.append(list(ids))
+            return await real(ids, now, lease)
+
+        store._claim_queue = ClaimQueue(counted)
+        answers = await asyncio.gather(*(store.claim(p.id, NOW, lease) for p in batch))
+        assert answers == [False, True, True, True, True, True]
+        assert writes == [[p.id for p in batch]]  # one transaction for the six senders
+        assert not await store.claim(batch[1].id, NOW, "another worker's lease")
+        assert await store.outbox_counts() == {"sent": 1, "pending": 5}
+    finally:
+        await store.close()
+
+
+async def test_a_failed_claim_write_reaches_every_waiting_sender() -> None:
+    async def broken(ids: Sequence[int], now: datetime, lease: str | None) -> set[int]:
+        raise StoreError("the database went away")
+
+    queue = ClaimQueue(broken)
+    found = await asyncio.gather(*(queue.claim(n, NOW, None) for n in range(3)),
+                                 return_exceptions=True)  # fmt: skip
+    assert [type(f) for f in found] == [StoreError] * 3
+    # the queue is not left stuck: a later claim gets its own answer (here the same failure)
+    with pytest.raises(StoreError):
+        await asyncio.wait_for(queue.claim(9, NOW, None), timeout=5)
 
 
 async def test_first_sighting_is_true_once_and_forgets_old_keys(store: Store) -> None:

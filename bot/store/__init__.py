@@ -19,7 +19,7 @@ from bot.store.database import Database, Target, parse_target
 from bot.store.dialects import Locks
 from bot.store.ingest import ChartSaver, ChartWrites, SaveReport
 from bot.store.installs import Installs
-from bot.store.outbox import Outbox
+from bot.store.outbox import ClaimQueue, Outbox
 from bot.store.schema import MIGRATIONS, SCHEMA_VERSION
 from bot.store.servers import Servers, Subscriber
 from bot.store.sources import Sources
@@ -37,6 +37,7 @@ class Store(ChartReads, ChartWrites, Analyses, Titles, Catalog, Servers, Outbox,
     def __init__(self, db: Database) -> None:
         self._db = db
         self.locks = Locks(db.dialect, db.engine, db.target.path)
+        self._claim_queue = ClaimQueue(self.claim_many)
 
     @classmethod
     async def open(cls, target: Path | str | Target, *, read_only: bool = False) -> Store:

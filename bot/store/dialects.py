@@ -14,7 +14,7 @@ import hashlib
 import logging
 import os
 import sqlite3
-from collections.abc import AsyncIterator, Awaitable, Callable, Mapping, Sequence
+from collections.abc import AsyncIterator, Awaitable, Callable, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -166,42 +166,47 @@ class Dialect:
         conn: AsyncConnection,
         table: str,
         columns: Sequence[str],
-        rows: Sequence[Mapping[str, Any]],
+        rows: Sequence[Sequence[Any]],
     ) -> int:
-        """Insert text rows, skipping those whose unique key is taken; returns how many went in.
-        PostgreSQL gets one set-based statement per 10,000 rows (column arrays, unnest)."""
-        names = ", ".join(columns)
+        """Insert rows (tuples in `columns` order, text values), skipping those whose unique
+        key is taken; returns how many went in. In the driver's own parameter style: SQLite
+        binds each row through executemany, PostgreSQL gets one set-based statement per
+        10,000 rows (a text array per column, unnested)."""
+        if not rows:
+            return 0
         if self.is_sqlite:
-            values = ", ".join(f":{c}" for c in columns)
-            result = await conn.execute(
-                text(f"INSERT INTO {table} ({names}) VALUES ({values}) ON CONFLICT DO NOTHING"),
-                [dict(r) for r in rows],
-            )
+            statement = self.bulk_insert(table, columns) + " ON CONFLICT DO NOTHING"
+            result = await conn.exec_driver_sql(statement, list(rows))
             return max(0, result.rowcount)
-        arrays = ", ".join(f"CAST(:{c} AS TEXT[])" for c in columns)
-        statement = text(
-            f"INSERT INTO {table} ({names}) SELECT * FROM unnest({arrays}) "
-            "ON CONFLICT DO NOTHING RETURNING 1"
+        arrays = ", ".join(f"${n}::text[]" for n in range(1, len(columns) + 1))
+        statement = (
+            f"WITH added AS (INSERT INTO {table} ({', '.join(columns)}) "
+            f"SELECT * FROM unnest({arrays}) ON CONFLICT DO NOTHING RETURNING 1) "
+            "SELECT COUNT(*) FROM added"
         )
         added = 0
         for start in range(0, len(rows), 10_000):
             chunk = rows[start : start + 10_000]
-            result = await conn.execute(statement, {c: [r[c] for r in chunk] for c in columns})
-            added += len(result.all())
+            result = await conn.exec_driver_sql(
+                statement, tuple(list(c) for c in zip(*chunk, strict=True))
+            )
+            added += int(result.scalar_one())
         return added
 
     def claim_outbox(self) -> str:
         """Lease the due alerts of the platforms running here, a few per channel at a time,
-        channels taking turns (no channel or platform starves the others)."""
+        channels in the order of their oldest due alert (no channel or platform starves the
+        others). A channel's alerts come together, so they can go out as one message."""
         lock = self.skip_locked
         return (
             "UPDATE outbox SET lease_token = :token, lease_until = :until "
             "WHERE id IN (SELECT id FROM outbox WHERE id IN ("
             "  SELECT id FROM ("
-            "    SELECT id, ROW_NUMBER() OVER (PARTITION BY platform, channel_id ORDER BY id) AS n"
+            "    SELECT id, ROW_NUMBER() OVER (PARTITION BY platform, channel_id ORDER BY id) AS n,"
+            "    MIN(id) OVER (PARTITION BY platform, channel_id) AS oldest"
             "    FROM outbox WHERE state = 'pending' AND next_attempt_at <= :now"
             "    AND (lease_until IS NULL OR lease_until < :now) AND platform IN :platforms"
-            "  ) ranked WHERE n <= :per_channel ORDER BY n, id LIMIT :limit"
+            "  ) ranked WHERE n <= :per_channel ORDER BY oldest, n LIMIT :limit"
             f") AND (lease_until IS NULL OR lease_until < :now) {lock}) "
             "RETURNING id, platform, server_id, channel_id, service, region, category, language, "
             "week, title, kind, card, attempts, claimed_at"

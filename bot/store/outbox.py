@@ -8,9 +8,10 @@ worker died mid-send is checked with the platform instead of being posted again.
 
 from __future__ import annotations
 
+import asyncio
 import json
 import secrets
-from collections.abc import Iterable, Sequence
+from collections.abc import Awaitable, Callable, Iterable, Sequence
 from datetime import date, datetime, timedelta
 from typing import Any
 
@@ -32,21 +33,25 @@ class Outbox:
     """The outbox part of Store."""
 
     _db: Database
+    _claim_queue: ClaimQueue  # made by Store.__init__ around claim_many
 
     async def enqueue(self, alerts: Iterable[Alert], now: datetime) -> int:
         """Queue alerts; an alert already queued or sent (same unique key) is ignored."""
-        cards: dict[int, str] = {}  # one card is often shared by many channels' alerts
+        # a weekly fan-out writes one row per channel and event (300k at 100k channels) but
+        # only a few dozen distinct cards and weeks: each is serialised once
+        cards: dict[int, str] = {}
+        weeks: dict[date, str] = {}
         stamp = now.isoformat()
-        rows = [
-            {"platform": a.platform, "server_id": a.server_id, "channel_id": a.channel_id,
-             "service": a.key.service, "region": a.key.region, "category": a.key.category,
-             "language": a.key.language, "week": a.week.isoformat(), "title": a.title,
-             "kind": a.kind,
-             "card": cards.get(id(a.card))
-             or cards.setdefault(id(a.card), json.dumps(a.card.to_dict())),
-             "next_attempt_at": stamp, "created_at": stamp}
-            for a in alerts
-        ]  # fmt: skip
+        rows = []
+        for a in alerts:
+            key, card = a.key, cards.get(id(a.card))
+            if card is None:
+                card = cards[id(a.card)] = json.dumps(a.card.to_dict())
+            week = weeks.get(a.week) or weeks.setdefault(a.week, a.week.isoformat())
+            rows.append(
+                (a.platform, a.server_id, a.channel_id, key.service, key.region, key.category,
+                 key.language, week, a.title, a.kind, card, stamp, stamp)
+            )  # fmt: skip
         if not rows:
             return 0
         async with self._db.writing() as conn:
@@ -106,14 +111,27 @@ class Outbox:
 
     async def claim(self, alert_id: int, now: datetime, lease: str | None = None) -> bool:
         """Note that a send is about to start: after a crash, the alert may already be out.
-        With a lease token, only while the lease is still ours (False: do not send)."""
-        return bool(
-            await self._db.run(
-                "UPDATE outbox SET claimed_at = :now WHERE id = :id AND state = 'pending'"
-                + _fence(lease),
-                {"now": now.isoformat(), "id": alert_id, "lease": lease},
+        With a lease token, only while the lease is still ours (False: do not send). Claims
+        asked for while another is being written are written together (ClaimQueue)."""
+        return await self._claim_queue.claim(alert_id, now, lease)
+
+    async def claim_many(
+        self, alert_ids: Sequence[int], now: datetime, lease: str | None = None
+    ) -> set[int]:
+        """`claim` for several alerts in one transaction; returns the ids claimed."""
+        if not alert_ids:
+            return set()
+        async with self._db.writing() as conn:
+            result = await conn.execute(
+                sql(
+                    "UPDATE outbox SET claimed_at = :now WHERE id IN :ids AND state = 'pending'"
+                    + _fence(lease)
+                    + " RETURNING id",
+                    ("ids",),
+                ),
+                {"now": now.isoformat(), "ids": list(alert_ids), "lease": lease},
             )
-        )
+            return {int(r[0]) for r in result}
 
     async def mark_sent_many(
         self, alert_ids: Sequence[int], now: datetime, lease: str | None = None
@@ -191,6 +209,53 @@ class Outbox:
             "DELETE FROM outbox WHERE state != 'pending' AND created_at < :before",
             {"before": before.isoformat()},
         )
+
+
+class ClaimQueue:
+    """Group commit for claims: every send is claimed durably before it starts, and with many
+    channels sending at once (64 on Discord) one transaction per claim would serialise them on
+    the database's write lock. Claims that arrive while a write is under way wait for the next
+    write and go in it together; each caller still learns its own row's answer."""
+
+    def __init__(
+        self, write: Callable[[Sequence[int], datetime, str | None], Awaitable[set[int]]]
+    ) -> None:
+        self._write = write
+        self._waiting: list[tuple[int, datetime, str | None, asyncio.Future[bool]]] = []
+        self._writer: asyncio.Task[None] | None = None
+
+    async def claim(self, alert_id: int, now: datetime, lease: str | None) -> bool:
+        future: asyncio.Future[bool] = asyncio.get_running_loop().create_future()
+        self._waiting.append((alert_id, now, lease, future))
+        if self._writer is None or self._writer.done():
+            self._writer = asyncio.create_task(self._drain(), name="outbox-claims")
+        return await future
+
+    async def _drain(self) -> None:
+        await asyncio.sleep(0)  # the other senders of this moment join the first write
+        while self._waiting:
+            batch, self._waiting = self._waiting, []
+            by_lease: dict[str | None, list[tuple[int, datetime, asyncio.Future[bool]]]] = {}
+            for alert_id, now, lease, future in batch:
+                by_lease.setdefault(lease, []).append((alert_id, now, future))
+            try:
+                for lease, items in by_lease.items():
+                    claimed = await self._write(
+                        [i[0] for i in items], max(i[1] for i in items), lease
+                    )
+                    for alert_id, _now, future in items:
+                        if not future.done():
+                            future.set_result(alert_id in claimed)
+            except BaseException as exc:
+                # each caller hears of the failure (a cancelled writer: of the cancellation)
+                failure = exc if isinstance(exc, Exception) else asyncio.CancelledError()
+                for *_rest, future in batch + self._waiting:
+                    if not future.done():
+                        future.set_exception(failure)
+                self._waiting = []
+                if not isinstance(exc, Exception):
+                    raise
+                return
 
 
 def _fence(lease: str | None) -> str:

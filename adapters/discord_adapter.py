@@ -2,9 +2,9 @@
 
 A translator only. Discord events become `core.run/answer/complete/server_*` calls and the Cards
 that come back become embeds (adapters/discord_render.py). The one text of its own is the command
-schema Discord requires (its descriptions come from render.COMMAND_TEXT). Admin = Manage Server: the
-/config group is hidden from others by `default_permissions`, and the core refuses non-admins by
-`is_admin`.
+schema Discord requires (its descriptions come from bot.words.about.COMMAND_TEXT). Admin = Manage
+Server: the /config group is hidden from others by `default_permissions`, and the core refuses
+non-admins by `is_admin`.
 """
 
 from __future__ import annotations
@@ -32,11 +32,11 @@ from adapters.discord_gateway import (
     ShardPlan,
 )
 from adapters.discord_render import render, to_choices
-from bot import render as words
 from bot.config import DiscordConfig
 from bot.core import Core
 from bot.errors import ChannelUnavailable, ConfigError, RateLimited, TransientDeliveryError
 from bot.models import Card, Choice, Context
+from bot.words.errors import internal_error_card
 
 log = logging.getLogger(__name__)
 
@@ -510,7 +510,7 @@ class DiscordAdapter:
         name = interaction.command.qualified_name if interaction.command else "?"
         log.error("Discord command /%s failed", name, exc_info=error)
         try:
-            await self._reply(interaction, words.internal_error_card())
+            await self._reply(interaction, internal_error_card())
         except discord.HTTPException as exc:
             log.warning("could not report the failure to the user: %s", exc)
 

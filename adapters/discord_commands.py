@@ -1,5 +1,5 @@
 """The Discord slash-command schema: names, options, choices and permissions, each callback only
-forwarding its options to the adapter (descriptions come from render.COMMAND_TEXT)."""
+forwarding its options to the adapter (descriptions come from bot.words.about.COMMAND_TEXT)."""
 
 from __future__ import annotations
 
@@ -8,7 +8,8 @@ from typing import TYPE_CHECKING, Any
 import discord
 from discord import app_commands
 
-from bot import render as words
+from bot.words.about import COMMAND_TEXT
+from bot.words.settings import FORM
 
 if TYPE_CHECKING:
     from adapters.discord_adapter import DiscordAdapter
@@ -33,13 +34,13 @@ def commands(
     adapter: DiscordAdapter,
 ) -> list[app_commands.Command[Any, ..., None] | app_commands.Group]:
     """The slash-command schema; each callback only forwards its options to the core."""
-    text = words.COMMAND_TEXT
+    text = COMMAND_TEXT
     run = adapter._answer_command
     category_choices = [
-        app_commands.Choice(name=words.FORM.films, value="films"),
-        app_commands.Choice(name=words.FORM.tv, value="tv"),
+        app_commands.Choice(name=FORM.films, value="films"),
+        app_commands.Choice(name=FORM.tv, value="tv"),
     ]
-    both = f"{words.FORM.films} + {words.FORM.tv}"
+    both = f"{FORM.films} + {FORM.tv}"
 
     async def region_options(
         _: discord.Interaction, current: str
@@ -130,8 +131,8 @@ def commands(
     @app_commands.describe(value=text["digest value"])
     @app_commands.choices(
         value=[
-            app_commands.Choice(name=words.FORM.on, value="on"),
-            app_commands.Choice(name=words.FORM.off, value="off"),
+            app_commands.Choice(name=FORM.on, value="on"),
+            app_commands.Choice(name=FORM.off, value="off"),
         ]
     )
     async def digest(i: discord.Interaction, value: str) -> None:

@@ -1,7 +1,7 @@
 """The Slack adapter: a slack-bolt AsyncApp over Socket Mode or HTTP (+ OAuth), Block Kit, App Home.
 
 A translator only: a Slack payload becomes a Core call, the Card that comes back becomes Block Kit.
-It decides nothing and words nothing; `bot.render` does both. Block Kit lives in slack_blocks,
+It decides nothing and words nothing; `bot/words` does both. Block Kit lives in slack_blocks,
 the OAuth stores in slack_install.
 """
 
@@ -49,7 +49,6 @@ from adapters.slack_install import (
     split_server_id,
 )
 from adapters.slack_web import delivery_error, retry_handlers, slack_error
-from bot import render
 from bot.config import SlackConfig
 from bot.core import Core
 from bot.errors import (
@@ -58,6 +57,7 @@ from bot.errors import (
     TransientDeliveryError,
 )
 from bot.models import Card, Context, Image
+from bot.words.errors import error_card, picture_not_posted_card
 
 log = logging.getLogger(__name__)
 
@@ -457,7 +457,7 @@ class SlackAdapter:
         if card.image is not None and not card.private:
             refused = await self._upload(client, ctx.channel_id, card.image)
             if refused in UPLOAD_REFUSED:  # the answer reached the channel, the picture cannot
-                await self._respond(body, render.picture_not_posted_card(PLATFORM))
+                await self._respond(body, picture_not_posted_card(PLATFORM))
 
     async def _respond(self, body: dict[str, Any], card: Card) -> bool:
         """Answer a command through its response_url (5 uses within 30 minutes)."""
@@ -520,7 +520,7 @@ class SlackAdapter:
         ctx = await self._context(context, client)
         values = ((body.get("view") or {}).get("state") or {}).get("values") or {}
         form, problem = form_from_state(values)
-        notice = render.error_card(problem) if problem else await self.core.save_settings(form, ctx)
+        notice = error_card(problem) if problem else await self.core.save_settings(form, ctx)
         await self._publish_home(client, ctx, notice)
 
     async def _on_link(self, ack: AsyncAck) -> None:

@@ -1,7 +1,8 @@
 """Cards → Slack Block Kit, and the App Home settings form (built and read back).
 
-Pure. Words come from the Card or from `bot.render.FORM`; this module only places them and keeps
-within Block Kit's limits, shortening cleanly with "…" where a Card is longer than Slack allows.
+Pure. Words come from the Card or from `bot.words.settings.FORM`; this module only places them
+and keeps within Block Kit's limits, shortening cleanly with "…" where a Card is longer than Slack
+allows.
 """
 
 from __future__ import annotations
@@ -12,7 +13,7 @@ from typing import Any
 
 from bot.admin import MAX_REGIONS
 from bot.models import CATEGORIES, Card, Category, Choice, Field, ServerSettings, SettingsForm
-from bot.render import FORM
+from bot.words.settings import FORM
 
 Block = dict[str, Any]
 

@@ -25,7 +25,7 @@ import aiohttp
 from aiohttp import web
 
 from adapters.console_adapter import card_text
-from bot import __version__, logs, redaction, render, service
+from bot import __version__, logs, redaction, service
 from bot.admin import Admin
 from bot.analysis import Analyst
 from bot.commands import ask_query
@@ -52,6 +52,10 @@ from bot.store import Store
 from bot.titles.knowledge import FactsReviews, TitleKnowledge
 from bot.titles.library import load_library
 from bot.titles.update import TitleUpdater
+from bot.words.about import about_card
+from bot.words.charts import trending_card
+from bot.words.errors import no_data_card
+from bot.words.reasons import reason_text
 from bot.words.titles import titles_card, titles_json
 
 log = logging.getLogger("trendbot")
@@ -212,7 +216,7 @@ async def cmd_trending(args: argparse.Namespace, config: Config) -> int:
     async with opened(config, args.db, read_only=True) as (core, _):
         key, week, entries = await core.chart_for(command, CLI)
         if not entries or week is None:
-            return _fail(args, render.no_data_card(key, command.week).title, 1)
+            return _fail(args, no_data_card(key, command.week).title, 1)
         threshold = config.alerts.default_threshold
         if args.json:
             print(
@@ -230,7 +234,7 @@ async def cmd_trending(args: argparse.Namespace, config: Config) -> int:
                 )
             )
         else:
-            print(card_text(render.trending_card(key, week, entries, threshold)))
+            print(card_text(trending_card(key, week, entries, threshold)))
     return 0
 
 
@@ -263,7 +267,7 @@ async def cmd_ask(args: argparse.Namespace, config: Config) -> int:
                         "year": found.year,
                         "kind": found.kind,
                         "advice": judged.advice.value,
-                        "reasons": [render.reason_text(r) for r in judged.reasons],
+                        "reasons": [reason_text(r) for r in judged.reasons],
                         "scores": {
                             s.metric.value: {
                                 "value": s.value,
@@ -406,7 +410,7 @@ async def cmd_reanalyse(args: argparse.Namespace, config: Config) -> int:
 
 
 async def cmd_about(args: argparse.Namespace, config: Config) -> int:
-    print(card_text(render.about_card(deployment_of(config), None, CLI.platform)))
+    print(card_text(about_card(deployment_of(config), None, CLI.platform)))
     return 0
 
 

@@ -12,7 +12,7 @@ from collections.abc import Callable
 from dataclasses import replace
 from datetime import datetime
 
-from bot import polling, regions, render
+from bot import polling, regions
 from bot.config import AlertsConfig
 from bot.errors import UserError
 from bot.models import (
@@ -30,6 +30,16 @@ from bot.models import (
 )
 from bot.polling import PollSettings
 from bot.store import Store
+from bot.words.common import config_command
+from bot.words.settings import (
+    SETTINGS_SAVED,
+    config_card,
+    config_done,
+    forget_preview_card,
+    forgotten_card,
+    health_lines,
+    publication_text,
+)
 
 log = logging.getLogger(__name__)
 
@@ -60,11 +70,11 @@ class Admin:
 
     async def show(self, settings: ServerSettings) -> Card:
         """The settings card with each source's health and the next expected publication."""
-        health = render.health_lines(await self._store.all_source_health())
+        health = health_lines(await self._store.all_source_health())
         history = await self._store.publications(None, self._polling.learn_weeks)
         held = await self._store.latest_week()
         outlook = polling.plan(history, None, self._clock(), self._polling, held)
-        return render.config_card(settings, health, render.publication_text(outlook))
+        return config_card(settings, health, publication_text(outlook))
 
     async def ensure(self, platform: str, server_id: str) -> ServerSettings:
         """The server's settings, created with the defaults on first use."""
@@ -105,9 +115,7 @@ class Admin:
         if form.categories:
             settings = replace(settings, categories=form.categories)
         await self._store.save_server(settings, now)
-        return render.config_done(
-            render.SETTINGS_SAVED, await self.ensure(ctx.platform, ctx.server_id)
-        )
+        return config_done(SETTINGS_SAVED, await self.ensure(ctx.platform, ctx.server_id))
 
     async def configure(self, command: AdminCommand, ctx: Context) -> Card:
         if isinstance(command, ConfigForget):  # before ensure(), which would save the server
@@ -123,7 +131,7 @@ class Admin:
             return await self.show(settings)
         if isinstance(command, ConfigRegions):
             if command.action == "list":
-                return render.config_card(settings)
+                return config_card(settings)
             codes = tuple(dict.fromkeys(regions.resolve_region(r) for r in command.regions))
             if command.action == "add":
                 if len(set(settings.regions) | set(codes)) > MAX_REGIONS:
@@ -139,10 +147,8 @@ class Admin:
                 message = f"Stopped following {_names(codes)}" if removed else "Nothing to remove"
             settings = await self.ensure(ctx.platform, ctx.server_id)
             if not settings.channel_id:
-                message += (
-                    f" — set an alert channel with {render.config_command(ctx.platform)} channel"
-                )
-            return render.config_done(message, settings)
+                message += f" — set an alert channel with {config_command(ctx.platform)} channel"
+            return config_done(message, settings)
         if isinstance(command, ConfigChannel):
             settings = replace(settings, channel_id=command.channel_id, disabled_reason=None)
             message = f"Alerts will go to <#{command.channel_id}>"
@@ -157,16 +163,16 @@ class Admin:
             message = "Categories updated"
         await self._store.save_server(settings, now)
         log.info("%s server %s: %s", ctx.platform, ctx.server_id, message)
-        return render.config_done(message, await self.ensure(ctx.platform, ctx.server_id))
+        return config_done(message, await self.ensure(ctx.platform, ctx.server_id))
 
     async def forget(self, command: ConfigForget, ctx: Context) -> Card:
         """Erase the server's settings, regions and alerts; unconfirmed, say what would go."""
         if not command.confirmed:
-            return render.forget_preview_card(ctx.platform)
+            return forget_preview_card(ctx.platform)
         await self._store.remove_server(ctx.platform, ctx.server_id)
         log.info("%s server %s: data erased by an admin (config forget)", ctx.platform,
                  ctx.server_id)  # fmt: skip
-        return render.forgotten_card(ctx.platform)
+        return forgotten_card(ctx.platform)
 
 
 def _names(codes: tuple[str, ...] | list[str]) -> str:

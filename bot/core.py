@@ -15,7 +15,7 @@ from contextlib import contextmanager
 from datetime import date, datetime
 from typing import Any
 
-from bot import __version__, commands, regions, render, verdict
+from bot import __version__, commands, regions, verdict
 from bot.admin import Admin
 from bot.analysis import Analyst
 from bot.errors import SourceError, UserError
@@ -50,6 +50,11 @@ from bot.reviews import ScoreBook
 from bot.sources.catalog import Catalog
 from bot.sources.netflix import Fetched, iter_top10
 from bot.store import SaveReport, Store
+from bot.words.about import about_card, help_card, welcome_card
+from bot.words.charts import surprises_card, trending_card
+from bot.words.errors import error_card, internal_error_card, no_data_card, refusal_card
+from bot.words.settings import region_choices
+from bot.words.verdicts import not_found_card, pick_card, verdict_card
 
 log = logging.getLogger(__name__)
 
@@ -134,7 +139,7 @@ class Core:
         """Autocomplete for `region` and `title` options: at most 25 choices, from memory."""
         prefix = prefix[:100]
         if option == "region":
-            return render.region_choices(regions.complete_regions(prefix))
+            return region_choices(regions.complete_regions(prefix))
         if option == "title":
             if not prefix.strip():
                 return []
@@ -154,7 +159,7 @@ class Core:
 
     def region_options(self) -> list[Choice]:
         """Every region a server can follow (GLOBAL first), for select menus."""
-        return render.region_choices(
+        return region_choices(
             regions.complete_regions("", limit=len(regions.NETFLIX_COUNTRIES) + 1)
         )
 
@@ -166,13 +171,13 @@ class Core:
     async def save_settings(self, form: SettingsForm, ctx: Context) -> Card:
         """Apply a settings form submitted from a UI; admins only."""
         if not ctx.is_admin:
-            return render.refusal_card()
+            return refusal_card()
         return await self._safely(lambda: self.admin.apply_form(form, ctx))
 
     async def handle(self, command: Command, ctx: Context) -> Card:
         if isinstance(command, ADMIN_COMMANDS):
             if not ctx.is_admin:
-                return render.refusal_card()
+                return refusal_card()
             return await self.admin.configure(command, ctx)
         if isinstance(command, Trending):
             return await self.trending(command, ctx)
@@ -183,15 +188,15 @@ class Core:
         if isinstance(command, About):
             return await self.about(ctx)
         assert isinstance(command, Help)
-        return render.help_card(ctx.platform)
+        return help_card(ctx.platform)
 
     async def server_joined(self, platform: str, server_id: str) -> Card:
         await self.admin.ensure(platform, server_id)
-        return render.welcome_card(platform)
+        return welcome_card(platform)
 
     async def about(self, ctx: Context) -> Card:
         """Version, credits and privacy, with the asking server's settings (never created here)."""
-        return render.about_card(
+        return about_card(
             self.deployment,
             await self.store.server(ctx.platform, ctx.server_id),
             ctx.platform,
@@ -228,14 +233,14 @@ class Core:
     async def trending(self, command: Trending, ctx: Context) -> Card:
         key, week, entries = await self.chart_for(command, ctx)
         if not entries or week is None:
-            return render.no_data_card(key, command.week)
-        return render.trending_card(key, week, entries, await self.threshold(ctx))
+            return no_data_card(key, command.week)
+        return trending_card(key, week, entries, await self.threshold(ctx))
 
     async def surprises(self, command: Surprises, ctx: Context) -> Card:
         region = await self._region(command.region, ctx)
         week = command.week or await self.newest_week(region)
         if week is None:
-            return render.no_data_card(ChartKey(region, "films"), None)
+            return no_data_card(ChartKey(region, "films"), None)
         threshold = await self.threshold(ctx)
         found = [
             entry
@@ -245,7 +250,7 @@ class Core:
             if entry.surprise.alertable and entry.surprise.score >= threshold
         ]
         found.sort(key=lambda e: -e.surprise.score)
-        return render.surprises_card(region, week, found[:10], threshold)
+        return surprises_card(region, week, found[:10], threshold)
 
     async def watch(self, command: Watch, ctx: Context) -> Card:
         region = await self._region(command.region, ctx)
@@ -263,7 +268,7 @@ class Core:
         found = search(self.analyst.index, query, limit=6)
         exact = [t for t, score in found if score >= 100]
         if len(exact) > 1:
-            return render.pick_card(query, exact)
+            return pick_card(query, exact)
         if exact:
             return exact[0]
         charted = await self._charted_title(query)
@@ -275,12 +280,12 @@ class Core:
             and (len(found) == 1 or found[0][1] - found[1][1] >= PICK_MARGIN)
         ):
             return found[0][0]
-        return render.not_found_card(query, [t for t, _ in found[:5]])
+        return not_found_card(query, [t for t, _ in found[:5]])
 
     async def _verdict(self, title: Title, region: str) -> Card:
         judged, week, image = await self.verdict_for(title, region)
         description = self._catalog.descriptions.get(title.id, "")
-        return render.verdict_card(judged, region, week, description, image)
+        return verdict_card(judged, region, week, description, image)
 
     async def verdict_for(
         self, title: Title, region: str
@@ -353,13 +358,13 @@ class Core:
         try:
             return await work()
         except UserError as exc:
-            return render.error_card(str(exc))
+            return error_card(str(exc))
         except SourceError as exc:
             log.warning("source problem while answering: %s", exc)
-            return render.error_card(f"A data source could not answer: {exc}")
+            return error_card(f"A data source could not answer: {exc}")
         except Exception:
             log.exception("unexpected error while answering a command")
-            return render.internal_error_card()
+            return internal_error_card()
 
     async def _region(self, text: str | None, ctx: Context) -> str:
         if text:

@@ -204,7 +204,7 @@ class ReasonCode(StrEnum):
 
 @dataclass(frozen=True, slots=True)
 class Reason:
-    """One signal behind a judgement, as facts; render.py turns it into words."""
+    """One signal behind a judgement, as facts; bot/words/reasons.py turns it into words."""
 
     code: ReasonCode
     points: int = 0

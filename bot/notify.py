@@ -21,13 +21,14 @@ from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from enum import Enum
 
-from bot import render
 from bot.errors import ChannelUnavailable, RateLimited, TransientDeliveryError
 from bot.judge.week import Judged
 from bot.metrics import Metrics
 from bot.models import Alert, Card, ChartKey, PendingAlert
 from bot.protocols import AdminNotifier, BundleSender, ChatAdapter, SentLookup, ServerSender
 from bot.store import Store, Subscriber
+from bot.words.charts import alert_card
+from bot.words.settings import disabled_notice
 
 log = logging.getLogger(__name__)
 
@@ -116,7 +117,7 @@ def plan_alerts(
         for group, found in groups.items():
             found.sort(key=lambda e: (-e.surprise.score, e.key))
             shape = (tuple(e.key for e in found), group)
-            card = cards.get(shape) or cards.setdefault(shape, render.alert_card(*found))
+            card = cards.get(shape) or cards.setdefault(shape, alert_card(*found))
             first = found[0]
             alerts.append(
                 Alert(
@@ -479,7 +480,7 @@ class Notifier:
         )  # fmt: skip
         if not isinstance(adapter, AdminNotifier):
             return
-        notice = render.disabled_notice(alert.channel_id, reason, alert.platform)
+        notice = disabled_notice(alert.channel_id, reason, alert.platform)
         for server_id in servers:  # only servers newly disabled: admins hear about it once
             try:
                 await adapter.notify_admins(server_id, notice)

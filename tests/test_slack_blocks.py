@@ -13,7 +13,7 @@ from adapters.slack_blocks import (
     home_view,
 )
 from bot.models import Card, Context, Field, Link, ServerSettings, SettingsForm
-from bot.render import FORM
+from bot.words.settings import FORM
 from tests.fake_slack import check_blocks, check_message, form_values
 
 MEMBER = Context("slack", "T0001", "C0001", "UMEMBER")

@@ -14,7 +14,7 @@ from aiohttp.test_utils import TestClient, TestServer
 
 from adapters.slack_adapter import SlackAdapter
 from bot.config import SlackConfig
-from bot.render import FORM
+from bot.words.settings import FORM
 from tests.e2e_support import warm
 from tests.fake_slack import (
     ADMIN,

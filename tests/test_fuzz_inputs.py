@@ -24,8 +24,9 @@ from hypothesis import strategies as st
 from adapters.console_adapter import card_text
 from adapters.discord_render import render as discord_render
 from adapters.slack_blocks import card_blocks
-from bot import __main__ as cli_module
-from bot.__main__ import build_core, main
+from bot.cli import compose as cli_module
+from bot.cli import main
+from bot.cli.compose import build_core
 from bot.commands import COMMAND_NAMES
 from bot.config import Config
 from bot.core import Core

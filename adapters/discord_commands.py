@@ -1,5 +1,6 @@
 """The Discord slash-command schema: names, options, choices and permissions, each callback only
-forwarding its options to the adapter (descriptions come from bot.words.about.COMMAND_TEXT)."""
+forwarding its options to the adapter (descriptions come from bot.words.about.COMMAND_TEXT), and
+the translator that gives Discord those descriptions in each language trendbot speaks."""
 
 from __future__ import annotations
 
@@ -9,10 +10,39 @@ import discord
 from discord import app_commands
 
 from bot.words.about import COMMAND_TEXT
-from bot.words.settings import FORM
+from bot.words.i18n import SOURCE, negotiate, translate
+from bot.words.settings import FORM, language_choices
 
 if TYPE_CHECKING:
     from adapters.discord_adapter import DiscordAdapter
+
+
+# Command and option names stay as they are in every language: help texts, the README, Slack and
+# people telling each other "try /trending" use one set of names.
+_NAMES = (
+    app_commands.TranslationContextLocation.command_name,
+    app_commands.TranslationContextLocation.group_name,
+    app_commands.TranslationContextLocation.parameter_name,
+)
+
+
+class CatalogTranslator(app_commands.Translator):
+    """Descriptions and choice names from trendbot's message catalogs, for each Discord locale
+    trendbot speaks (es-ES and es-419 read Spanish, pt-BR Brazilian Portuguese …)."""
+
+    async def translate(
+        self,
+        string: app_commands.locale_str,
+        locale: discord.Locale,
+        context: app_commands.TranslationContextTypes,
+    ) -> str | None:
+        if context.location in _NAMES:
+            return None
+        found = negotiate(locale.value)
+        if found is None or found == SOURCE:
+            return None
+        text = translate(string.message, found)
+        return text if text != string.message else None
 
 
 class _ChannelId(app_commands.Transformer):
@@ -40,18 +70,18 @@ def commands(
         app_commands.Choice(name=FORM.films, value="films"),
         app_commands.Choice(name=FORM.tv, value="tv"),
     ]
-    both = f"{FORM.films} + {FORM.tv}"
+    both = FORM.films_and_tv
 
     async def region_options(
-        _: discord.Interaction, current: str
+        i: discord.Interaction, current: str
     ) -> list[app_commands.Choice[str]]:
-        return await adapter._complete("region", current)
+        return await adapter._complete(i, "region", current)
 
-    async def title_options(_: discord.Interaction, current: str) -> list[app_commands.Choice[str]]:
-        return await adapter._complete("title", current)
+    async def title_options(i: discord.Interaction, current: str) -> list[app_commands.Choice[str]]:
+        return await adapter._complete(i, "title", current)
 
-    async def region_list(_: discord.Interaction, current: str) -> list[app_commands.Choice[str]]:
-        return await adapter._complete_list(current)
+    async def region_list(i: discord.Interaction, current: str) -> list[app_commands.Choice[str]]:
+        return await adapter._complete_list(i, current)
 
     @app_commands.command(name="trending", description=text["trending"])
     @app_commands.describe(region=text["region"], category=text["category"], week=text["week"])
@@ -137,6 +167,14 @@ def commands(
     )
     async def digest(i: discord.Interaction, value: str) -> None:
         await run(i, "config digest", {"value": value})
+
+    @config.command(name="language", description=text["config language"])
+    @app_commands.describe(language=text["language"])
+    @app_commands.choices(
+        language=[app_commands.Choice(name=c.name, value=c.value) for c in language_choices()]
+    )
+    async def language(i: discord.Interaction, language: str) -> None:
+        await run(i, "config language", {"language": language})
 
     @config.command(name="show", description=text["config show"])
     async def show(i: discord.Interaction) -> None:

@@ -23,11 +23,13 @@ from enum import Enum
 
 from bot.errors import ChannelUnavailable, RateLimited, TransientDeliveryError
 from bot.judge.week import Judged
+from bot.languages import for_channel
 from bot.metrics import Metrics
 from bot.models import Alert, Card, ChartKey, PendingAlert
 from bot.protocols import AdminNotifier, BundleSender, ChatAdapter, SentLookup, ServerSender
 from bot.store import Store, Subscriber
 from bot.words.charts import alert_card
+from bot.words.i18n import speaking
 from bot.words.settings import disabled_notice
 
 log = logging.getLogger(__name__)
@@ -100,6 +102,7 @@ def plan_alerts(
     """One alert per channel and event: a title that surprised in any of the channel's lists
     (above its threshold, after its baseline) is one alert however many lists it entered."""
     events: dict[tuple[str, str, str], dict[str, list[Judged]]] = {}
+    languages: dict[tuple[str, str, str], str] = {}  # each channel reads its server's language
     for key, entries in week.items():
         for entry in entries:
             if not entry.surprise.alertable:
@@ -111,13 +114,19 @@ def plan_alerts(
                     continue  # a new subscription starts from the next week, not a flood
                 channel = (sub.platform, sub.server_id, sub.channel_id)
                 events.setdefault(channel, {}).setdefault(entry.group, []).append(entry)
+                languages[channel] = for_channel(sub.language, sub.locale)
     alerts = []
-    cards: dict[tuple[tuple[ChartKey, ...], str], Card] = {}  # many channels share an event
+    # many channels share an event (and a language)
+    cards: dict[tuple[tuple[ChartKey, ...], str, str], Card] = {}
     for (platform, server_id, channel_id), groups in events.items():
+        language = languages[(platform, server_id, channel_id)]
         for group, found in groups.items():
             found.sort(key=lambda e: (-e.surprise.score, e.key))
-            shape = (tuple(e.key for e in found), group)
-            card = cards.get(shape) or cards.setdefault(shape, alert_card(*found))
+            shape = (tuple(e.key for e in found), group, language)
+            card = cards.get(shape)
+            if card is None:
+                with speaking(language):
+                    card = cards[shape] = alert_card(*found)
             first = found[0]
             alerts.append(
                 Alert(
@@ -480,8 +489,10 @@ class Notifier:
         )  # fmt: skip
         if not isinstance(adapter, AdminNotifier):
             return
-        notice = disabled_notice(alert.channel_id, reason, alert.platform)
         for server_id in servers:  # only servers newly disabled: admins hear about it once
+            known = await self._store.server_languages(alert.platform, server_id)
+            with speaking(for_channel(*(known or ("", "")))):
+                notice = disabled_notice(alert.channel_id, reason, alert.platform)
             try:
                 await adapter.notify_admins(server_id, notice)
             except Exception:  # telling admins is best effort; the reason is in /config show

@@ -402,7 +402,7 @@ async def test_app_home_for_an_admin_has_the_settings_form(slack, fake):
     assert view["type"] == "home"
     assert header(view["blocks"]) == "trendbot settings"
     form = inputs(view)
-    assert set(form) == {"regions", "channel", "threshold", "categories"}
+    assert set(form) == {"regions", "channel", "threshold", "categories", "language"}
     assert len(form["regions"]["element"]["options"]) == 95
     assert form["regions"]["label"]["text"] == FORM.regions
     assert form["threshold"]["element"]["initial_value"] == "60"

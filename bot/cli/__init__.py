@@ -20,6 +20,7 @@ from bot.cli.compose import fail
 from bot.cli.parser import UsageError, build_parser
 from bot.config import SECRET_ENV, load_config
 from bot.errors import ConfigError, SourceError, StoreError, UserError
+from bot.words.i18n import LOCALES, SOURCE, negotiate, speaking, tag
 
 
 def main(argv: Sequence[str] | None = None) -> int:
@@ -40,6 +41,11 @@ def main(argv: Sequence[str] | None = None) -> int:
         parser.print_help()
         return 0
     logs.configure(logging.DEBUG if args.verbose else logging.WARNING)
+    wanted = getattr(args, "locale", None)
+    locale = negotiate(wanted) if wanted else SOURCE
+    if locale is None:
+        shipped = ", ".join(tag(loc) for loc in LOCALES)
+        return fail(args, f"--locale {wanted!r}: trendbot speaks {shipped}", 2)
     # before anything can log: secrets come only from the environment, so mask them all
     unredact = redaction.install(os.environ.get(name) for name in SECRET_ENV)
     try:
@@ -49,7 +55,8 @@ def main(argv: Sequence[str] | None = None) -> int:
         if args.command == "run" and not args.verbose:
             # APScheduler logs every job run at INFO; keep its warnings (skipped runs) only
             logging.getLogger("apscheduler").setLevel(logging.WARNING)
-        return int(asyncio.run(args.handler(args, config)))
+        with speaking(locale):  # the event loop's tasks start from this context
+            return int(asyncio.run(args.handler(args, config)))
     except ConfigError as exc:
         return fail(args, f"configuration error: {exc}", 2)
     except UserError as exc:  # its message already names any suggestions

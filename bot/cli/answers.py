@@ -6,7 +6,7 @@ import argparse
 import json
 
 from adapters.console_adapter import card_text
-from bot.cli.compose import CLI, deployment_of, fail, opened
+from bot.cli.compose import cli_context, deployment_of, fail, opened
 from bot.commands import ask_query
 from bot.commands import parse as parse_command
 from bot.config import Config
@@ -29,7 +29,7 @@ async def cmd_trending(args: argparse.Namespace, config: Config) -> int:
     )  # fmt: skip
     assert isinstance(command, Trending)
     async with opened(config, args.db, read_only=True) as (core, _):
-        key, week, entries = await core.chart_for(command, CLI)
+        key, week, entries = await core.chart_for(command, cli_context())
         if not entries or week is None:
             return fail(args, no_data_card(key, command.week).title, 1)
         threshold = config.alerts.default_threshold
@@ -110,7 +110,11 @@ async def cmd_ask(args: argparse.Namespace, config: Config) -> int:
             )
         else:
             print(
-                card_text(await core.run("watch", {"title": question.query, "region": region}, CLI))
+                card_text(
+                    await core.run(
+                        "watch", {"title": question.query, "region": region}, cli_context()
+                    )
+                )
             )
     return 0
 
@@ -145,5 +149,5 @@ async def cmd_titles_show(args: argparse.Namespace, config: Config) -> int:
 
 
 async def cmd_about(args: argparse.Namespace, config: Config) -> int:
-    print(card_text(about_card(deployment_of(config), None, CLI.platform)))
+    print(card_text(about_card(deployment_of(config), None, cli_context().platform)))
     return 0

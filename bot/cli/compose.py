@@ -32,13 +32,19 @@ from bot.sources import catalog as catalog_source
 from bot.sources.tmdb import TmdbReviews
 from bot.store import Store
 from bot.titles.knowledge import FactsReviews, TitleKnowledge
+from bot.words.i18n import current, tag
 
 log = logging.getLogger("trendbot")
-CLI = Context("cli", "cli", "cli", "cli", is_admin=True)
 
 
 def utcnow() -> datetime:
     return datetime.now(UTC)
+
+
+def cli_context() -> Context:
+    """The command line as a chat user: an admin, speaking --locale (the language in force)."""
+    spoken = tag(current())
+    return Context("cli", "cli", "cli", "cli", is_admin=True, locale=spoken, server_locale=spoken)
 
 
 def shifted_clock(offset_seconds: float) -> Callable[[], datetime]:

@@ -8,6 +8,7 @@ from typing import NoReturn
 
 from bot import __version__
 from bot.cli import answers, data, serve
+from bot.words.i18n import LOCALES, tag
 
 FIRST_STEP = (
     "New here? `trendbot demo` replays 18 real weeks of 2022 into this terminal: no tokens, "
@@ -52,6 +53,10 @@ def build_parser() -> argparse.ArgumentParser:
         "--db", help="SQLite file, sqlite:///path or postgresql://user@host/db (default: config)"
     )
     common.add_argument("-v", "--verbose", action="store_true", help="debug logging on stderr")
+    common.add_argument(
+        "--locale",
+        help=f"the language of answers: {', '.join(tag(loc) for loc in LOCALES)} (default: en)",
+    )
     sub = parser.add_subparsers(dest="command", metavar="COMMAND")
 
     p = sub.add_parser("ingest", parents=[common], help="store Top 10 files (paths or URLs)")

@@ -16,12 +16,12 @@ from bot.words.common import (
     headline_score,
     list_name,
     movement_mark,
-    plural,
     score_fields,
     scores_note,
     title_links,
     tone_for,
 )
+from bot.words.i18n import _, count, ngettext, number
 from bot.words.reasons import reason_text
 
 MAX_PLACES = 12  # places listed on an alert; the count says how many more
@@ -34,9 +34,9 @@ def trending_card(key: ChartKey, week: date, entries: Sequence[Judged], threshol
         name = f"#{m.rank} {movement_mark(m)} · {_title_line(m)}"
         if entry.surprise.alertable and entry.surprise.score >= threshold:
             name += " ⚡"
-        bits = [f"{plural(m.weeks_in_top10, 'week')} in top 10"]
+        bits = [count("{n} week in top 10", "{n} weeks in top 10", m.weeks_in_top10)]
         if m.regions:
-            bits.append(plural(len(m.regions), "country", "countries"))
+            bits.append(count("{n} country", "{n} countries", len(m.regions)))
         best = headline_score(entry.scores)
         if best:
             bits.append(best)
@@ -44,10 +44,10 @@ def trending_card(key: ChartKey, week: date, entries: Sequence[Judged], threshol
             bits.append(str(entry.match.title.year))
         fields.append(Field(name, " · ".join(bits), inline=False))
     surprises = sum(1 for e in entries if e.surprise.alertable and e.surprise.score >= threshold)
-    text = f"⚡ marks a surprise (score ≥ {threshold})." if surprises else ""
+    text = _("⚡ marks a surprise (score ≥ {threshold}).").format(threshold=threshold)
     return Card(
-        title=f"Top 10 · {list_name(key)}",
-        text=text,
+        title=_("Top 10 · {list}").format(list=list_name(key)),
+        text=text if surprises else "",
         fields=tuple(fields),
         footer=footer(week),
     )
@@ -65,18 +65,27 @@ def alert_card(entry: Judged, *more: Judged) -> Card:
     reasons = [reason_text(r) for r in entry.surprise.reasons]
     every = (entry, *more)
     if more:
-        headline = f"⚡ A surprise in {len(every)} of your lists: {m.title}{year}"
+        headline = _("⚡ A surprise in {count} of your lists: {title}").format(
+            count=len(every), title=m.title + year
+        )
         places = [f"{list_name(e.key)} #{e.movement.rank}" for e in every[:MAX_PLACES]]
         if len(every) > MAX_PLACES:
-            places.append(f"and {len(every) - MAX_PLACES} more")
-        text = ", ".join(places) + f" — surprise score up to {entry.surprise.score}/100"
+            places.append(_("and {count} more").format(count=len(every) - MAX_PLACES))
+        text = _("{places} — surprise score up to {score}/100").format(
+            places=", ".join(places), score=entry.surprise.score
+        )
     else:
-        headline = f"⚡ Surprise in {list_name(entry.key)}: {m.title}{year}"
-        text = f"#{m.rank} {movement_mark(m)} — surprise score {entry.surprise.score}/100"
+        headline = _("⚡ Surprise in {list}: {title}").format(
+            list=list_name(entry.key), title=m.title + year
+        )
+        text = _("#{rank} {mark} — surprise score {score}/100").format(
+            rank=m.rank, mark=movement_mark(m), score=entry.surprise.score
+        )
+    why = _("Why it's a surprise")
     return Card(
         title=headline,
         text=text,
-        fields=(Field("Why it's a surprise", "\n".join(f"• {r}" for r in reasons), False),)
+        fields=(Field(why, "\n".join(f"• {r}" for r in reasons), False),)
         + score_fields(entry.scores),
         footer=footer(entry.week, scores_note(entry.scores)),
         tone=tone_for(entry.surprise.score),
@@ -87,14 +96,16 @@ def alert_card(entry: Judged, *more: Judged) -> Card:
 def surprises_card(region: str, week: date, entries: Sequence[Judged], threshold: int) -> Card:
     if not entries:
         return Card(
-            title=f"No surprises in {region_label(region)} this week",
-            text=f"Nothing entered the top 10 with a surprise score of {threshold} or more.",
+            title=_("No surprises in {region} this week").format(region=region_label(region)),
+            text=_(
+                "Nothing entered the top 10 with a surprise score of {threshold} or more."
+            ).format(threshold=threshold),
             footer=footer(week),
         )
     fields = _surprise_fields(entries, reasons=4, separator="\n", bullet="• ")
     return Card(
-        title=f"⚡ Surprises in {region_label(region)}",
-        text=f"{plural(len(entries), 'surprise')} this week (threshold {threshold}).",
+        title=_("⚡ Surprises in {region}").format(region=region_label(region)),
+        text=_this_week(len(entries), threshold),
         fields=fields,
         footer=footer(week),
         tone=tone_for(max(e.surprise.score for e in entries)),
@@ -108,14 +119,14 @@ def digest_card(
     names = ", ".join(region_name(r) for r in regions)
     if not surprises:
         return Card(
-            title=f"Weekly digest · {names}",
-            text=f"No surprises this week (threshold {threshold}).",
+            title=_("Weekly digest · {regions}").format(regions=names),
+            text=_("No surprises this week (threshold {threshold}).").format(threshold=threshold),
             footer=footer(week),
         )
     fields = _surprise_fields(surprises[:10], reasons=3, separator=" · ")
     return Card(
-        title=f"Weekly digest · {names}",
-        text=f"{plural(len(surprises), 'surprise')} this week (threshold {threshold}).",
+        title=_("Weekly digest · {regions}").format(regions=names),
+        text=_this_week(len(surprises), threshold),
         fields=fields,
         footer=footer(week),
         tone=tone_for(max(e.surprise.score for e in surprises)),
@@ -128,12 +139,25 @@ def _surprise_fields(
     """One field per surprising entry: where it charts, its score, its first reasons."""
     return tuple(
         Field(
-            f"{e.movement.title} — {list_name(e.key)} #{e.movement.rank} ({e.surprise.score}/100)",
+            _("{title} — {list} #{rank} ({score}/100)").format(
+                title=e.movement.title,
+                list=list_name(e.key),
+                rank=e.movement.rank,
+                score=e.surprise.score,
+            ),
             separator.join(f"{bullet}{reason_text(r)}" for r in e.surprise.reasons[:reasons]),
             inline=False,
         )
         for e in entries
     )
+
+
+def _this_week(n: int, threshold: int) -> str:
+    return ngettext(
+        "{n} surprise this week (threshold {threshold}).",
+        "{n} surprises this week (threshold {threshold}).",
+        n,
+    ).format(n=number(n), threshold=threshold)
 
 
 def _title_line(movement: Movement) -> str:

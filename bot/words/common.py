@@ -1,6 +1,7 @@
 """Pieces every kind of answer shares: list names, movement marks, scores, footers, links, tones.
 
-Pure. The bigger answers (charts, verdicts, settings, about, errors) are built from these.
+Pure. The bigger answers (charts, verdicts, settings, about, errors) are built from these, in the
+language in force (bot/words/i18n.py).
 """
 
 from __future__ import annotations
@@ -20,30 +21,53 @@ from bot.models import (
     Tone,
 )
 from bot.regions import region_name
+from bot.words.i18n import N_, _, count, decimal, month, percent
 
 SOURCE = "Netflix Top 10 (netflix.com/tudum/top10)"
 METRIC_NAMES = {
-    Metric.IMDB.value: "IMDb",
-    Metric.RT_CRITICS.value: "Rotten Tomatoes critics",
-    Metric.RT_AUDIENCE.value: "Rotten Tomatoes audience",
-    Metric.METACRITIC.value: "Metacritic",
-    Metric.TMDB.value: "TMDB users",
+    Metric.IMDB.value: N_("IMDb"),
+    Metric.RT_CRITICS.value: N_("Rotten Tomatoes critics"),
+    Metric.RT_AUDIENCE.value: N_("Rotten Tomatoes audience"),
+    Metric.METACRITIC.value: N_("Metacritic"),
+    Metric.TMDB.value: N_("TMDB users"),
 }
-COUNT_WORDS = {Metric.RT_CRITICS: "reviews", Metric.RT_AUDIENCE: "ratings"}
+
+
+def metric_name(metric: str) -> str:
+    return _(METRIC_NAMES[metric]) if metric in METRIC_NAMES else metric
+
+
+def votes_text(metric: Metric | None, n: int) -> str:
+    """ "16 reviews" for critics, "1,234 ratings" for audiences, "3 votes" otherwise."""
+    if metric is Metric.RT_CRITICS:
+        return count("{n} review", "{n} reviews", n)
+    if metric is Metric.RT_AUDIENCE:
+        return count("{n} rating", "{n} ratings", n)
+    return count("{n} vote", "{n} votes", n)
+
+
+def category_name(category: Category) -> str:
+    return _("Films") if category == "films" else _("TV")
 
 
 def list_name(key: ChartKey) -> str:
     """ "United States · Films", "Global · TV (Non-English)"."""
-    category = "Films" if key.category == "films" else "TV"
-    language = {"english": " (English)", "non-english": " (Non-English)"}.get(key.language, "")
-    return f"{region_name(key.region)} · {category}{language}"
+    language = {"english": _("English"), "non-english": _("Non-English")}.get(key.language)
+    if language:
+        return _("{region} · {category} ({language})").format(
+            region=region_name(key.region), category=category_name(key.category), language=language
+        )
+    return _("{region} · {category}").format(
+        region=region_name(key.region), category=category_name(key.category)
+    )
 
 
 def movement_mark(movement: Movement) -> str:
     if movement.move is Move.NEW:
-        return "NEW"
+        # a chart mark, kept short: "NEW", "NUEVO", "NEU"
+        return _("NEW")
     if movement.move is Move.REENTRY:
-        return "RE"
+        return _("RE")
     if movement.change > 0:
         return f"▲{movement.change}"
     if movement.change < 0:
@@ -53,15 +77,15 @@ def movement_mark(movement: Movement) -> str:
 
 def score_text(value: float, metric: str) -> str:
     if metric in (Metric.IMDB.value, Metric.TMDB.value):
-        return f"{METRIC_NAMES[metric]} {value / 10:.1f}/10"
+        return f"{metric_name(metric)} {decimal(value / 10)}/10"
     if metric == Metric.METACRITIC.value:
-        return f"Metacritic {value:.0f}/100"
-    return f"{METRIC_NAMES.get(metric, metric)} {value:.0f}%"
+        return f"{metric_name(metric)} {value:.0f}/100"
+    return f"{metric_name(metric)} {percent(round(value))}"
 
 
 def footer(week: date, scores_note: str = "") -> str:
-    note = f" · {scores_note}" if scores_note else ""
-    return f"{SOURCE} · week ending {week.isoformat()}{note}"
+    text = _("{source} · week ending {week}").format(source=SOURCE, week=week.isoformat())
+    return f"{text} · {scores_note}" if scores_note else text
 
 
 def config_command(platform: str) -> str:
@@ -95,8 +119,8 @@ def tone_for(surprise_score: int) -> Tone:
 def score_fields(scores: Scores) -> tuple[Field, ...]:
     return tuple(
         Field(
-            METRIC_NAMES[s.metric.value],
-            s.raw + (f" ({s.votes:,} {COUNT_WORDS.get(s.metric, 'votes')})" if s.votes else ""),
+            metric_name(s.metric.value),
+            s.raw + (f" ({votes_text(s.metric, s.votes)})" if s.votes else ""),
         )
         for s in scores.items
     )
@@ -104,13 +128,17 @@ def score_fields(scores: Scores) -> tuple[Field, ...]:
 
 def scores_note(scores: Scores) -> str:
     if not scores.items:
-        note = "no scores"
+        note = _("no scores")
     else:
         newest = max(s.fetched for s in scores.items)
         providers = sorted({s.provider.split(":")[0] for s in scores.items})
-        note = f"scores: {', '.join(providers)} (as of {newest:%b %Y})"
+        note = _("scores: {providers} (as of {month})").format(
+            providers=", ".join(providers), month=month(newest)
+        )
     if scores.unavailable:
-        note += f" · {', '.join(scores.unavailable)} unavailable right now"
+        note += " · " + _("{sources} unavailable right now").format(
+            sources=", ".join(scores.unavailable)
+        )
     return note
 
 
@@ -122,26 +150,18 @@ def headline_score(scores: Scores) -> str:
     return ""
 
 
+def kind_name(title: Title) -> str:
+    return _("film") if title.kind == "movie" else _("series")
+
+
 def title_with_year(title: Title) -> str:
-    kind = "film" if title.kind == "movie" else "series"
-    return f"{title.name} ({title.year or 'year unknown'}, {kind})"
-
-
-def category_name(category: Category) -> str:
-    return "Films" if category == "films" else "TV"
-
-
-def plural(n: int, word: str, plural: str | None = None) -> str:
-    return f"{n} {word if n == 1 else (plural or word + 's')}"
+    if title.year:
+        return _("{name} ({year}, {kind})").format(
+            name=title.name, year=title.year, kind=kind_name(title)
+        )
+    return _("{name} (year unknown, {kind})").format(name=title.name, kind=kind_name(title))
 
 
 def clip(text: str, limit: int) -> str:
     text = " ".join(text.split())
     return text if len(text) <= limit else text[: limit - 1].rstrip() + "…"
-
-
-def day(iso: str) -> str:
-    try:
-        return date.fromisoformat(iso).strftime("%-d %b %Y")
-    except ValueError:
-        return iso

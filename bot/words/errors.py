@@ -9,17 +9,25 @@ from datetime import date
 
 from bot.models import Card, ChartKey, Tone
 from bot.words.common import list_name
+from bot.words.i18n import _
 
 
 def error_card(message: str) -> Card:
     """A private error; the message already names any suggestions (they are not listed twice)."""
-    return Card(title="Hmm, that didn't work", text=message, tone=Tone.ERROR, private=True)
+    return Card(title=_("Hmm, that didn't work"), text=message, tone=Tone.ERROR, private=True)
+
+
+def source_error_card(problem: str) -> Card:
+    """A data source failed while answering; its own message (technical, English) is quoted."""
+    return error_card(_("A data source could not answer: {problem}").format(problem=problem))
 
 
 def internal_error_card() -> Card:
     return Card(
-        title="Something went wrong on my side",
-        text="Sorry — please try again in a minute. The bot's admins can find details in its log.",
+        title=_("Something went wrong on my side"),
+        text=_(
+            "Sorry — please try again in a minute. The bot's admins can find details in its log."
+        ),
         tone=Tone.ERROR,
         private=True,
     )
@@ -27,10 +35,18 @@ def internal_error_card() -> Card:
 
 def picture_not_posted_card(platform: str = "") -> Card:
     """The rank-history picture could not go where the answer went (the bot is not in it)."""
-    invite = "/invite @trendbot" if platform == "slack" else "add trendbot to this channel"
+    if platform == "slack":
+        text = _(
+            "trendbot is not a member of this channel. To see pictures here, /invite @trendbot."
+        )
+    else:
+        text = _(
+            "trendbot is not a member of this channel. To see pictures here, add trendbot to "
+            "this channel."
+        )
     return Card(
-        title="The picture could not be posted here",
-        text=f"trendbot is not a member of this channel. To see pictures here, {invite}.",
+        title=_("The picture could not be posted here"),
+        text=text,
         tone=Tone.WARNING,
         private=True,
     )
@@ -38,18 +54,23 @@ def picture_not_posted_card(platform: str = "") -> Card:
 
 def refusal_card() -> Card:
     return Card(
-        title="Only server admins can change trendbot's settings",
-        text="Ask someone with Manage Server permission (Discord) or a workspace admin (Slack).",
+        title=_("Only server admins can change trendbot's settings"),
+        text=_("Ask someone with Manage Server permission (Discord) or a workspace admin (Slack)."),
         tone=Tone.WARNING,
         private=True,
     )
 
 
 def no_data_card(key: ChartKey, week: date | None) -> Card:
-    when = f" for the week ending {week.isoformat()}" if week else " yet"
+    if week:
+        title = _("No chart for {list} for the week ending {week}").format(
+            list=list_name(key), week=week.isoformat()
+        )
+    else:
+        title = _("No chart for {list} yet").format(list=list_name(key))
     return Card(
-        title=f"No chart for {list_name(key)}{when}",
-        text="Netflix may not have published it, or it has not been fetched yet.",
+        title=title,
+        text=_("Netflix may not have published it, or it has not been fetched yet."),
         tone=Tone.WARNING,
         private=True,
     )

@@ -1,12 +1,16 @@
 """The plain-language line for each structured Reason the judgement gives (bot/judge → words).
 
-Pure: one Reason in, one line out; what a reason means is decided in bot/judge, not here.
+Pure: one Reason in, one line out, in the language in force; what a reason means is decided in
+bot/judge, not here.
 """
 
 from __future__ import annotations
 
+import re
+
 from bot.models import Metric, Reason, ReasonCode
-from bot.words.common import COUNT_WORDS, day, plural, score_text
+from bot.words.common import score_text, votes_text
+from bot.words.i18n import N_, _, count, iso_day, month, number
 
 _METRICS = {m.value for m in Metric}
 
@@ -18,105 +22,130 @@ def reason_text(reason: Reason) -> str:
     match code:
         case ReasonCode.OLD_TITLE:
             if value is None:
-                return f"an older film ({detail}, judging by TMDB's yearly lists)"
-            return f"{detail} release — {plural(n, 'year')} old"
+                return _("an older film ({era}, judging by TMDB's yearly lists)").format(
+                    era=_era(detail or "")
+                )
+            return _("{year} release — {age} old").format(
+                year=detail, age=count("{n} year", "{n} years", n)
+            )
         case ReasonCode.RECENT_TITLE:
-            return f"recent title ({detail})"
+            return _("recent title ({year})").format(year=detail)
         case ReasonCode.PREMIERE:
-            return f"new release ({detail}) in its launch weeks — expected to chart"
+            return _("new release ({when}) in its launch weeks — expected to chart").format(
+                when=iso_day(detail or "")
+            )
         case ReasonCode.LOW_SCORE | ReasonCode.GOOD_SCORE:
             return score_text(value or 0.0, detail or "") + _score_note(reason)
         case ReasonCode.NO_SCORES:
-            return "no review scores known"
+            return _("no review scores known")
         case ReasonCode.FEW_SCORES:
-            return "only one review score known"
+            return _("only one review score known")
         case ReasonCode.NEW_ENTRY:
-            return f"new this week at #{n}"
+            return _("new this week at #{rank}").format(rank=n)
         case ReasonCode.REENTRY:
             if value is None:
-                return f"back in the top 10 at #{detail}"
-            return f"back at #{detail} after {plural(n, 'week')} away"
+                return _("back in the top 10 at #{rank}").format(rank=detail)
+            return _("back at #{rank} after {weeks} away").format(
+                rank=detail, weeks=count("{n} week", "{n} weeks", n)
+            )
         case ReasonCode.HOLDING:
-            return f"in the top 10 for {plural(n, 'week')}"
+            return _("in the top 10 for {weeks}").format(weeks=count("{n} week", "{n} weeks", n))
         case ReasonCode.MANY_REGIONS:
             if n == 0 and reason.points:
-                return "in the global top 10"
+                return _("in the global top 10")
             if n == 0:
-                return "not charting in any country list"
-            return f"also charting in {plural(n, 'other country', 'other countries')}"
+                return _("not charting in any country list")
+            return count(
+                "also charting in {n} other country", "also charting in {n} other countries", n
+            )
         case ReasonCode.ONLY_HERE:
-            return "charting only here"
+            return _("charting only here")
         case ReasonCode.UNMATCHED:
-            return "not found in the title catalog — age and reviews unknown"
+            return _("not found in the title catalog — age and reviews unknown")
         case ReasonCode.UNCERTAIN_MATCH:
-            return f"catalog match uncertain (closest: {detail}) — no alert on a guess"
+            return _("catalog match uncertain (closest: {title}) — no alert on a guess").format(
+                title=detail
+            )
         case ReasonCode.CRITICS_AUDIENCE_GAP:
-            side = "audiences like it more than critics" if n > 0 else "critics like it more"
-            return f"{side} ({abs(n)} points apart)"
+            if n > 0:
+                return _("audiences like it more than critics ({points} points apart)").format(
+                    points=abs(n)
+                )
+            return _("critics like it more ({points} points apart)").format(points=abs(n))
         case ReasonCode.CLIMBING:
-            return f"climbing: ▲{n} to #{detail} this week"
+            return _("climbing: ▲{change} to #{rank} this week").format(change=n, rank=detail)
         case ReasonCode.FALLING:
-            return f"slipping: ▼{n} to #{detail} this week"
+            return _("slipping: ▼{change} to #{rank} this week").format(change=n, rank=detail)
         case ReasonCode.LONG_RUN:
-            return f"{plural(n, 'week')} in the top 10"
+            return count("{n} week in the top 10", "{n} weeks in the top 10", n)
         case ReasonCode.NOT_CHARTING:
-            return "not in this region's top 10 right now"
+            return _("not in this region's top 10 right now")
         case ReasonCode.EXPECTED:
-            return "expected: " + expected_text(detail or "")
+            return _("expected: {why}").format(why=expected_text(detail or ""))
         case ReasonCode.NOT_EXPECTED:
             parts = (detail or "").split(";")
-            return "not expected: " + "; ".join(_ruled_out(part) for part in parts)
+            return _("not expected: {why}").format(why="; ".join(_ruled_out(p) for p in parts))
         case ReasonCode.LICENSED:
-            return "licensed, not a Netflix title"
+            return _("licensed, not a Netflix title")
         case ReasonCode.NETFLIX_BRANDED:
-            return "a Netflix title"
+            return _("a Netflix title")
         case ReasonCode.OBSCURE:
-            return f"little known: {n:,} IMDb votes"
+            return _("little known: {votes} IMDb votes").format(votes=number(n))
         case ReasonCode.THIN_EVIDENCE:
-            return f"scores rest on few votes ({n:,}), so they count for less"
+            return _("scores rest on few votes ({votes}), so they count for less").format(
+                votes=number(n)
+            )
         case ReasonCode.NEW_RELEASE:
-            return "a new release first seen this week (not in the title sources yet)"
+            return _("a new release first seen this week (not in the title sources yet)")
 
 
 _EXPECTED = {
-    "netflix_launch": "a Netflix release ({})",
-    "launch_pattern": "a new title launching in many places at once",
-    "new_season": "a new season ({})",
-    "recent_release": "a recent release ({}) arriving on Netflix",
-    "franchise_launch": "something new in its franchise is out",
-    "franchise_news": "a new film in its franchise came out this year",
-    "seasonal": "a {} favourite in season",
+    "netflix_launch": N_("a Netflix release ({when})"),
+    "launch_pattern": N_("a new title launching in many places at once"),
+    "new_season": N_("a new season ({season})"),
+    "recent_release": N_("a recent release ({year}) arriving on Netflix"),
+    "franchise_launch": N_("something new in its franchise is out"),
+    "franchise_news": N_("a new film in its franchise came out this year"),
+    "seasonal": N_("a {season} favourite in season"),
 }
+_SEASONS = {"christmas": N_("Christmas"), "halloween": N_("Halloween"), "easter": N_("Easter")}
 _RULED_OUT = {
-    "licensed": "not a Netflix release",
-    "no_launch": "no Netflix launch",
-    "no_new_season": "no new season",
+    "licensed": N_("not a Netflix release"),
+    "no_launch": N_("no Netflix launch"),
+    "no_new_season": N_("no new season"),
 }
 
 
 def expected_text(detail: str) -> str:
     """'netflix_launch:2022-06-24' → 'a Netflix release (24 Jun 2022)'."""
-    code, _, value = detail.partition(":")
-    if code == "netflix_launch" and value:
-        value = day(value)
-    return _EXPECTED.get(code, code.replace("_", " ")).format(value)
+    code, _sep, value = detail.partition(":")
+    if code not in _EXPECTED:
+        return code.replace("_", " ")
+    season = _(_SEASONS[value]) if value in _SEASONS else value
+    return _(_EXPECTED[code]).format(when=iso_day(value), season=season, year=value)
 
 
 def _ruled_out(part: str) -> str:
-    code, _, value = part.partition(":")
+    code, _sep, value = part.partition(":")
     if code == "released":
-        return f"released {value}"
+        return _("released {year}").format(year=value)
     if code == "netflix":
-        return f"a Netflix title from {day(value)}, long before this week"
-    return _RULED_OUT.get(code, code.replace("_", " "))
+        return _("a Netflix title from {when}, long before this week").format(when=iso_day(value))
+    return _(_RULED_OUT[code]) if code in _RULED_OUT else code.replace("_", " ")
+
+
+def _era(text: str) -> str:
+    """The title books' "before 2010" in the language in force."""
+    found = re.fullmatch(r"before (\d{4})", text)
+    return _("before {year}").format(year=found.group(1)) if found else text
 
 
 def _score_note(reason: Reason) -> str:
-    """', as of Jul 2022' for an old figure, ', 16 votes' for a thin one."""
+    """' (as of Jul 2022)' for an old figure, ' (16 votes)' for a thin one."""
     notes = []
-    word = COUNT_WORDS.get(Metric(reason.detail), "vote") if reason.detail in _METRICS else "vote"
+    metric = Metric(reason.detail) if reason.detail in _METRICS else None
     if reason.votes is not None and reason.votes < 1_000:
-        notes.append(plural(reason.votes, word.rstrip("s")))
+        notes.append(votes_text(metric, reason.votes))
     if reason.as_of is not None:
-        notes.append(f"as of {reason.as_of.strftime('%b %Y')}")
+        notes.append(_("as of {month}").format(month=month(reason.as_of)))
     return f" ({', '.join(notes)})" if notes else ""

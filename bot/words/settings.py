@@ -7,60 +7,101 @@ Pure. What a setting does is decided in bot/admin.py; this module only words it.
 from __future__ import annotations
 
 from collections.abc import Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, fields
 
 from bot.models import Card, Choice, Field, ServerSettings, SourceHealth, Tone
 from bot.polling import Plan
 from bot.regions import region_label
-from bot.words.common import category_name, config_command, plural
+from bot.words.common import category_name, config_command
+from bot.words.i18n import (
+    LOCALES,
+    N_,
+    _,
+    choose,
+    clock,
+    count,
+    language_name,
+    short_day,
+    tag,
+    weekday,
+)
 
-SETTINGS_SAVED = "Settings saved"
+SETTINGS_SAVED = N_("Settings saved")
 
 
 @dataclass(frozen=True, slots=True)
 class FormLabels:
     """Words for a settings form (Slack App Home); adapters only place them."""
 
-    title: str = "trendbot settings"
-    regions: str = "Regions to follow"
-    regions_hint: str = "Alerts come from these countries' top 10 (and GLOBAL)."
-    channel: str = "Alert channel"
-    threshold: str = "Surprise threshold (0–100)"
-    threshold_hint: str = "Higher means fewer, bigger surprises. 60 is a good start."
-    categories: str = "Categories"
-    films: str = "Films"
-    tv: str = "TV"
-    on: str = "On"
-    off: str = "Off"
-    save: str = "Save settings"
-    read_only: str = "Only workspace admins can change these settings."
-    invalid_threshold: str = "Enter a whole number from 0 to 100."
+    title: str = N_("trendbot settings")
+    regions: str = N_("Regions to follow")
+    regions_hint: str = N_("Alerts come from these countries' top 10 (and GLOBAL).")
+    channel: str = N_("Alert channel")
+    threshold: str = N_("Surprise threshold (0–100)")
+    threshold_hint: str = N_("Higher means fewer, bigger surprises. 60 is a good start.")
+    categories: str = N_("Categories")
+    films: str = N_("Films")
+    tv: str = N_("TV")
+    films_and_tv: str = N_("Films + TV")
+    on: str = N_("On")
+    off: str = N_("Off")
+    language: str = N_("Language")
+    language_auto: str = N_("Automatic (each member's own language)")
+    save: str = N_("Save settings")
+    read_only: str = N_("Only workspace admins can change these settings.")
+    invalid_threshold: str = N_("Enter a whole number from 0 to 100.")
 
 
-FORM = FormLabels()
+FORM = FormLabels()  # in English, the language the messages are written in
+
+
+@dataclass(frozen=True, slots=True)
+class Home:
+    """What a settings page shows (Slack App Home), worded in its viewer's language."""
+
+    settings: ServerSettings
+    card: Card
+    labels: FormLabels
+    regions: list[Choice]
+    languages: list[Choice]
+
+
+def form_labels() -> FormLabels:
+    """The settings form's words in the language in force."""
+    return FormLabels(*(_(getattr(FORM, f.name)) for f in fields(FormLabels)))
+
+
+def language_setting(settings: ServerSettings) -> str:
+    """ "Deutsch (pinned)" or "automatic — each member's own; alerts in Español"."""
+    if settings.language:
+        return _("{language} (pinned)").format(language=language_name(settings.language))
+    return _("automatic — each member's own; alerts in {language}").format(
+        language=language_name(choose(settings.locale))
+    )
 
 
 def config_card(
     settings: ServerSettings, health: Sequence[tuple[str, str]] = (), next_week: str = ""
 ) -> Card:
-    channel = f"<#{settings.channel_id}>" if settings.channel_id else "not set"
-    regions = ", ".join(region_label(r) for r in settings.regions) or "none"
-    fields = [
-        Field("Alert channel", channel),
-        Field("Regions", regions),
-        Field("Threshold", f"{settings.threshold}/100"),
-        Field("Categories", ", ".join(category_name(c) for c in settings.categories)),
-        Field("Weekly digest", "on" if settings.digest else "off"),
+    channel = f"<#{settings.channel_id}>" if settings.channel_id else _("not set")
+    regions = ", ".join(region_label(r) for r in settings.regions) or _("none")
+    rows = [
+        Field(_("Alert channel"), channel),
+        Field(_("Regions"), regions),
+        Field(_("Threshold"), f"{settings.threshold}/100"),
+        Field(_("Categories"), ", ".join(category_name(c) for c in settings.categories)),
+        Field(_("Weekly digest"), _("on") if settings.digest else _("off")),
+        Field(_("Language"), language_setting(settings)),
     ]
     if settings.disabled_reason:
-        fields.append(Field("⚠ Alerts paused", settings.disabled_reason, False))
+        rows.append(Field(_("⚠ Alerts paused"), settings.disabled_reason, False))
     for name, state in health:
-        fields.append(Field(f"Source: {name}", state, False))
+        rows.append(Field(_("Source: {name}").format(name=name), state, False))
     if next_week:
-        fields.append(Field("Next Netflix Top 10", next_week, False))
+        rows.append(Field(_("Next Netflix Top 10"), next_week, False))
     return Card(
-        title="trendbot settings",
-        fields=tuple(fields),
+        title=_("trendbot settings"),
+        fields=tuple(rows),
         tone=Tone.WARNING if settings.disabled_reason else Tone.INFO,
         private=True,
     )
@@ -73,11 +114,11 @@ def config_done(message: str, settings: ServerSettings) -> Card:
 
 def disabled_notice(channel_id: str, reason: str, platform: str = "") -> Card:
     return Card(
-        title="trendbot alerts are paused",
-        text=(
-            f"I could not post to <#{channel_id}>: {reason}. Alerts stay paused until an admin "
-            f"runs `{config_command(platform)} channel` again (after fixing my permissions there)."
-        ),
+        title=_("trendbot alerts are paused"),
+        text=_(
+            "I could not post to <#{channel}>: {reason}. Alerts stay paused until an admin runs "
+            "`{command} channel` again (after fixing my permissions there)."
+        ).format(channel=channel_id, reason=reason, command=config_command(platform)),
         tone=Tone.WARNING,
     )
 
@@ -87,25 +128,40 @@ def health_lines(sources: Sequence[SourceHealth]) -> list[tuple[str, str]]:
     lines = []
     for s in sources:
         if s.failures:
-            retry = (
-                f"; next try {s.next_attempt_at:%Y-%m-%d %H:%M} UTC" if s.next_attempt_at else ""
+            state = _("⚠ failing ({failures}×): {error}").format(
+                failures=s.failures, error=s.last_error
             )
-            lines.append((s.name, f"⚠ failing ({s.failures}×): {s.last_error}{retry}"))
+            if s.next_attempt_at:
+                state += "; " + _("next try {when} UTC").format(
+                    when=f"{s.next_attempt_at:%Y-%m-%d %H:%M}"
+                )
+            lines.append((s.name, state))
         elif s.last_success_at:
-            lines.append((s.name, f"ok — last fetched {s.last_success_at:%Y-%m-%d %H:%M} UTC"))
+            lines.append((s.name, _("ok — last fetched {when} UTC").format(
+                when=f"{s.last_success_at:%Y-%m-%d %H:%M}"
+            )))  # fmt: skip
     return lines
 
 
 def publication_text(plan: Plan) -> str:
     """When the next week's lists are expected, and how closely trendbot is watching."""
-    when = f"{plan.expected:%a %d %b}, about {plan.expected:%H:%M} UTC"
+    when = _("{day}, about {time} UTC").format(
+        day=weekday(plan.expected), time=clock(plan.expected)
+    )
     every = _pace(plan.poll_every.total_seconds())
     if plan.mode == "window":
-        return f"{when}: checking every {every} until it is out"
+        return _("{when}: checking every {every} until it is out").format(when=when, every=every)
     if plan.mode in ("late", "overdue"):
-        return f"was due {when} and is not out yet: checking every {every}"
-    basis = f"learned from {plural(plan.learned, 'week')}" if plan.learned else "default window"
-    return f"{when} ({basis}; week ending {plan.week:%d %b})"
+        return _("was due {when} and is not out yet: checking every {every}").format(
+            when=when, every=every
+        )
+    if plan.learned:
+        basis = count("learned from {n} week", "learned from {n} weeks", plan.learned)
+    else:
+        basis = _("default window")
+    return _("{when} ({basis}; week ending {week})").format(
+        when=when, basis=basis, week=short_day(plan.week)
+    )
 
 
 def _pace(seconds: float) -> str:
@@ -119,6 +175,13 @@ def region_choices(pairs: Sequence[tuple[str, str]]) -> list[Choice]:
     return [Choice(label, code) for label, code in pairs]
 
 
+def language_choices() -> list[Choice]:
+    """The languages a server can pin, each in its own name, after "automatic"."""
+    return [Choice(_("Automatic (each member's own language)"), "auto")] + [
+        Choice(language_name(locale), tag(locale)) for locale in LOCALES
+    ]
+
+
 def forget_preview_card(platform: str = "") -> Card:
     """What `config forget` would erase, and how to go ahead."""
     confirm = (
@@ -127,18 +190,21 @@ def forget_preview_card(platform: str = "") -> Card:
         else f"{config_command(platform)} forget confirm"
     )
     kept = (
-        " The app's Slack token stays until you uninstall the app, which erases it too."
+        " " + _("The app's Slack token stays until you uninstall the app, which erases it too.")
         if platform == "slack"
         else ""
     )
     return Card(
-        title="Erase this server's trendbot data?",
-        text=(
-            "This erases the alert channel, regions, threshold, categories and digest setting, "
-            "the channel where admins last used the settings, and every queued or sent alert. "
-            "Alerts stop at once. Netflix's charts and review scores are public data and stay."
-            f"{kept} To go ahead: `{confirm}`."
-        ),
+        title=_("Erase this server's trendbot data?"),
+        text=_(
+            "This erases the alert channel, regions, threshold, categories, digest and language "
+            "settings, the channel where admins last used the settings, and every queued or sent "
+            "alert. Alerts stop at once. Netflix's charts and review scores are public data and "
+            "stay."
+        )
+        + kept
+        + " "
+        + _("To go ahead: `{command}`.").format(command=confirm),
         tone=Tone.WARNING,
         private=True,
     )
@@ -146,11 +212,11 @@ def forget_preview_card(platform: str = "") -> Card:
 
 def forgotten_card(platform: str = "") -> Card:
     return Card(
-        title="This server's trendbot data is erased",
-        text=(
+        title=_("This server's trendbot data is erased"),
+        text=_(
             "Settings, regions and alerts are gone, and alerts have stopped. "
-            f"To start again: `{config_command(platform)} channel #alerts`."
-        ),
+            "To start again: `{command} channel #alerts`."
+        ).format(command=config_command(platform)),
         tone=Tone.GOOD,
         private=True,
     )

@@ -18,13 +18,14 @@ from bot.words.common import (
     title_links,
     title_with_year,
 )
+from bot.words.i18n import N_, _
 from bot.words.reasons import reason_text
 
 _ADVICE = {
-    Advice.WATCH: ("Watch it", Tone.GOOD),
-    Advice.MAYBE: ("Maybe", Tone.INFO),
-    Advice.SKIP: ("Skip it", Tone.WARNING),
-    Advice.SO_BAD_ITS_GOOD: ("So bad it's good", Tone.SURPRISE),
+    Advice.WATCH: (N_("Watch it"), Tone.GOOD),
+    Advice.MAYBE: (N_("Maybe"), Tone.INFO),
+    Advice.SKIP: (N_("Skip it"), Tone.WARNING),
+    Advice.SO_BAD_ITS_GOOD: (N_("So bad it's good"), Tone.SURPRISE),
 }
 
 
@@ -38,17 +39,23 @@ def verdict_card(
     label, tone = _ADVICE[verdict.advice]
     title = verdict.title
     year = f" ({title.year})" if title.year else ""
-    kind = "film" if title.kind == "movie" else "series"
     reasons = "\n".join(f"• {reason_text(r)}" for r in verdict.reasons)
-    text = f"{label}. A {title.year} {kind}" if title.year else f"{label}. A {kind}"
-    if description:
+    film = title.kind == "movie"
+    if title.year:  # one message per kind: articles and adjectives agree with the noun
+        what = _("{advice}. A {year} film") if film else _("{advice}. A {year} series")
+    else:
+        what = _("{advice}. A film") if film else _("{advice}. A series")
+    text = what.format(advice=_(label), year=title.year)
+    if description:  # the catalog's synopsis is English: it is quoted, not translated
         text += f" — {clip(description, 300)}"
-    where = region_name(region) if region != GLOBAL else "worldwide"
+    where = region_name(region) if region != GLOBAL else _("worldwide")
+    note = scores_note(verdict.scores)
     return Card(
-        title=f"Should you watch {title.name}{year}?",
+        title=_("Should you watch {title}?").format(title=title.name + year),
         text=text,
-        fields=(Field(f"Why ({where})", reasons, False),) + score_fields(verdict.scores),
-        footer=footer(week, scores_note(verdict.scores)) if week else scores_note(verdict.scores),
+        fields=(Field(_("Why ({where})").format(where=where), reasons, False),)
+        + score_fields(verdict.scores),
+        footer=footer(week, note) if week else note,
         tone=tone,
         links=title_links(title),
         image=image,
@@ -58,11 +65,11 @@ def verdict_card(
 def pick_card(query: str, candidates: Sequence[Title]) -> Card:
     lines = [f"• {title_with_year(t)}" for t in candidates]
     return Card(
-        title=f"Which “{clip(query, 60)}” do you mean?",
-        text="Several titles share that name. Ask again with the year, e.g. “"
-        + title_with_year(candidates[0])
-        + "”.",
-        fields=(Field("Candidates", "\n".join(lines), False),),
+        title=_("Which “{query}” do you mean?").format(query=clip(query, 60)),
+        text=_("Several titles share that name. Ask again with the year, e.g. “{example}”.").format(
+            example=title_with_year(candidates[0])
+        ),
+        fields=(Field(_("Candidates"), "\n".join(lines), False),),
         private=True,
     )
 
@@ -72,15 +79,15 @@ def not_found_card(query: str, suggestions: Sequence[Title]) -> Card:
     if suggestions:
         fields = (
             Field(
-                "Did you mean",
+                _("Did you mean"),
                 "\n".join(f"• {title_with_year(t)}" for t in suggestions),
                 False,
             ),
         )
+    hint = _("Close matches are below.") if suggestions else _("Check the spelling?")
     return Card(
-        title=f"I don't know “{clip(query, 60)}”",
-        text="It isn't in the title catalog or any chart I hold."
-        + (" Close matches are below." if suggestions else " Check the spelling?"),
+        title=_("I don't know “{query}”").format(query=clip(query, 60)),
+        text=_("It isn't in the title catalog or any chart I hold.") + " " + hint,
         fields=fields,
         tone=Tone.WARNING,
         private=True,

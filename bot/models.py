@@ -191,6 +191,7 @@ class ReasonCode(StrEnum):
     LICENSED = "licensed"  # not a Netflix-branded title
     NETFLIX_BRANDED = "netflix_branded"
     OBSCURE = "obscure"  # few votes anywhere: few people knew it
+    FAMOUS = "famous"  # a household name: less out of the blue
     THIN_EVIDENCE = "thin_evidence"  # a score from fewer than 1,000 votes
     NEW_RELEASE = "new_release"  # identity inferred: first seen this week
     # verdict signals

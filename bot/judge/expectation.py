@@ -120,7 +120,7 @@ def _could_be_new(a: Arrival) -> bool:
         return True
     year = title.year_value
     if year is None:
-        return not probably_old(title)
+        return a.kind != "movie" or not probably_old(title)
     return a.week.year - year <= 1
 
 

@@ -41,9 +41,9 @@ class Weights:
 
     new_entry: int = 22
     reentry: int = 16
-    rank_top3: int = 12
+    rank_top3: int = 20  # entering the top 3 from nowhere is what makes people look
     rank_top6: int = 7
-    rank_rest: int = 3
+    rank_rest: int = 0
     age_15: int = 24
     age_10: int = 21
     age_6: int = 17
@@ -53,7 +53,8 @@ class Weights:
     branded: int = -4
     obscure_2k: int = 10
     obscure_20k: int = 6
-    obscure_100k: int = 2
+    obscure_100k: int = 4
+    famous: int = -4  # 300,000+ IMDb votes: everyone knows it
     imdb_below_5: int = 12
     imdb_below_6: int = 7
     imdb_below_65: int = 3
@@ -61,7 +62,7 @@ class Weights:
     critics_below_50: int = 3
     only_here: int = 6
     few_regions: int = 3
-    global_list: int = 10
+    global_list: int = 12
     unknown_title: int = 0
 
 
@@ -95,7 +96,8 @@ def score(
         reasons.append(Reason(ReasonCode.NEW_RELEASE, 0, None, movement.title))
     sure = identity.status is Status.KNOWN and title is not None
     if sure and title is not None:
-        reasons.extend(_title(title.year_value, week, title.licensed, weights, identity))
+        film = key.category == "films"
+        reasons.extend(_title(title.year_value, week, film, weights, identity))
         reasons.extend(_reviews(scores, weights))
         reasons.extend(_obscurity(scores, title.imdb_votes, title.tmdb_votes, weights))
     if movement.entered:
@@ -131,10 +133,10 @@ def _entry(movement: Movement, w: Weights) -> Reason:
 
 
 def _title(
-    year: int | None, week: date, licensed: object, w: Weights, identity: Identity
+    year: int | None, week: date, film: bool, w: Weights, identity: Identity
 ) -> list[Reason]:
     reasons = []
-    if year is None and identity.title is not None and probably_old(identity.title):
+    if year is None and film and identity.title is not None and probably_old(identity.title):
         era = identity.title.era
         reasons.append(Reason(ReasonCode.OLD_TITLE, w.age_10, None, era.value if era else None))
     if year is not None:
@@ -197,8 +199,10 @@ def _obscurity(scores: Scores, imdb_votes: object, tmdb_votes: object, w: Weight
         return []
     points = (
         w.obscure_2k if votes < 2_000 else w.obscure_20k if votes < 20_000
-        else w.obscure_100k if votes < 100_000 else 0
+        else w.obscure_100k if votes < 100_000 else w.famous if votes >= 300_000 else 0
     )  # fmt: skip
+    if points < 0:
+        return [Reason(ReasonCode.FAMOUS, points, votes)]
     return [Reason(ReasonCode.OBSCURE, points, votes)] if points else []
 
 

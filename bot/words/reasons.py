@@ -91,6 +91,8 @@ def reason_text(reason: Reason) -> str:
             return _("a Netflix title")
         case ReasonCode.OBSCURE:
             return _("little known: {votes} IMDb votes").format(votes=number(n))
+        case ReasonCode.FAMOUS:
+            return _("widely known: {votes} IMDb votes").format(votes=number(n))
         case ReasonCode.THIN_EVIDENCE:
             return _("scores rest on few votes ({votes}), so they count for less").format(
                 votes=number(n)

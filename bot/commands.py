@@ -385,7 +385,8 @@ def parse_language(text: str) -> str:
     if found is None:
         raise UserError(
             _("trendbot speaks {languages}; “{text}” is not one of them (or say auto).").format(
-                languages=", ".join(tag(loc) for loc in LOCALES), text=_short(text)
+                languages=", ".join(f"{language_name(loc)} ({tag(loc)})" for loc in LOCALES),
+                text=_short(text),
             )
         )
     return found

@@ -66,6 +66,10 @@ _QUESTION = re.compile(
       | (?:is|are)\s+(?P<b>.+?)\s+(?:any\s+good|good|worth\s+(?:it|watching|a\s+watch)|watchable)
       | (?:what\s+about|how\s+about|thoughts\s+on|verdict\s+on|review)\s+(?P<c>.+?)
       | (?:watch)\s+(?P<d>.+?)
+      | ¿?\s*(?:debería|deberia|debo)\s+ver\s+(?P<e>.+?)
+      | (?:devo|deveria)\s+(?:assistir|ver)\s+(?:a\s+)?(?P<f>.+?)
+      | (?:dois-je|devrais-je|je\s+dois|je\s+devrais)\s+(?:regarder|voir)\s+(?P<g>.+?)
+      | soll(?:te)?\s+ich\s+(?:mir\s+)?(?P<h>.+?)\s+(?:schauen|ansehen|anschauen|gucken|sehen)
     )\s*(?:\?+|!+|\.)?\s*$""",
     re.IGNORECASE | re.VERBOSE | re.DOTALL,
 )
@@ -211,7 +215,8 @@ def parse_question(text: str) -> Watch | None:
     found = _QUESTION.match(text)
     if found is None:
         return None
-    raw = next(g for g in found.group("a", "b", "c", "d") if g)
+    # the example question of each language trendbot speaks (help texts show it) is understood
+    raw = next(g for g in found.group("a", "b", "c", "d", "e", "f", "g", "h") if g)
     raw = re.sub(r"\s+(?:tonight|today|now|this\s+weekend)$", "", raw, flags=re.IGNORECASE)
     try:
         return Watch(clean_query(raw))

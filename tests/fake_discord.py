@@ -425,8 +425,8 @@ class FakeDiscord:
     async def update_guild(self, guild_id: int, **changes: Any) -> None:
         """GUILD_UPDATE: the guild's admins changed its settings (e.g. preferred_locale)."""
         self.guilds[guild_id].update(changes)
-        data = {k: v for k, v in self.guilds[guild_id].items()
-                if k not in ("members", "channels", "threads", "presences", "voice_states")}  # fmt: skip
+        lists = ("members", "channels", "threads", "presences", "voice_states")
+        data = {k: v for k, v in self.guilds[guild_id].items() if k not in lists}
         await self.dispatch("GUILD_UPDATE", data, guild_id)
 
     async def leave_guild(self, guild_id: int, *, outage: bool = False) -> None:

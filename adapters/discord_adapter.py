@@ -2,9 +2,9 @@
 
 A translator only. Discord events become `core.run/answer/complete/server_*` calls and the Cards
 that come back become embeds (adapters/discord_render.py). The one text of its own is the command
-schema Discord requires (its descriptions come from render.COMMAND_TEXT). Admin = Manage Server: the
-/config group is hidden from others by `default_permissions`, and the core refuses non-admins by
-`is_admin`.
+schema Discord requires (its descriptions come from bot.words.about.COMMAND_TEXT). Admin = Manage
+Server: the /config group is hidden from others by `default_permissions`, and the core refuses
+non-admins by `is_admin`.
 """
 
 from __future__ import annotations
@@ -23,7 +23,7 @@ from discord import app_commands
 from discord.gateway import DiscordWebSocket
 from discord.http import Route
 
-from adapters.discord_commands import commands
+from adapters.discord_commands import CatalogTranslator, commands
 from adapters.discord_gateway import (
     IDENTIFY_INTERVAL,
     INVALID_LIMIT,
@@ -32,11 +32,11 @@ from adapters.discord_gateway import (
     ShardPlan,
 )
 from adapters.discord_render import render, to_choices
-from bot import render as words
 from bot.config import DiscordConfig
 from bot.core import Core
 from bot.errors import ChannelUnavailable, ConfigError, RateLimited, TransientDeliveryError
 from bot.models import Card, Choice, Context
+from bot.words.errors import internal_error_card
 
 log = logging.getLogger(__name__)
 
@@ -123,7 +123,13 @@ class DiscordAdapter:
         for command in commands(self):
             self.tree.add_command(command)
         self.tree.error(self._on_command_error)
-        for handler in (self.on_message, self.on_guild_join, self.on_guild_remove):
+        self._translator = CatalogTranslator()
+        for handler in (
+            self.on_message,
+            self.on_guild_join,
+            self.on_guild_update,
+            self.on_guild_remove,
+        ):
             self.client.event(handler)
         self._gateway: asyncio.Task[None] | None = None
         self._sync_later: asyncio.Task[None] | None = None
@@ -156,6 +162,7 @@ class DiscordAdapter:
             await self.client.login(self._config.token)
             if self._connect:
                 plan = self.plan = await self._plan()
+                await self.tree.set_translator(self._translator)
                 await self.sync_commands()
         except discord.LoginFailure:
             await self.close()
@@ -234,22 +241,23 @@ class DiscordAdapter:
         http = self.client.http
         for guild_id in self._config.dev_guild_ids:
             self.tree.copy_global_to(guild=discord.Object(id=guild_id))
-            payload = self._schema(guild_id)
+            payload = await self._schema(guild_id)
             await http.bulk_upsert_guild_commands(app_id, guild_id, payload=payload)
             log.info("synced %d Discord commands to guild %s", len(payload), guild_id)
         if not self._config.dev_guild_ids:
-            payload = self._schema(None)
+            payload = await self._schema(None)
             await http.bulk_upsert_global_commands(app_id, payload=payload)
             log.info("synced %d global Discord commands", len(payload))
 
-    def _schema(self, guild_id: int | None) -> list[dict[str, Any]]:
-        """The commands as Discord wants them: `contexts`, not the deprecated `dm_permission`
-        discord.py still adds."""
+    async def _schema(self, guild_id: int | None) -> list[dict[str, Any]]:
+        """The commands as Discord wants them, with each language's descriptions (the
+        translator), and `contexts`, not the deprecated `dm_permission` discord.py still adds."""
         guild = discord.Object(id=guild_id) if guild_id is not None else None
         return [
-            {k: v for k, v in command.to_dict(self.tree).items() if k != "dm_permission"}
+            {k: v for k, v in (await command.get_translated_payload(self.tree, self._translator))
+             .items() if k != "dm_permission"}
             for command in self.tree.get_commands(guild=guild)
-        ]
+        ]  # fmt: skip
 
     async def close(self) -> None:
         """Disconnect and restore discord.py's default endpoints; never waits forever on a
@@ -425,7 +433,7 @@ class DiscordAdapter:
         private = name.startswith("config")  # settings replies are for the admin alone
         if defer:
             await interaction.response.defer(ephemeral=private, thinking=True)
-        card = await self._core.run(name, options, _context(interaction))
+        card = await self._core.run(name, options, context_of(interaction))
         await self._reply(interaction, card, deferred_privately=private)
 
     async def _reply(
@@ -444,13 +452,17 @@ class DiscordAdapter:
         # Discord: a deferred response is completed by editing the original response
         await interaction.edit_original_response(**out.edit_kwargs())
 
-    async def _complete(self, option: str, current: str) -> list[app_commands.Choice[str]]:
-        return to_choices(await self._core.complete(option, current))
+    async def _complete(
+        self, interaction: discord.Interaction, option: str, current: str
+    ) -> list[app_commands.Choice[str]]:
+        return to_choices(await self._core.complete(option, current, context_of(interaction)))
 
-    async def _complete_list(self, current: str) -> list[app_commands.Choice[str]]:
+    async def _complete_list(
+        self, interaction: discord.Interaction, current: str
+    ) -> list[app_commands.Choice[str]]:
         """Region suggestions for the last item of a comma-separated list."""
         head, comma, last = current.rpartition(",")
-        found = await self._core.complete("region", last.strip())
+        found = await self._core.complete("region", last.strip(), context_of(interaction))
         if not comma:
             return to_choices(found)
         done = head.strip() + ", "
@@ -470,6 +482,8 @@ class DiscordAdapter:
             str(message.channel.id),
             str(author.id),
             is_admin=isinstance(author, discord.Member) and author.guild_permissions.manage_guild,
+            # a message says nothing of its author's language; the server's is known
+            server_locale=str(message.guild.preferred_locale) if message.guild else "",
         )
         try:
             async with message.channel.typing():
@@ -485,7 +499,7 @@ class DiscordAdapter:
 
     async def on_guild_join(self, guild: discord.Guild) -> None:
         """Post the core's how-to-configure card where the bot may write."""
-        card = await self._core.server_joined(PLATFORM, str(guild.id))
+        card = await self._core.server_joined(PLATFORM, str(guild.id), str(guild.preferred_locale))
         me = self.client.user
         channel = _welcome_channel(guild, me.id) if me else None
         if channel is None:
@@ -495,6 +509,11 @@ class DiscordAdapter:
             await channel.send(**render(card).kwargs())
         except discord.HTTPException as exc:
             log.warning("could not post the welcome note in guild %s: %s", guild.id, exc)
+
+    async def on_guild_update(self, before: discord.Guild, after: discord.Guild) -> None:
+        """A guild's admins changed its language: alerts follow (unless trendbot's is pinned)."""
+        if before.preferred_locale != after.preferred_locale:
+            await self._core.server_locale(PLATFORM, str(after.id), str(after.preferred_locale))
 
     async def on_guild_remove(self, guild: discord.Guild) -> None:
         """Kicked, banned or the guild deleted: forget its settings and subscriptions."""
@@ -510,12 +529,14 @@ class DiscordAdapter:
         name = interaction.command.qualified_name if interaction.command else "?"
         log.error("Discord command /%s failed", name, exc_info=error)
         try:
-            await self._reply(interaction, words.internal_error_card())
+            apology = await self._core.worded(context_of(interaction), internal_error_card)
+            await self._reply(interaction, apology)
         except discord.HTTPException as exc:
             log.warning("could not report the failure to the user: %s", exc)
 
 
-def _context(interaction: discord.Interaction) -> Context:
+def context_of(interaction: discord.Interaction) -> Context:
+    """Who asked where, and in which languages: the user's client and the guild's setting."""
     guild_id = interaction.guild_id
     return Context(
         PLATFORM,
@@ -523,6 +544,8 @@ def _context(interaction: discord.Interaction) -> Context:
         str(interaction.channel_id or ""),
         str(interaction.user.id),
         is_admin=guild_id is not None and interaction.permissions.manage_guild,
+        locale=str(interaction.locale),
+        server_locale=str(interaction.guild_locale) if interaction.guild_locale else "",
     )
 
 

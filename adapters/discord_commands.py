@@ -1,5 +1,6 @@
 """The Discord slash-command schema: names, options, choices and permissions, each callback only
-forwarding its options to the adapter (descriptions come from render.COMMAND_TEXT)."""
+forwarding its options to the adapter (descriptions come from bot.words.about.COMMAND_TEXT), and
+the translator that gives Discord those descriptions in each language trendbot speaks."""
 
 from __future__ import annotations
 
@@ -8,10 +9,40 @@ from typing import TYPE_CHECKING, Any
 import discord
 from discord import app_commands
 
-from bot import render as words
+from bot.words.about import COMMAND_TEXT
+from bot.words.i18n import SOURCE, negotiate, translate
+from bot.words.settings import FORM, language_choices
 
 if TYPE_CHECKING:
     from adapters.discord_adapter import DiscordAdapter
+
+
+# Command and option names stay as they are in every language: help texts, the README, Slack and
+# people telling each other "try /trending" use one set of names.
+_NAMES = (
+    app_commands.TranslationContextLocation.command_name,
+    app_commands.TranslationContextLocation.group_name,
+    app_commands.TranslationContextLocation.parameter_name,
+)
+
+
+class CatalogTranslator(app_commands.Translator):
+    """Descriptions and choice names from trendbot's message catalogs, for each Discord locale
+    trendbot speaks (es-ES and es-419 read Spanish, pt-BR Brazilian Portuguese …)."""
+
+    async def translate(
+        self,
+        string: app_commands.locale_str,
+        locale: discord.Locale,
+        context: app_commands.TranslationContextTypes,
+    ) -> str | None:
+        if context.location in _NAMES:
+            return None
+        found = negotiate(locale.value)
+        if found is None or found == SOURCE:
+            return None
+        text = translate(string.message, found)
+        return text if text != string.message else None
 
 
 class _ChannelId(app_commands.Transformer):
@@ -33,24 +64,24 @@ def commands(
     adapter: DiscordAdapter,
 ) -> list[app_commands.Command[Any, ..., None] | app_commands.Group]:
     """The slash-command schema; each callback only forwards its options to the core."""
-    text = words.COMMAND_TEXT
+    text = COMMAND_TEXT
     run = adapter._answer_command
     category_choices = [
-        app_commands.Choice(name=words.FORM.films, value="films"),
-        app_commands.Choice(name=words.FORM.tv, value="tv"),
+        app_commands.Choice(name=FORM.films, value="films"),
+        app_commands.Choice(name=FORM.tv, value="tv"),
     ]
-    both = f"{words.FORM.films} + {words.FORM.tv}"
+    both = FORM.films_and_tv
 
     async def region_options(
-        _: discord.Interaction, current: str
+        i: discord.Interaction, current: str
     ) -> list[app_commands.Choice[str]]:
-        return await adapter._complete("region", current)
+        return await adapter._complete(i, "region", current)
 
-    async def title_options(_: discord.Interaction, current: str) -> list[app_commands.Choice[str]]:
-        return await adapter._complete("title", current)
+    async def title_options(i: discord.Interaction, current: str) -> list[app_commands.Choice[str]]:
+        return await adapter._complete(i, "title", current)
 
-    async def region_list(_: discord.Interaction, current: str) -> list[app_commands.Choice[str]]:
-        return await adapter._complete_list(current)
+    async def region_list(i: discord.Interaction, current: str) -> list[app_commands.Choice[str]]:
+        return await adapter._complete_list(i, current)
 
     @app_commands.command(name="trending", description=text["trending"])
     @app_commands.describe(region=text["region"], category=text["category"], week=text["week"])
@@ -130,12 +161,20 @@ def commands(
     @app_commands.describe(value=text["digest value"])
     @app_commands.choices(
         value=[
-            app_commands.Choice(name=words.FORM.on, value="on"),
-            app_commands.Choice(name=words.FORM.off, value="off"),
+            app_commands.Choice(name=FORM.on, value="on"),
+            app_commands.Choice(name=FORM.off, value="off"),
         ]
     )
     async def digest(i: discord.Interaction, value: str) -> None:
         await run(i, "config digest", {"value": value})
+
+    @config.command(name="language", description=text["config language"])
+    @app_commands.describe(language=text["language"])
+    @app_commands.choices(
+        language=[app_commands.Choice(name=c.name, value=c.value) for c in language_choices()]
+    )
+    async def language(i: discord.Interaction, language: str) -> None:
+        await run(i, "config language", {"language": language})
 
     @config.command(name="show", description=text["config show"])
     async def show(i: discord.Interaction) -> None:

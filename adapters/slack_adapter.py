@@ -1,7 +1,7 @@
 """The Slack adapter: a slack-bolt AsyncApp over Socket Mode or HTTP (+ OAuth), Block Kit, App Home.
 
 A translator only: a Slack payload becomes a Core call, the Card that comes back becomes Block Kit.
-It decides nothing and words nothing; `bot.render` does both. Block Kit lives in slack_blocks,
+It decides nothing and words nothing; `bot/words` does both. Block Kit lives in slack_blocks,
 the OAuth stores in slack_install.
 """
 
@@ -10,6 +10,7 @@ from __future__ import annotations
 import asyncio
 import logging
 from collections.abc import Callable, Mapping, Sequence
+from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from functools import lru_cache, partial
 from typing import Any
@@ -49,7 +50,6 @@ from adapters.slack_install import (
     split_server_id,
 )
 from adapters.slack_web import delivery_error, retry_handlers, slack_error
-from bot import render
 from bot.config import SlackConfig
 from bot.core import Core
 from bot.errors import (
@@ -58,6 +58,7 @@ from bot.errors import (
     TransientDeliveryError,
 )
 from bot.models import Card, Context, Image
+from bot.words.errors import picture_not_posted_card
 
 log = logging.getLogger(__name__)
 
@@ -83,8 +84,15 @@ HISTORY_MAX = 15  # messages conversations.history returns to non-Marketplace ap
 UPLOAD_REFUSED = frozenset({"not_in_channel", "channel_not_found"})
 # what a Web API call can end in besides an answer (SlackApiError is a SlackClientError)
 _FAILED = (SlackClientError, aiohttp.ClientError, TimeoutError)
-ADMIN_CACHE_SECONDS = 300.0
+USER_CACHE_SECONDS = 300.0
 DEFAULT_API = "https://slack.com/api/"
+
+
+@dataclass(frozen=True, slots=True)
+class _User:
+    admin: bool
+    locale: str  # as Slack says it, "pt-BR"; "" when unknown
+    until: float  # remembered until then (clock seconds)
 
 
 class _ClockAdapter(Clock):
@@ -122,7 +130,7 @@ class SlackAdapter:
         self._ack_budget = ack_budget
         self._oauth = config.mode == "http" and bool(config.client_id and config.client_secret)
         _check(config, self._oauth)
-        self._admins: dict[tuple[str, str], tuple[bool, float]] = {}
+        self._users: dict[tuple[str, str], _User] = {}  # (workspace, user) → what users.info said
         self._installs = StoreInstallationStore(core.store, self._clock) if self._oauth else None
         self._verifier = (
             SignatureVerifier(config.signing_secret, clock=_ClockAdapter(self._clock))
@@ -402,9 +410,13 @@ class SlackAdapter:
             log.info("Slack: installed org-wide in enterprise %s", installation.enterprise_id)
             return await args.default.success(args)
         server_id = server_id_for(installation.enterprise_id, installation.team_id)
-        card = await self.core.server_joined(PLATFORM, server_id)
-        if installation.bot_token and installation.user_id:
-            client = self._workspace_client(installation.bot_token)
+        client = self._workspace_client(installation.bot_token) if installation.bot_token else None
+        # Slack tells apps no workspace language: the installer's stands for it
+        locale = ""
+        if client is not None and installation.user_id:
+            locale = (await self._user(client, server_id, installation.user_id)).locale
+        card = await self.core.server_joined(PLATFORM, server_id, locale)
+        if client is not None and installation.user_id:
             await self._post(client, installation.user_id, installation.user_id, card, dm=True)
         return await args.default.success(args)
 
@@ -457,7 +469,8 @@ class SlackAdapter:
         if card.image is not None and not card.private:
             refused = await self._upload(client, ctx.channel_id, card.image)
             if refused in UPLOAD_REFUSED:  # the answer reached the channel, the picture cannot
-                await self._respond(body, render.picture_not_posted_card(PLATFORM))
+                notice = await self.core.worded(ctx, picture_not_posted_card, PLATFORM)
+                await self._respond(body, notice)
 
     async def _respond(self, body: dict[str, Any], card: Card) -> bool:
         """Answer a command through its response_url (5 uses within 30 minutes)."""
@@ -495,7 +508,9 @@ class SlackAdapter:
     async def _answer(
         self, event: dict[str, Any], context: AsyncBoltContext, client: AsyncWebClient, *, dm: bool
     ) -> None:
-        ctx = await self._context(context, client, admin=False)  # questions need no admin
+        # questions need no admin, but a reply that is not racing an ack can learn the
+        # asker's language (users.info, remembered a while)
+        ctx = await self._context(context, client, admin=False, learn=True)
         text = str(event.get("text") or "")
         card = await self.core.answer(text, ctx) or await self.core.run("help", {}, ctx)
         channel = str(event.get("channel") or ctx.channel_id)
@@ -519,8 +534,7 @@ class SlackAdapter:
         await ack()
         ctx = await self._context(context, client)
         values = ((body.get("view") or {}).get("state") or {}).get("values") or {}
-        form, problem = form_from_state(values)
-        notice = render.error_card(problem) if problem else await self.core.save_settings(form, ctx)
+        notice = await self.core.save_settings(form_from_state(values), ctx)
         await self._publish_home(client, ctx, notice)
 
     async def _on_link(self, ack: AsyncAck) -> None:
@@ -549,49 +563,69 @@ class SlackAdapter:
             gone = [server_id_for(enterprise_id, team_id)]
         for server_id in gone:
             await self.core.server_removed(PLATFORM, server_id)
-        self._admins = {k: v for k, v in self._admins.items() if k[0] not in gone}
+        self._users = {k: v for k, v in self._users.items() if k[0] not in gone}
 
     # ---- helpers --------------------------------------------------------------------------------
 
     async def _context(
-        self, context: AsyncBoltContext, client: AsyncWebClient, *, admin: bool = True
+        self,
+        context: AsyncBoltContext,
+        client: AsyncWebClient,
+        *,
+        admin: bool = True,
+        learn: bool = False,
     ) -> Context:
-        """Who asked where; `admin=False` skips the users.info lookup for answers that are the
-        same for everyone."""
+        """Who asked where, and their language when known.
+
+        users.info (with the user's locale) is called only where it is worth it: for admin
+        answers (settings, App Home) and, with `learn`, replies that are not racing Slack's 3 s
+        ack (mentions, DMs). Slash commands on the fast path use what an earlier call learned.
+        An admin's language stands for the workspace's (Slack tells apps none of its own).
+        """
         server_id = server_id_for(context.enterprise_id, context.team_id)
         user_id = context.user_id or ""
-        is_admin = await self._is_admin(client, server_id, user_id) if admin else False
-        return Context(PLATFORM, server_id, context.channel_id or "", user_id, is_admin)
+        channel = context.channel_id or ""
+        known = self._users.get((server_id, user_id))
+        if admin and not learn and user_id in self._config.admin_user_ids:
+            # listed admins need no users.info; they get their language once an answer learns it
+            return Context(
+                PLATFORM, server_id, channel, user_id, True, known.locale if known else ""
+            )
+        if admin or learn:
+            user = await self._user(client, server_id, user_id)
+            is_admin = admin and (user.admin or user_id in self._config.admin_user_ids)
+            return Context(PLATFORM, server_id, channel, user_id, is_admin, user.locale,
+                           user.locale if user.admin else "")  # fmt: skip
+        return Context(PLATFORM, server_id, channel, user_id, False, known.locale if known else "")
 
-    async def _is_admin(self, client: AsyncWebClient, server_id: str, user_id: str) -> bool:
-        """Workspace admin/owner per users.info, or listed in admin_user_ids; cached briefly."""
+    async def _user(self, client: AsyncWebClient, server_id: str, user_id: str) -> _User:
+        """Workspace admin/owner and locale per users.info; remembered for a few minutes."""
         if not user_id:
-            return False
-        if user_id in self._config.admin_user_ids:
-            return True
+            return _User(False, "", 0.0)
         now = self._clock().timestamp()
-        cached = self._admins.get((server_id, user_id))
-        if cached is not None and cached[1] > now:
-            return cached[0]
+        cached = self._users.get((server_id, user_id))
+        if cached is not None and cached.until > now:
+            return cached
         try:
-            response = await client.users_info(user=user_id)
+            response = await client.users_info(user=user_id, include_locale=True)
         except _FAILED as exc:
             log.warning("Slack: users.info failed for %s; treating as non-admin: %s", user_id, exc)
-            return False
-        user = response.get("user") or {}
-        admin = bool(user.get("is_admin") or user.get("is_owner") or user.get("is_primary_owner"))
-        if len(self._admins) > 10_000:
-            self._admins.clear()
-        self._admins[(server_id, user_id)] = (admin, now + ADMIN_CACHE_SECONDS)
-        return admin
+            return _User(False, cached.locale if cached else "", 0.0)
+        found = response.get("user") or {}
+        user = _User(
+            bool(found.get("is_admin") or found.get("is_owner") or found.get("is_primary_owner")),
+            str(found.get("locale") or ""),
+            now + USER_CACHE_SECONDS,
+        )
+        if len(self._users) > 10_000:
+            self._users.clear()
+        self._users[(server_id, user_id)] = user
+        return user
 
     async def _publish_home(
         self, client: AsyncWebClient, ctx: Context, notice: Card | None = None
     ) -> None:
-        settings, card = await self.core.settings(PLATFORM, ctx.server_id)
-        view = home_view(
-            settings, card, self.core.region_options(), editable=ctx.is_admin, notice=notice
-        )
+        view = home_view(await self.core.home(ctx), editable=ctx.is_admin, notice=notice)
         try:
             await client.views_publish(user_id=ctx.user_id, view=view)
         except _FAILED as exc:

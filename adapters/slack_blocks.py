@@ -1,7 +1,8 @@
 """Cards → Slack Block Kit, and the App Home settings form (built and read back).
 
-Pure. Words come from the Card or from `bot.render.FORM`; this module only places them and keeps
-within Block Kit's limits, shortening cleanly with "…" where a Card is longer than Slack allows.
+Pure. Words come from the Card or from the form labels the core gives (`bot.words.settings.Home`,
+in the viewer's language); this module only places them and keeps within Block Kit's limits,
+shortening cleanly with "…" where a Card is longer than Slack allows.
 """
 
 from __future__ import annotations
@@ -11,8 +12,9 @@ from collections.abc import Mapping, Sequence
 from typing import Any
 
 from bot.admin import MAX_REGIONS
-from bot.models import CATEGORIES, Card, Category, Choice, Field, ServerSettings, SettingsForm
-from bot.render import FORM
+from bot.models import CATEGORIES, Card, Category, Field, SettingsForm
+from bot.words.i18n import tag
+from bot.words.settings import Home
 
 Block = dict[str, Any]
 
@@ -83,31 +85,25 @@ def card_blocks(card: Card, max_blocks: int = MAX_MESSAGE_BLOCKS) -> list[Block]
     return head + body + tail
 
 
-def home_view(
-    settings: ServerSettings,
-    card: Card,
-    regions: Sequence[Choice],
-    *,
-    editable: bool,
-    notice: Card | None = None,
-) -> dict[str, Any]:
+def home_view(home: Home, *, editable: bool, notice: Card | None = None) -> dict[str, Any]:
     """The App Home tab: an optional notice, the settings card, then the form (admins) or a note."""
     blocks: list[Block] = []
     if notice is not None:
         blocks += card_blocks(notice, max_blocks=20)
         blocks.append({"type": "divider"})
-    blocks += card_blocks(card, max_blocks=40)
+    blocks += card_blocks(home.card, max_blocks=40)
     blocks.append({"type": "divider"})
     if editable:
-        blocks += settings_form(settings, regions)
+        blocks += settings_form(home)
     else:
-        blocks.append(_context(escape(FORM.read_only)))
+        blocks.append(_context(escape(home.labels.read_only)))
     return {"type": "home", "blocks": blocks[:MAX_HOME_BLOCKS]}
 
 
-def settings_form(settings: ServerSettings, regions: Sequence[Choice]) -> list[Block]:
-    """Input blocks for regions, channel, threshold and categories, and a Save button."""
-    region_options = [_option(c.name, c.value) for c in regions[:STATIC_OPTIONS]]
+def settings_form(home: Home) -> list[Block]:
+    """Input blocks for regions, channel, threshold, categories and language, and a Save button."""
+    settings, labels = home.settings, home.labels
+    region_options = [_option(c.name, c.value) for c in home.regions[:STATIC_OPTIONS]]
     chosen = [o for o in region_options if o["value"] in settings.regions]
     region_select: Block = {
         "type": "multi_static_select",
@@ -124,7 +120,7 @@ def settings_form(settings: ServerSettings, regions: Sequence[Choice]) -> list[B
     }
     if settings.channel_id:
         channel_select["initial_conversation"] = settings.channel_id
-    category_options = [_option(FORM.films, "films"), _option(FORM.tv, "tv")]
+    category_options = [_option(labels.films, "films"), _option(labels.tv, "tv")]
     checkboxes: Block = {
         "type": "checkboxes",
         "action_id": "categories",
@@ -138,11 +134,22 @@ def settings_form(settings: ServerSettings, regions: Sequence[Choice]) -> list[B
         "action_id": "threshold",
         "initial_value": str(settings.threshold),
     }
+    language_options = [_option(c.name, c.value) for c in home.languages]
+    pinned = tag(settings.language) if settings.language else "auto"
+    language: Block = {
+        "type": "static_select",
+        "action_id": "language",
+        "options": language_options,
+        "initial_option": next(
+            (o for o in language_options if o["value"] == pinned), language_options[0]
+        ),
+    }
     return [
-        _input("regions", FORM.regions, region_select, hint=FORM.regions_hint),
-        _input("channel", FORM.channel, channel_select),
-        _input("threshold", FORM.threshold, threshold, hint=FORM.threshold_hint),
-        _input("categories", FORM.categories, checkboxes),
+        _input("regions", labels.regions, region_select, hint=labels.regions_hint),
+        _input("channel", labels.channel, channel_select),
+        _input("threshold", labels.threshold, threshold, hint=labels.threshold_hint),
+        _input("categories", labels.categories, checkboxes),
+        _input("language", labels.language, language),
         {
             "type": "actions",
             "block_id": "save",
@@ -151,43 +158,41 @@ def settings_form(settings: ServerSettings, regions: Sequence[Choice]) -> list[B
                     "type": "button",
                     "action_id": SAVE_ACTION,
                     "style": "primary",
-                    "text": _plain(clip(FORM.save, BUTTON_CHARS)),
+                    "text": _plain(clip(labels.save, BUTTON_CHARS)),
                 }
             ],
         },
     ]
 
 
-def form_from_state(values: Mapping[str, Any]) -> tuple[SettingsForm, str | None]:
-    """Read the submitted form back; a missing input leaves that setting unchanged.
-
-    Returns the form and, when the threshold is not a whole number, the message to show instead.
-    """
+def form_from_state(values: Mapping[str, Any]) -> SettingsForm:
+    """Read the submitted form back; a missing input leaves that setting unchanged. A threshold
+    that is not a whole number comes back as `threshold_text` (the core refuses the form)."""
     regions = _state(values, "regions")
     channel = _state(values, "channel")
     threshold = _state(values, "threshold")
     categories = _state(values, "categories")
+    language = _state(values, "language")
     value: int | None = None
     raw = str(threshold.get("value") or "").strip() if threshold else ""
     if raw:
         try:
             value = int(raw)
         except ValueError:
-            return SettingsForm(), FORM.invalid_threshold
+            return SettingsForm(threshold_text=raw)
+    picked = (language.get("selected_option") or {}).get("value") if language else None
     ticked = {str(o.get("value")) for o in categories.get("selected_options") or ()}
     chosen: tuple[Category, ...] = tuple(c for c in CATEGORIES if c in ticked)
-    return (
-        SettingsForm(
-            regions=(
-                tuple(str(o.get("value")) for o in regions.get("selected_options") or ())
-                if regions
-                else None
-            ),
-            channel_id=str(channel.get("selected_conversation") or "") or None,
-            threshold=value,
-            categories=chosen if categories else None,
+    return SettingsForm(
+        regions=(
+            tuple(str(o.get("value")) for o in regions.get("selected_options") or ())
+            if regions
+            else None
         ),
-        None,
+        channel_id=str(channel.get("selected_conversation") or "") or None,
+        threshold=value,
+        categories=chosen if categories else None,
+        language=str(picked) if picked else None,
     )
 
 

@@ -1,5 +1,5 @@
-"""Per-server configuration (admins only): regions, alert channel, threshold, categories, show,
-and forget (erase the server's data).
+"""Per-server configuration (admins only): regions, alert channel, threshold, categories, digest,
+language, show, and forget (erase the server's data).
 
 The caller (Core) has already checked that the user is an admin; this module applies the change,
 and reports source health alongside the settings so admins see why alerts may be quiet.
@@ -12,7 +12,8 @@ from collections.abc import Callable
 from dataclasses import replace
 from datetime import datetime
 
-from bot import polling, regions, render
+from bot import polling, regions
+from bot.commands import check_threshold, parse_language
 from bot.config import AlertsConfig
 from bot.errors import UserError
 from bot.models import (
@@ -21,6 +22,7 @@ from bot.models import (
     ConfigChannel,
     ConfigDigest,
     ConfigForget,
+    ConfigLanguage,
     ConfigRegions,
     ConfigShow,
     ConfigThreshold,
@@ -30,6 +32,18 @@ from bot.models import (
 )
 from bot.polling import PollSettings
 from bot.store import Store
+from bot.words.common import config_command
+from bot.words.i18n import _, choose, language_name, speaking
+from bot.words.settings import (
+    FORM,
+    SETTINGS_SAVED,
+    config_card,
+    config_done,
+    forget_preview_card,
+    forgotten_card,
+    health_lines,
+    publication_text,
+)
 
 log = logging.getLogger(__name__)
 
@@ -40,6 +54,7 @@ AdminCommand = (
     | ConfigThreshold
     | ConfigCategories
     | ConfigDigest
+    | ConfigLanguage
     | ConfigForget
 )
 MAX_REGIONS = 25
@@ -60,11 +75,11 @@ class Admin:
 
     async def show(self, settings: ServerSettings) -> Card:
         """The settings card with each source's health and the next expected publication."""
-        health = render.health_lines(await self._store.all_source_health())
+        health = health_lines(await self._store.all_source_health())
         history = await self._store.publications(None, self._polling.learn_weeks)
         held = await self._store.latest_week()
         outlook = polling.plan(history, None, self._clock(), self._polling, held)
-        return render.config_card(settings, health, render.publication_text(outlook))
+        return config_card(settings, health, publication_text(outlook))
 
     async def ensure(self, platform: str, server_id: str) -> ServerSettings:
         """The server's settings, created with the defaults on first use."""
@@ -88,9 +103,12 @@ class Admin:
         if form.regions is not None:
             wanted = tuple(dict.fromkeys(regions.resolve_region(r) for r in form.regions))
             if len(wanted) > MAX_REGIONS:
-                raise UserError(f"A server can follow at most {MAX_REGIONS} regions.")
-        if form.threshold is not None and not 0 <= form.threshold <= 100:
-            raise UserError(f"Threshold must be between 0 and 100, not {form.threshold}.")
+                raise _too_many()
+        if form.threshold_text is not None:
+            raise UserError(_(FORM.invalid_threshold))
+        if form.threshold is not None:
+            check_threshold(form.threshold)
+        language = parse_language(form.language) if form.language is not None else None
         settings = await self.ensure(ctx.platform, ctx.server_id)
         now = self._clock()
         if wanted is not None:
@@ -104,10 +122,12 @@ class Admin:
             settings = replace(settings, threshold=form.threshold)
         if form.categories:
             settings = replace(settings, categories=form.categories)
+        if language is not None:
+            settings = replace(settings, language=language)
         await self._store.save_server(settings, now)
-        return render.config_done(
-            render.SETTINGS_SAVED, await self.ensure(ctx.platform, ctx.server_id)
-        )
+        saved = await self.ensure(ctx.platform, ctx.server_id)
+        with speaking(_reply_language(saved, ctx)):  # a new language answers in itself
+            return config_done(_(SETTINGS_SAVED), saved)
 
     async def configure(self, command: AdminCommand, ctx: Context) -> Card:
         if isinstance(command, ConfigForget):  # before ensure(), which would save the server
@@ -123,50 +143,78 @@ class Admin:
             return await self.show(settings)
         if isinstance(command, ConfigRegions):
             if command.action == "list":
-                return render.config_card(settings)
+                return config_card(settings)
             codes = tuple(dict.fromkeys(regions.resolve_region(r) for r in command.regions))
             if command.action == "add":
                 if len(set(settings.regions) | set(codes)) > MAX_REGIONS:
-                    raise UserError(f"A server can follow at most {MAX_REGIONS} regions.")
+                    raise _too_many()
                 added = await self._store.add_regions(ctx.platform, ctx.server_id, codes, now)
                 message = (
-                    f"Now following {_names(added)}; alerts start with the next new week"
+                    _("Now following {regions}; alerts start with the next new week").format(
+                        regions=_names(added)
+                    )
                     if added
-                    else f"Already following {_names(codes)}"
+                    else _("Already following {regions}").format(regions=_names(codes))
                 )
             else:
                 removed = await self._store.remove_regions(ctx.platform, ctx.server_id, codes)
-                message = f"Stopped following {_names(codes)}" if removed else "Nothing to remove"
+                message = (
+                    _("Stopped following {regions}").format(regions=_names(codes))
+                    if removed
+                    else _("Nothing to remove")
+                )
             settings = await self.ensure(ctx.platform, ctx.server_id)
             if not settings.channel_id:
-                message += (
-                    f" — set an alert channel with {render.config_command(ctx.platform)} channel"
+                message += " — " + _("set an alert channel with {command} channel").format(
+                    command=config_command(ctx.platform)
                 )
-            return render.config_done(message, settings)
+            return config_done(message, settings)
         if isinstance(command, ConfigChannel):
             settings = replace(settings, channel_id=command.channel_id, disabled_reason=None)
-            message = f"Alerts will go to <#{command.channel_id}>"
+            message = _("Alerts will go to <#{channel}>").format(channel=command.channel_id)
         elif isinstance(command, ConfigThreshold):
             settings = replace(settings, threshold=command.value)
-            message = f"Alert threshold set to {command.value}/100"
+            message = _("Alert threshold set to {value}/100").format(value=command.value)
         elif isinstance(command, ConfigDigest):
             settings = replace(settings, digest=command.enabled)
-            message = f"Weekly digest {'on' if command.enabled else 'off'}"
+            message = _("Weekly digest on") if command.enabled else _("Weekly digest off")
+        elif isinstance(command, ConfigLanguage):
+            settings = replace(settings, language=command.language)
+            # the confirmation already speaks the new language (or the asker's, for automatic)
+            with speaking(_reply_language(settings, ctx)):
+                await self._store.save_server(settings, now)
+                log.info("%s server %s: %s", ctx.platform, ctx.server_id, command)
+                return config_done(
+                    _("trendbot now speaks {language} here").format(
+                        language=language_name(command.language)
+                    )
+                    if command.language
+                    else _("trendbot now speaks each member's own language here"),
+                    await self.ensure(ctx.platform, ctx.server_id),
+                )
         else:
             settings = replace(settings, categories=command.categories)
-            message = "Categories updated"
+            message = _("Categories updated")
         await self._store.save_server(settings, now)
-        log.info("%s server %s: %s", ctx.platform, ctx.server_id, message)
-        return render.config_done(message, await self.ensure(ctx.platform, ctx.server_id))
+        log.info("%s server %s: %s", ctx.platform, ctx.server_id, command)
+        return config_done(message, await self.ensure(ctx.platform, ctx.server_id))
 
     async def forget(self, command: ConfigForget, ctx: Context) -> Card:
         """Erase the server's settings, regions and alerts; unconfirmed, say what would go."""
         if not command.confirmed:
-            return render.forget_preview_card(ctx.platform)
+            return forget_preview_card(ctx.platform)
         await self._store.remove_server(ctx.platform, ctx.server_id)
         log.info("%s server %s: data erased by an admin (config forget)", ctx.platform,
                  ctx.server_id)  # fmt: skip
-        return render.forgotten_card(ctx.platform)
+        return forgotten_card(ctx.platform)
+
+
+def _reply_language(settings: ServerSettings, ctx: Context) -> str:
+    return choose(settings.language, ctx.locale, ctx.server_locale, settings.locale)
+
+
+def _too_many() -> UserError:
+    return UserError(_("A server can follow at most {limit} regions.").format(limit=MAX_REGIONS))
 
 
 def _names(codes: tuple[str, ...] | list[str]) -> str:

@@ -21,6 +21,7 @@ from bot.models import (
     ConfigChannel,
     ConfigDigest,
     ConfigForget,
+    ConfigLanguage,
     ConfigRegions,
     ConfigShow,
     ConfigThreshold,
@@ -30,6 +31,7 @@ from bot.models import (
     Trending,
     Watch,
 )
+from bot.words.i18n import LOCALES, _, language_name, negotiate, tag
 
 MAX_QUERY = 200  # longest real titles are ~110 characters
 MAX_INPUT = 4000
@@ -41,6 +43,7 @@ CONFIG_ACTIONS = (
     "threshold",
     "categories",
     "digest",
+    "language",
     "show",
     "forget",
 )
@@ -63,6 +66,10 @@ _QUESTION = re.compile(
       | (?:is|are)\s+(?P<b>.+?)\s+(?:any\s+good|good|worth\s+(?:it|watching|a\s+watch)|watchable)
       | (?:what\s+about|how\s+about|thoughts\s+on|verdict\s+on|review)\s+(?P<c>.+?)
       | (?:watch)\s+(?P<d>.+?)
+      | ¿?\s*(?:debería|deberia|debo)\s+ver\s+(?P<e>.+?)
+      | (?:devo|deveria)\s+(?:assistir|ver)\s+(?:a\s+)?(?P<f>.+?)
+      | (?:dois-je|devrais-je|je\s+dois|je\s+devrais)\s+(?:regarder|voir)\s+(?P<g>.+?)
+      | soll(?:te)?\s+ich\s+(?:mir\s+)?(?P<h>.+?)\s+(?:schauen|ansehen|anschauen|gucken|sehen)
     )\s*(?:\?+|!+|\.)?\s*$""",
     re.IGNORECASE | re.VERBOSE | re.DOTALL,
 )
@@ -104,7 +111,7 @@ def parse(name: str, options: Mapping[str, object]) -> Command:
     if name in ("config regions add", "config regions remove"):
         regions = _split(opts.get("regions", ""))
         if not regions:
-            raise UserError("Name at least one region, e.g. `US, GB` or `United Kingdom`.")
+            raise UserError(_("Name at least one region, e.g. `US, GB` or `United Kingdom`."))
         return ConfigRegions("add" if name.endswith("add") else "remove", regions)
     if name == "config regions list":
         return ConfigRegions("list")
@@ -116,11 +123,13 @@ def parse(name: str, options: Mapping[str, object]) -> Command:
         return ConfigCategories(_categories(opts.get("categories", "")))
     if name == "config digest":
         return ConfigDigest(_on_off(opts.get("value", "")))
+    if name == "config language":
+        return ConfigLanguage(parse_language(opts.get("language", "") or opts.get("value", "")))
     if name in ("config show", "config"):
         return ConfigShow()
     if name == "config forget":
         return ConfigForget(_confirmed(opts.get("confirm", "")))
-    raise UserError(f"Unknown command “{_short(name)}”. Try help to see what I can do.")
+    raise _unknown(name)
 
 
 def parse_text(name: str, text: str) -> Command:
@@ -129,7 +138,11 @@ def parse_text(name: str, text: str) -> Command:
     E.g. `trending US tv 2022-06-26`, `watch Backtrace`, `config regions add US GB`.
     """
     if len(text) > MAX_INPUT:
-        raise UserError(f"That is too long ({len(text)} characters); keep it under {MAX_INPUT}.")
+        raise UserError(
+            _("That is too long ({length} characters); keep it under {limit}.").format(
+                length=len(text), limit=MAX_INPUT
+            )
+        )
     name = " ".join(name.casefold().split()).lstrip("/")
     words = text.split()
     if name in ("trending", "surprises"):
@@ -156,7 +169,13 @@ def parse_text(name: str, text: str) -> Command:
         return About()
     if name in ("config", "trendbot-config"):
         return _parse_config_text(words)
-    raise UserError(f"Unknown command “{_short(name)}”. Try help to see what I can do.")
+    raise _unknown(name)
+
+
+def _unknown(name: str) -> UserError:
+    return UserError(
+        _("Unknown command “{name}”. Try help to see what I can do.").format(name=_short(name))
+    )
 
 
 def _parse_config_text(words: list[str]) -> Command:
@@ -167,20 +186,23 @@ def _parse_config_text(words: list[str]) -> Command:
     if head == "regions":
         action = rest[0].casefold() if rest else "list"
         if action not in ("add", "remove", "list"):
-            raise UserError("Use `config regions add US GB`, `… remove US` or `… list`.")
+            raise UserError(_("Use `config regions add US GB`, `… remove US` or `… list`."))
         return parse(f"config regions {action}", {"regions": " ".join(rest[1:])})
-    if head in ("channel", "threshold", "categories", "digest", "show", "forget"):
+    if head in ("channel", "threshold", "categories", "digest", "language", "show", "forget"):
         key = {
             "channel": "channel",
             "threshold": "value",
             "categories": "categories",
             "digest": "value",
+            "language": "language",
             "forget": "confirm",
         }.get(head)
         return parse(f"config {head}", {key: " ".join(rest)} if key else {})
     raise UserError(
-        "Config commands: regions add|remove|list, channel #name, threshold 0–100, "
-        "categories films,tv, digest on|off, show, forget."
+        _(
+            "Config commands: regions add|remove|list, channel #name, threshold 0–100, "
+            "categories films,tv, digest on|off, language pt-BR|auto, show, forget."
+        )
     )
 
 
@@ -193,7 +215,8 @@ def parse_question(text: str) -> Watch | None:
     found = _QUESTION.match(text)
     if found is None:
         return None
-    raw = next(g for g in found.group("a", "b", "c", "d") if g)
+    # the example question of each language trendbot speaks (help texts show it) is understood
+    raw = next(g for g in found.group("a", "b", "c", "d", "e", "f", "g", "h") if g)
     raw = re.sub(r"\s+(?:tonight|today|now|this\s+weekend)$", "", raw, flags=re.IGNORECASE)
     try:
         return Watch(clean_query(raw))
@@ -221,9 +244,13 @@ def clean_query(raw: str) -> str:
     text = "".join(ch for ch in text if unicodedata.category(ch)[0] != "C")
     text = " ".join(text.split()).strip(" \"'“”‘’`*_?!.,")
     if not text or not any(ch.isalnum() for ch in text):
-        raise UserError("Which title? Try `watch Backtrace` or ask “should I watch Backtrace?”.")
+        raise UserError(_("Which title? Try `watch Backtrace` or ask “should I watch Backtrace?”."))
     if len(text) > MAX_QUERY:
-        raise UserError(f"That title is {len(text)} characters long; I search up to {MAX_QUERY}.")
+        raise UserError(
+            _("That title is {length} characters long; I search up to {limit}.").format(
+                length=len(text), limit=MAX_QUERY
+            )
+        )
     return text
 
 
@@ -243,7 +270,7 @@ def _category(text: str | None) -> tuple[Category, Language]:
             return _CATEGORY_WORDS[folded[: -len(suffix)]], language
     if folded in _CATEGORY_WORDS:
         return _CATEGORY_WORDS[folded], ""
-    raise UserError(f"Category must be films or tv, not “{_short(text)}”.")
+    raise UserError(_("Category must be films or tv, not “{text}”.").format(text=_short(text)))
 
 
 def _language(text: str | None) -> Language:
@@ -251,7 +278,9 @@ def _language(text: str | None) -> Language:
         return ""
     language = _LANGUAGE_WORDS.get(text.casefold())
     if language is None:
-        raise UserError(f"Language must be english or non-english, not “{_short(text)}”.")
+        raise UserError(
+            _("Language must be english or non-english, not “{text}”.").format(text=_short(text))
+        )
     return language
 
 
@@ -259,11 +288,13 @@ def _week(text: str | None) -> date | None:
     if not text:
         return None
     if not _WEEK.fullmatch(text):
-        raise UserError(f"Week must look like 2022-06-26, not “{_short(text)}”.")
+        raise UserError(
+            _("Week must look like 2022-06-26, not “{text}”.").format(text=_short(text))
+        )
     try:
         return date.fromisoformat(text)
     except ValueError:
-        raise UserError(f"{text} is not a real date.") from None
+        raise UserError(_("{text} is not a real date.").format(text=text)) from None
 
 
 def _split(text: str) -> tuple[str, ...]:
@@ -286,9 +317,11 @@ def _channel(text: str) -> str:
         return text
     if text.startswith("#") and len(text) > 1:
         raise UserError(
-            f"Pick the channel from the list (a link like #{_short(text[1:])}) so I get its id."
+            _("Pick the channel from the list (a link like #{name}) so I get its id.").format(
+                name=_short(text[1:])
+            )
         )
-    raise UserError("Name a channel, e.g. `config channel #alerts`.")
+    raise UserError(_("Name a channel, e.g. `config channel #alerts`."))
 
 
 def _threshold(text: str) -> int:
@@ -296,10 +329,16 @@ def _threshold(text: str) -> int:
         value = int(text.strip().rstrip("%"))
     except ValueError:
         raise UserError(
-            f"Threshold must be a whole number from 0 to 100, not “{_short(text)}”."
+            _("Threshold must be a whole number from 0 to 100, not “{text}”.").format(
+                text=_short(text)
+            )
         ) from None
+    return check_threshold(value)
+
+
+def check_threshold(value: int) -> int:
     if not 0 <= value <= 100:
-        raise UserError(f"Threshold must be between 0 and 100, not {value}.")
+        raise UserError(_("Threshold must be between 0 and 100, not {value}.").format(value=value))
     return value
 
 
@@ -309,7 +348,7 @@ def _on_off(text: str) -> bool:
         return True
     if folded in ("off", "no", "false", "0", "disable", "disabled"):
         return False
-    raise UserError("Say on or off, e.g. `config digest on`.")
+    raise UserError(_("Say on or off, e.g. `config digest on`."))
 
 
 def _confirmed(text: str) -> bool:
@@ -319,7 +358,7 @@ def _confirmed(text: str) -> bool:
         return False
     if folded in ("confirm", "true", "yes"):
         return True
-    raise UserError("To erase this server's data, add `confirm`: `config forget confirm`.")
+    raise UserError(_("To erase this server's data, add `confirm`: `config forget confirm`."))
 
 
 def _categories(text: str) -> tuple[Category, ...]:
@@ -329,11 +368,33 @@ def _categories(text: str) -> tuple[Category, ...]:
     chosen = set()
     for word in words:
         if word not in _CATEGORY_WORDS:
-            raise UserError(f"Categories are films and tv, not “{_short(word)}”.")
+            raise UserError(
+                _("Categories are films and tv, not “{text}”.").format(text=_short(word))
+            )
         chosen.add(_CATEGORY_WORDS[word])
     if not chosen:
-        raise UserError("Name films, tv or both.")
+        raise UserError(_("Name films, tv or both."))
     return tuple(c for c in CATEGORIES if c in chosen)
+
+
+def parse_language(text: str) -> str:
+    """A language to pin ("pt-BR", "de", "Deutsch"), or "" for automatic ("auto")."""
+    cleaned = text.strip()
+    if cleaned.casefold() in ("", "auto", "automatic", "automatico", "automático", "automatique",
+                              "automatisch"):  # fmt: skip
+        return ""
+    found = negotiate(cleaned)
+    if found is None:
+        by_name = {language_name(loc).casefold(): loc for loc in LOCALES}
+        found = by_name.get(cleaned.casefold())
+    if found is None:
+        raise UserError(
+            _("trendbot speaks {languages}; “{text}” is not one of them (or say auto).").format(
+                languages=", ".join(f"{language_name(loc)} ({tag(loc)})" for loc in LOCALES),
+                text=_short(text),
+            )
+        )
+    return found
 
 
 def _short(text: str, limit: int = 40) -> str:

@@ -17,6 +17,7 @@ from bot.models import Card, Chart, Context
 from bot.notify import Notifier
 from bot.protocols import ChatAdapter
 from bot.sources.netflix import parse_top10
+from bot.words.i18n import current, tag
 
 log = logging.getLogger(__name__)
 
@@ -44,7 +45,9 @@ async def run_demo(
     clock: Callable[[], datetime],
 ) -> Context:
     """Replay every bundled week into a fresh store; returns the demo admin's context."""
-    ctx = Context(adapter.platform, DEMO_SERVER, DEMO_CHANNEL, "demo-admin", is_admin=True)
+    spoken = tag(current())  # `trendbot demo --locale de`: the demo server speaks German
+    ctx = Context(adapter.platform, DEMO_SERVER, DEMO_CHANNEL, "demo-admin", is_admin=True,
+                  locale=spoken, server_locale=spoken)  # fmt: skip
     say("Setting up a channel that follows the United States and the United Kingdom …")
     for line in ("channel alerts", "regions add US GB", "categories films tv"):
         await core.run_text("config", line, ctx)

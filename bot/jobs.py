@@ -18,12 +18,12 @@ from typing import Any
 
 import aiohttp
 
-from bot import render
 from bot.config import Config
 from bot.core import Core
 from bot.errors import SourceError, SourceUnavailable
 from bot.judge.codec import JUDGE_VERSION
 from bot.judge.week import Judged
+from bot.languages import for_channel
 from bot.metrics import Metrics
 from bot.models import GLOBAL, Alert, ChartKey, Title
 from bot.notify import Notifier
@@ -33,6 +33,8 @@ from bot.sources import netflix
 from bot.store import Store
 from bot.titles.online import TitleFinder, look_up
 from bot.titles.update import TitleUpdater, update_job
+from bot.words.charts import digest_card
+from bot.words.i18n import speaking
 
 log = logging.getLogger(__name__)
 
@@ -273,7 +275,8 @@ async def weekly_digest(core: Core, notifier: Notifier) -> int:
             continue
         surprises = _surprises_for(analysis, settings.regions, settings.categories)
         top = [e for e in surprises if e.surprise.score >= settings.threshold]
-        card = render.digest_card(settings.regions, week, top, settings.threshold)
+        with speaking(for_channel(settings.language, settings.locale)):
+            card = digest_card(settings.regions, week, top, settings.threshold)
         alerts.append(
             Alert(settings.platform, settings.server_id, settings.channel_id,
                   ChartKey(GLOBAL, "films"), week, DIGEST, DIGEST, card)

@@ -205,7 +205,7 @@ class ReasonCode(StrEnum):
 
 @dataclass(frozen=True, slots=True)
 class Reason:
-    """One signal behind a judgement, as facts; render.py turns it into words."""
+    """One signal behind a judgement, as facts; bot/words/reasons.py turns it into words."""
 
     code: ReasonCode
     points: int = 0
@@ -338,6 +338,8 @@ class Context:
     channel_id: str
     user_id: str
     is_admin: bool = False
+    locale: str = ""  # the asker's language as the platform says it ("pt-BR"), if it says
+    server_locale: str = ""  # the server's language as the platform says it, if it says
 
 
 @dataclass(frozen=True, slots=True)
@@ -409,13 +411,25 @@ class ConfigDigest:
 
 
 @dataclass(frozen=True, slots=True)
+class ConfigLanguage:
+    """Pin the server's language (a shipped locale such as "pt_BR"), or "" for automatic."""
+
+    language: str
+
+
+@dataclass(frozen=True, slots=True)
 class SettingsForm:
-    """A whole settings form submitted from a UI (Slack App Home); None leaves a setting as is."""
+    """A whole settings form submitted from a UI (Slack App Home); None leaves a setting as is.
+
+    `threshold_text` is a threshold typed that is not a whole number (the core refuses the form).
+    """
 
     regions: tuple[str, ...] | None = None
     channel_id: str | None = None
     threshold: int | None = None
     categories: tuple[Category, ...] | None = None
+    language: str | None = None  # a locale, "" for automatic
+    threshold_text: str | None = None
 
 
 Command = (
@@ -430,6 +444,7 @@ Command = (
     | ConfigThreshold
     | ConfigCategories
     | ConfigDigest
+    | ConfigLanguage
     | ConfigForget
 )
 ADMIN_COMMANDS = (
@@ -439,6 +454,7 @@ ADMIN_COMMANDS = (
     ConfigThreshold,
     ConfigCategories,
     ConfigDigest,
+    ConfigLanguage,
     ConfigForget,
 )
 
@@ -469,6 +485,8 @@ class ServerSettings:
     disabled_reason: str | None = None
     digest: bool = False
     admin_channel_id: str | None = None  # where an admin last ran a config command
+    language: str = ""  # pinned by an admin (a shipped locale); "" follows the platform
+    locale: str = ""  # the platform's language for the server (Discord's guild locale, …)
 
 
 @dataclass(frozen=True, slots=True)

@@ -21,13 +21,16 @@ from dataclasses import dataclass, field
 from datetime import date, datetime, timedelta
 from enum import Enum
 
-from bot import render
 from bot.errors import ChannelUnavailable, RateLimited, TransientDeliveryError
 from bot.judge.week import Judged
+from bot.languages import for_channel
 from bot.metrics import Metrics
 from bot.models import Alert, Card, ChartKey, PendingAlert
 from bot.protocols import AdminNotifier, BundleSender, ChatAdapter, SentLookup, ServerSender
 from bot.store import Store, Subscriber
+from bot.words.charts import alert_card
+from bot.words.i18n import speaking
+from bot.words.settings import disabled_notice
 
 log = logging.getLogger(__name__)
 
@@ -124,14 +127,15 @@ def plan_alerts(
                     seen[1].append(mine)
     # a plan depends on the passing entries and on how its cards are rendered: a rendering
     # choice of the subscriber's (a language) belongs in the plan's key and the cards' key
-    plans: dict[tuple[int, ...], list[tuple[ChartKey, date, str, Card]]] = {}
-    cards: dict[tuple[tuple[ChartKey, ...], str], Card] = {}
+    plans: dict[tuple[str, tuple[int, ...]], list[tuple[ChartKey, date, str, Card]]] = {}
+    cards: dict[tuple[tuple[ChartKey, ...], str, str], Card] = {}
     alerts = []
-    for (platform, server_id, channel_id), (_sub, parts) in channels.items():
-        shape = (id(parts[0]),) if len(parts) == 1 else tuple(sorted(map(id, parts)))
+    for (platform, server_id, channel_id), (sub, parts) in channels.items():
+        language = for_channel(sub.language, sub.locale)
+        shape = (language, (id(parts[0]),) if len(parts) == 1 else tuple(sorted(map(id, parts))))
         planned = plans.get(shape)
         if planned is None:
-            planned = plans[shape] = _events(parts, cards)
+            planned = plans[shape] = _events(parts, cards, language)
         alerts += [
             Alert(platform, server_id, channel_id, key, when, group, SURPRISE, card)
             for key, when, group, card in planned
@@ -149,10 +153,12 @@ def _passing(found: list[Judged], sub: Subscriber) -> tuple[Judged, ...]:
 
 
 def _events(
-    parts: list[tuple[Judged, ...]], cards: dict[tuple[tuple[ChartKey, ...], str], Card]
+    parts: list[tuple[Judged, ...]],
+    cards: dict[tuple[tuple[ChartKey, ...], str, str], Card],
+    language: str,
 ) -> list[tuple[ChartKey, date, str, Card]]:
     """One channel's events: (outbox key, week, group, card), a card shared by every channel
-    whose lists saw the same event."""
+    in that language whose lists saw the same event."""
     groups: dict[str, list[Judged]] = {}
     for part in parts:
         for entry in part:
@@ -160,8 +166,11 @@ def _events(
     planned = []
     for group, found in groups.items():
         found.sort(key=lambda e: (-e.surprise.score, e.key))
-        shape = (tuple(e.key for e in found), group)
-        card = cards.get(shape) or cards.setdefault(shape, render.alert_card(*found))
+        shape = (tuple(e.key for e in found), group, language)
+        card = cards.get(shape)
+        if card is None:
+            with speaking(language):
+                card = cards[shape] = alert_card(*found)
         first = found[0]
         # the outbox key is stable whatever lists joined the event
         planned.append((ChartKey(EVENT_REGION, first.key.category), first.week, group, card))
@@ -516,8 +525,10 @@ class Notifier:
         )  # fmt: skip
         if not isinstance(adapter, AdminNotifier):
             return
-        notice = render.disabled_notice(alert.channel_id, reason, alert.platform)
         for server_id in servers:  # only servers newly disabled: admins hear about it once
+            known = await self._store.server_languages(alert.platform, server_id)
+            with speaking(for_channel(*(known or ("", "")))):
+                notice = disabled_notice(alert.channel_id, reason, alert.platform)
             try:
                 await adapter.notify_admins(server_id, notice)
             except Exception:  # telling admins is best effort; the reason is in /config show

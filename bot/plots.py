@@ -1,4 +1,7 @@
-"""The rank-history picture: a title's weekly rank in several lists, as PNG bytes (matplotlib)."""
+"""The rank-history picture: a title's weekly rank in several lists, as PNG bytes (matplotlib).
+
+Its few words (and the regions' names) are in the language in force (bot/words/i18n.py).
+"""
 
 from __future__ import annotations
 
@@ -11,10 +14,12 @@ import numpy as np
 
 matplotlib.use("Agg")  # no display, and thread-safe enough for one figure at a time
 
-from matplotlib.dates import DateFormatter  # noqa: E402
+from matplotlib.dates import num2date  # noqa: E402
 from matplotlib.figure import Figure  # noqa: E402
+from matplotlib.ticker import FuncFormatter  # noqa: E402
 
 from bot.regions import region_name  # noqa: E402
+from bot.words.i18n import _, count, short_day  # noqa: E402
 
 MAX_LINES = 6
 
@@ -41,16 +46,19 @@ def rank_history_png(
             label=region_name(region),
         )
     if not ordered:
-        axes.text(0.5, 0.5, "never in a top 10 I hold", ha="center", va="center",
+        axes.text(0.5, 0.5, _("never in a top 10 I hold"), ha="center", va="center",
                   transform=axes.transAxes)  # fmt: skip
     axes.set_ylim(10.5, 0.5)
     axes.set_yticks(range(1, 11))
-    axes.set_ylabel("rank")
-    axes.xaxis.set_major_formatter(DateFormatter("%d %b"))  # type: ignore[no-untyped-call]
+    axes.set_ylabel(_("rank"))
+    axes.xaxis.set_major_formatter(FuncFormatter(_tick))
     axes.grid(alpha=0.3)
     shown = len(ordered[:MAX_LINES])
-    extra = f" (+{len(ordered) - shown} more regions)" if len(ordered) > shown else ""
-    axes.set_title(f"{title} — weekly rank{extra}", fontsize=11)
+    heading = _("{title} — weekly rank").format(title=title)
+    if len(ordered) > shown:
+        more = count("+{n} more region", "+{n} more regions", len(ordered) - shown)
+        heading += f" ({more})"
+    axes.set_title(heading, fontsize=11)
     if ordered:
         axes.legend(fontsize=8, loc="lower left")
     figure.autofmt_xdate()
@@ -71,3 +79,8 @@ def _with_gaps(points: list[tuple[date, int]]) -> tuple[list[date], list[float]]
         weeks.append(week)
         ranks.append(float(rank))
     return weeks, ranks
+
+
+def _tick(value: float, _position: int | None) -> str:
+    """A week on the axis as the language in force writes a short date (28 Jun, 28 juin)."""
+    return short_day(num2date(value).date())  # type: ignore[no-untyped-call]

@@ -1,15 +1,24 @@
 """Regions: the countries Netflix publishes a Top 10 for, plus GLOBAL; resolving what users type.
 
-Pure: no I/O. Accepts ISO codes (alpha-2 and alpha-3), English names and aliases via pycountry.
+Pure: no I/O. Accepts ISO codes (alpha-2 and alpha-3), English names and aliases via pycountry,
+and the names in every language trendbot speaks. Names are shown in the language in force:
+Netflix's own in English, pycountry's translations in the others (CLDR's, through Babel, where
+pycountry has only the formal ISO name, such as "Federación Rusa" for Russia).
 """
 
 from __future__ import annotations
 
+import gettext
+import unicodedata
+from functools import cache
+
 import pycountry
+from babel import Locale
 from rapidfuzz import fuzz, process
 
 from bot.errors import UserError
 from bot.models import GLOBAL
+from bot.words.i18n import LOCALES, SOURCE, _, current
 
 # The 94 countries in Netflix's all-weeks-countries file, with the names Netflix uses.
 NETFLIX_COUNTRIES: dict[str, str] = {
@@ -35,7 +44,8 @@ NETFLIX_COUNTRIES: dict[str, str] = {
     "ZA": "South Africa",
 }  # fmt: skip
 
-_GLOBAL_WORDS = {"global", "world", "worldwide", "all", "everywhere"}
+_GLOBAL_WORDS = {"global", "world", "worldwide", "all", "everywhere", "mundo", "mundial",
+                 "monde", "mondial", "welt", "weltweit"}  # fmt: skip
 _ALIASES = {
     "uk": "GB", "britain": "GB", "great britain": "GB", "england": "GB", "scotland": "GB",
     "wales": "GB", "usa": "US", "america": "US", "united states of america": "US", "us of a": "US",
@@ -50,16 +60,16 @@ def is_country(code: str) -> bool:
 
 
 def region_name(code: str) -> str:
-    """Human name for a region code ("US" → "United States", GLOBAL → "Global")."""
+    """Human name for a region code in the language in force ("BR" → "Brazil", "Brasil")."""
     if code == GLOBAL:
-        return "Global"
-    return NETFLIX_COUNTRIES.get(code) or _pycountry_name(code) or code
+        return _("Global")
+    return _names(current()).get(code) or _country_name(code, current()) or code
 
 
 def region_label(code: str) -> str:
     """Name with flag where there is one: "🇺🇸 United States"."""
     if code == GLOBAL:
-        return "🌍 Global"
+        return f"🌍 {region_name(GLOBAL)}"
     country = pycountry.countries.get(alpha_2=code)
     flag = getattr(country, "flag", "") if country else ""
     return f"{flag} {region_name(code)}".strip()
@@ -69,9 +79,9 @@ def resolve_region(text: str) -> str:
     """Turn what a user typed into a region code, or raise UserError with close matches."""
     cleaned = " ".join(text.split())
     if not cleaned:
-        raise UserError("Please name a region, e.g. US, United Kingdom or GLOBAL.")
+        raise UserError(_("Please name a region, e.g. US, United Kingdom or GLOBAL."))
     if len(cleaned) > MAX_REGION_INPUT:
-        raise UserError("That region name is too long; try an ISO code such as US or GB.")
+        raise UserError(_("That region name is too long; try an ISO code such as US or GB."))
     folded = cleaned.casefold().strip(".")
     if folded in _GLOBAL_WORDS:
         return GLOBAL
@@ -79,9 +89,8 @@ def resolve_region(text: str) -> str:
         return cleaned.upper()
     if folded in _ALIASES:
         return _ALIASES[folded]
-    for code, name in NETFLIX_COUNTRIES.items():
-        if name.casefold() == folded:
-            return code
+    if folded in _every_name():
+        return _every_name()[folded]
     try:
         country = pycountry.countries.lookup(cleaned)
     except LookupError:
@@ -91,64 +100,124 @@ def resolve_region(text: str) -> str:
             return str(country.alpha_2)
         suggestions = suggest_regions(cleaned)
         raise UserError(
-            f"Netflix publishes no Top 10 for {country.name}.{_did_you_mean(suggestions)}",
+            _("Netflix publishes no Top 10 for {country}.").format(
+                country=region_name(str(country.alpha_2))
+            )
+            + _did_you_mean(suggestions),
             suggestions=suggestions,
         )
     suggestions = suggest_regions(cleaned)
     raise UserError(
-        f"Unknown region “{_shorten(cleaned)}”.{_did_you_mean(suggestions)}",
+        _("Unknown region “{region}”.").format(region=_shorten(cleaned))
+        + _did_you_mean(suggestions),
         suggestions=suggestions,
     )
 
 
 def _did_you_mean(suggestions: tuple[str, ...]) -> str:
     # the message names the suggestions itself: they are listed once, wherever it is shown
-    return f" Did you mean {', '.join(suggestions)}?" if suggestions else ""
+    if not suggestions:
+        return ""
+    return " " + _("Did you mean {regions}?").format(regions=", ".join(suggestions))
 
 
 def suggest_regions(text: str, limit: int = 5) -> tuple[str, ...]:
-    """Close matches for a region as "Name (CODE)" strings, best first."""
-    choices = {code: name for code, name in NETFLIX_COUNTRIES.items()}
+    """Close matches for a region as "Name (CODE)" strings, best first (names as typed in any
+    language trendbot speaks match; they are shown in the language in force)."""
     found = process.extract(
-        text.casefold(),
-        {code: name.casefold() for code, name in choices.items()},
-        scorer=fuzz.WRatio,
-        limit=limit,
-        score_cutoff=60,
+        text.casefold(), _searchable(), scorer=fuzz.WRatio, limit=limit * 3, score_cutoff=60
     )
-    return tuple(f"{choices[code]} ({code})" for _name, _score, code in found)
+    codes = list(dict.fromkeys(code for _name, _score, (code, _n) in found))[:limit]
+    return tuple(f"{region_name(code)} ({code})" for code in codes)
 
 
 def complete_regions(prefix: str, limit: int = 25) -> list[tuple[str, str]]:
-    """(label, code) pairs for autocomplete: prefix matches first, then fuzzy ones."""
+    """(label, code) pairs for autocomplete, names in the language in force: prefix matches
+    first (of the shown name, or any language's), then fuzzy ones."""
     folded = prefix.casefold().strip()
+    names = _names(current())
     everything = [(region_name(GLOBAL), GLOBAL)] + sorted(
-        ((name, code) for code, name in NETFLIX_COUNTRIES.items()),
-        key=lambda pair: pair[0],
+        ((name, code) for code, name in names.items()), key=lambda pair: _sort_key(pair[0])
     )
     if not folded:
         return [(f"{name} ({code})", code) for name, code in everything[:limit]]
+    known = _names_by_code()
     starts = [
         (name, code)
         for name, code in everything
-        if name.casefold().startswith(folded) or code.casefold() == folded
+        if name.casefold().startswith(folded)
+        or code.casefold() == folded
+        or any(n.startswith(folded) for n in known.get(code, ()))
     ]
     seen = {code for _n, code in starts}
     fuzzy = [
-        (name, code)
-        for name, code in (
-            (NETFLIX_COUNTRIES[c], c)
-            for _n, _s, c in process.extract(
-                folded,
-                {code: name.casefold() for code, name in NETFLIX_COUNTRIES.items()},
-                scorer=fuzz.WRatio,
-                limit=limit,
-                score_cutoff=70,
+        (names[code], code)
+        for code in dict.fromkeys(
+            code
+            for _n, _s, (code, _x) in process.extract(
+                folded, _searchable(), scorer=fuzz.WRatio, limit=limit * 3, score_cutoff=70
             )
         )
         if code not in seen
     ]
     return [(f"{name} ({code})", code) for name, code in (starts + fuzzy)[:limit]]
+
+
+@cache
+def _names(locale: str) -> dict[str, str]:
+    """Every Netflix country's name in a locale: Netflix's own in English, else pycountry's
+    translation of its name, or CLDR's where pycountry's is the formal ISO one."""
+    if locale == SOURCE:
+        return dict(NETFLIX_COUNTRIES)
+    iso = gettext.translation("iso3166-1", pycountry.LOCALES_DIR, languages=[locale])
+    cldr = Locale.parse(locale).territories
+    names = {}
+    for code, netflix_name in NETFLIX_COUNTRIES.items():
+        source = _pycountry_name(code) or netflix_name
+        name = iso.gettext(source)
+        if source != netflix_name or "," in name:  # "Russian Federation", "Réunion, Île de la"
+            name = cldr.get(code, name)
+        names[code] = name
+    return names
+
+
+@cache
+def _every_name() -> dict[str, str]:
+    """Folded name in any shipped language → code (for what users type)."""
+    found: dict[str, str] = {}
+    for locale in LOCALES:
+        for code, name in _names(locale).items():
+            found.setdefault(name.casefold(), code)
+            found.setdefault(_sort_key(name), code)  # "mexico" finds México
+    return found
+
+
+@cache
+def _names_by_code() -> dict[str, set[str]]:
+    found: dict[str, set[str]] = {}
+    for name, code in _every_name().items():
+        found.setdefault(code, set()).add(name)
+    return found
+
+
+@cache
+def _searchable() -> dict[tuple[str, str], str]:
+    """(code, name) → folded name, for fuzzy matching across languages."""
+    return {(code, name): name for name, code in _every_name().items()}
+
+
+def _sort_key(name: str) -> str:
+    """Accents aside ("Österreich" beside "Oman"), case aside."""
+    decomposed = unicodedata.normalize("NFKD", name.casefold())
+    return "".join(ch for ch in decomposed if not unicodedata.combining(ch))
+
+
+def _country_name(code: str, locale: str) -> str | None:
+    """A country Netflix has no list for, named in a locale by pycountry."""
+    name = _pycountry_name(code)
+    if name is None or locale == SOURCE:
+        return name
+    return gettext.translation("iso3166-1", pycountry.LOCALES_DIR, languages=[locale]).gettext(name)
 
 
 def _pycountry_name(code: str) -> str | None:

@@ -12,13 +12,15 @@ from dataclasses import dataclass
 from datetime import date
 from typing import Any
 
-from bot import charts, render
+from bot import charts
 from bot.judge import surprise
 from bot.judge.identity import Identity, lookup_key
 from bot.judge.names import Kind
 from bot.judge.week import WEEK, Judged, judge_week, kind_of, launched
 from bot.models import Appearance, Chart, ChartKey, Scores, TitleRef
 from bot.titles.book import TitleBook
+from bot.words.common import movement_mark
+from bot.words.reasons import reason_text
 
 
 @dataclass(frozen=True, slots=True)
@@ -128,7 +130,7 @@ def entry_json(entry: Judged, threshold: int) -> dict[str, Any]:
         "rank": m.rank,
         "title": m.title,
         "season": m.season,
-        "movement": render.movement_mark(m),
+        "movement": movement_mark(m),
         "previous_rank": m.previous_rank,
         "weeks_in_top10": m.weeks_in_top10,
         "regions_charting": len(m.regions),
@@ -142,5 +144,5 @@ def entry_json(entry: Judged, threshold: int) -> dict[str, Any]:
         "group": entry.group,
         "surprise_score": entry.surprise.score,
         "surprise": surprise.is_surprise(entry.surprise, threshold),
-        "reasons": [render.reason_text(r) for r in entry.surprise.reasons],
+        "reasons": [reason_text(r) for r in entry.surprise.reasons],
     }

@@ -1,6 +1,6 @@
 """Shared fixtures: real SQLite stores (empty, or holding the bundled 2022 weeks), a real
 PostgreSQL (tests/pg.py) for the tests marked `postgres`, the real catalog, and a Core wired
-exactly as __main__ wires it, with a hand-moved clock."""
+exactly as bot/cli wires it, with a hand-moved clock."""
 
 from __future__ import annotations
 
@@ -13,7 +13,7 @@ from pathlib import Path
 
 import pytest
 
-from bot.__main__ import build_core
+from bot.cli.compose import build_core
 from bot.config import Config
 from bot.core import Core
 from bot.demo import BUNDLED_CHARTS

@@ -142,6 +142,7 @@ def guild(
     everyone_permissions: int = MEMBER,
     roles: Sequence[dict[str, Any]] = (),
     system_channel_id: int | None = None,
+    preferred_locale: str = "en-US",
 ) -> dict[str, Any]:
     """A full GUILD_CREATE payload (the @everyone role's id is the guild id)."""
     return {
@@ -170,7 +171,7 @@ def guild(
         "banner": None,
         "premium_tier": 0,
         "premium_subscription_count": 0,
-        "preferred_locale": "en-US",
+        "preferred_locale": preferred_locale,
         "public_updates_channel_id": None,
         "nsfw_level": 0,
         "premium_progress_bar_enabled": False,
@@ -255,8 +256,11 @@ def interaction(
     guild_id: int | None,
     invoker: dict[str, Any],
     permissions: int,
+    locale: str = "en-GB",
+    guild_locale: str = "en-US",
 ) -> dict[str, Any]:
-    """INTERACTION_CREATE (kind 2 application command, 4 autocomplete)."""
+    """INTERACTION_CREATE (kind 2 application command, 4 autocomplete); `locale` is the user's
+    client language, `guild_locale` the guild's preferred one."""
     payload: dict[str, Any] = {
         "id": str(interaction_id),
         "application_id": str(app_id),
@@ -266,7 +270,7 @@ def interaction(
         "channel_id": channel["id"],
         "token": token,
         "version": 1,
-        "locale": "en-GB",
+        "locale": locale,
         "app_permissions": str(MEMBER),
         "entitlements": [],
         "authorizing_integration_owners": {"0": str(guild_id)}
@@ -277,8 +281,8 @@ def interaction(
     }
     if guild_id is not None:
         payload["guild_id"] = str(guild_id)
-        payload["guild_locale"] = "en-US"
-        payload["guild"] = {"id": str(guild_id), "locale": "en-US", "features": []}
+        payload["guild_locale"] = guild_locale
+        payload["guild"] = {"id": str(guild_id), "locale": guild_locale, "features": []}
         payload["member"] = member(invoker, permissions=permissions)
     else:
         payload["user"] = invoker

@@ -376,6 +376,7 @@ class FakeDiscord:
         everyone_permissions: int = p.MEMBER,
         system_channel: bool = True,
         channel_overwrites: dict[str, list[dict[str, Any]]] | None = None,
+        preferred_locale: str = "en-US",
     ) -> dict[str, Any]:
         """Register a guild (the bot a member) without telling the client; returns GUILD_CREATE."""
         guild_id = p.snowflake()
@@ -388,7 +389,7 @@ class FakeDiscord:
         members = [p.member(self.bot), p.member(self.owner)]
         payload = p.guild(guild_id, name, owner_id=int(self.owner["id"]), channels=channels,
                           members=members, everyone_permissions=everyone_permissions,
-                          system_channel_id=system)  # fmt: skip
+                          system_channel_id=system, preferred_locale=preferred_locale)  # fmt: skip
         self.guilds[guild_id] = payload
         for channel in channels:
             self.channels[int(channel["id"])] = channel
@@ -421,6 +422,13 @@ class FakeDiscord:
         joined = {k: v for k, v in payload.items() if k != "unavailable"}
         await self.dispatch("GUILD_CREATE", joined, int(payload["id"]))
 
+    async def update_guild(self, guild_id: int, **changes: Any) -> None:
+        """GUILD_UPDATE: the guild's admins changed its settings (e.g. preferred_locale)."""
+        self.guilds[guild_id].update(changes)
+        lists = ("members", "channels", "threads", "presences", "voice_states")
+        data = {k: v for k, v in self.guilds[guild_id].items() if k not in lists}
+        await self.dispatch("GUILD_UPDATE", data, guild_id)
+
     async def leave_guild(self, guild_id: int, *, outage: bool = False) -> None:
         """GUILD_DELETE: kicked/left, or (outage=True) the guild became unavailable."""
         data: dict[str, Any] = {"id": str(guild_id)}
@@ -440,8 +448,10 @@ class FakeDiscord:
         user: dict[str, Any] | None = None,
         permissions: int = p.MEMBER,
         focused: str | None = None,
+        locale: str = "en-GB",
     ) -> FakeInteraction:
-        """INTERACTION_CREATE for `/path` (e.g. "config regions add"); `focused` → autocomplete."""
+        """INTERACTION_CREATE for `/path` (e.g. "config regions add"); `focused` → autocomplete;
+        `locale` is the user's client language (the guild's comes from its payload)."""
         names = path.split()
         opts: list[dict[str, Any]] = []
         resolved: dict[str, Any] = {}
@@ -470,7 +480,8 @@ class FakeDiscord:
             interaction_id=handle.id, app_id=self.app_id, token=handle.token,
             kind=4 if focused else 2, data=data, guild_id=guild_id,
             channel={k: v for k, v in channel.items() if k != "recipients"},
-            invoker=invoker, permissions=permissions,
+            invoker=invoker, permissions=permissions, locale=locale,
+            guild_locale=str(guild.get("preferred_locale", "en-US")) if guild else "en-US",
         )  # fmt: skip
         await self.dispatch("INTERACTION_CREATE", payload, guild_id)
         return handle

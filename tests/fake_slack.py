@@ -97,6 +97,7 @@ class FakeSlack:
     socket_acks: asyncio.Queue[dict[str, Any]] = field(default_factory=asyncio.Queue)
     problems: list[str] = field(default_factory=list)  # Block Kit violations seen
     history: dict[str, list[dict[str, Any]]] = field(default_factory=dict)  # posts, newest first
+    locales: dict[str, str] = field(default_factory=dict)  # user → locale (else en-US)
     # method → seconds its answer waits once Slack has acted (the post is already in `history`)
     delays: dict[str, float] = field(default_factory=dict)
     check_contract: bool = True
@@ -332,7 +333,11 @@ class FakeSlack:
             user = USERS.get(str(body.get("user")))
             if user is None:
                 return {"ok": False, "error": "user_not_found"}
-            return {"ok": True, "user": {"id": body["user"], "team_id": team, **user}}
+            found = {"id": body["user"], "team_id": team, **user}
+            # users.info: "include_locale: Set this to true to receive the locale for this user"
+            if str(body.get("include_locale", "")).casefold() in ("1", "true"):
+                found["locale"] = self.locales.get(str(body["user"]), "en-US")
+            return {"ok": True, "user": found}
         if method in ("chat.postMessage", "chat.postEphemeral"):
             problem = self._refused_blocks(method, slack_api.message_problems(body))
             if problem:

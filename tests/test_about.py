@@ -21,11 +21,12 @@ import bot
 from adapters.console_adapter import ConsoleAdapter, interact
 from adapters.discord_adapter import DiscordAdapter
 from adapters.slack_adapter import SlackAdapter
-from bot import render
 from bot.config import DiscordConfig, SlackConfig
 from bot.core import Core
 from bot.models import Alert, Card, ChartKey, Context, Deployment, ServerSettings
 from bot.store import MIGRATIONS
+from bot.words.about import COMMAND_TEXT, IMDB_NOTICE, TMDB_NOTICE, about_card
+from bot.words.errors import refusal_card
 from tests import discord_payloads as p
 from tests.fake_discord import EPHEMERAL, FakeDiscord
 from tests.fake_slack import ADMIN, BOT_TOKEN, MEMBER, SECRET, TEAM, FakeSlack, served
@@ -49,50 +50,50 @@ def words(card: Card) -> str:
 
 
 def test_about_names_version_source_privacy_and_the_required_notices() -> None:
-    card = render.about_card(Deployment("1.2.3"), None, "discord")
+    card = about_card(Deployment("1.2.3"), None, "discord")
     text = words(card)
     assert "trendbot 1.2.3" in text and "MIT" in text
     assert f"Source code: {bot.SOURCE_URL}" in text
     assert f"Privacy policy: {bot.PRIVACY_URL}" in text
     assert "Netflix Top 10 (netflix.com/tudum/top10)" in text and "engagement reports" in text
     assert "not affiliated with or endorsed by Netflix" in text
-    assert render.TMDB_NOTICE in text  # the bundled catalog carries TMDB ratings
-    assert "OMDb" not in text and render.IMDB_NOTICE not in text
+    assert TMDB_NOTICE in text  # the bundled catalog carries TMDB ratings
+    assert "OMDb" not in text and IMDB_NOTICE not in text
     assert "for 90 days" in text and "`/config forget`" in text
     assert card.private
 
 
 def test_about_credits_follow_what_is_enabled() -> None:
-    both = words(render.about_card(Deployment("1", ("omdb", "tmdb"), True, 30), None, "slack"))
+    both = words(about_card(Deployment("1", ("omdb", "tmdb"), True, 30), None, "slack"))
     assert "OMDb API (omdbapi.com, CC BY-NC 4.0)" in both
-    assert "TMDB API (themoviedb.org)" in both and render.TMDB_NOTICE in both
-    assert render.IMDB_NOTICE in both
+    assert "TMDB API (themoviedb.org)" in both and TMDB_NOTICE in both
+    assert IMDB_NOTICE in both
     assert "for 30 days" in both and "`/trendbot-config forget`" in both
 
 
 def test_about_summarises_this_servers_settings() -> None:
     settings = ServerSettings("discord", "42", "7", 70, ("tv",), ("US", "GB"), digest=True)
-    text = words(render.about_card(Deployment("1"), settings, "discord"))
+    text = words(about_card(Deployment("1"), settings, "discord"))
     assert ("This server: Alerts in <#7> for United States, United Kingdom · TV · threshold "
             "70/100 · weekly digest on") in text  # fmt: skip
     paused = ServerSettings("discord", "42", "7", 60, ("films",), ("US",), "Missing Access")
-    assert "⚠ paused: Missing Access" in words(render.about_card(Deployment("1"), paused))
+    assert "⚠ paused: Missing Access" in words(about_card(Deployment("1"), paused))
     assert "Not set up yet: an admin starts with `/config channel #alerts`" in words(
-        render.about_card(Deployment("1"), None, "discord")
+        about_card(Deployment("1"), None, "discord")
     )
 
 
 def test_the_invite_link_is_for_admins_only() -> None:
     url = "https://discord.com/oauth2/authorize?client_id=1&scope=bot"
-    admin = render.about_card(Deployment("1"), None, "discord", is_admin=True, invite_url=url)
-    member = render.about_card(Deployment("1"), None, "discord", invite_url=url)
+    admin = about_card(Deployment("1"), None, "discord", is_admin=True, invite_url=url)
+    member = about_card(Deployment("1"), None, "discord", invite_url=url)
     assert url in words(admin) and url not in words(member)
 
 
 def test_every_field_fits_discord_and_slack_limits() -> None:
     settings = ServerSettings("slack", "T1", "C1", 60, ("films", "tv"), ("US",) * 25)
     deployment = Deployment("1", ("omdb", "tmdb"), True)
-    card = render.about_card(deployment, settings, "slack", is_admin=True, invite_url="x" * 200)
+    card = about_card(deployment, settings, "slack", is_admin=True, invite_url="x" * 200)
     assert len(card.title) <= 256 and len(card.text) <= 4096
     assert all(len(f.label) <= 256 and len(f.value) <= 1024 for f in card.fields)
 
@@ -111,7 +112,7 @@ def test_trendbot_about_on_the_command_line(tmp_path: Path) -> None:
                           capture_output=True, text=True, timeout=60)  # fmt: skip
     assert done.returncode == 0, done.stderr
     assert f"trendbot {bot.__version__}" in done.stdout and bot.SOURCE_URL in done.stdout
-    assert "OMDb API" in done.stdout and render.TMDB_NOTICE in done.stdout
+    assert "OMDb API" in done.stdout and TMDB_NOTICE in done.stdout
     assert list(tmp_path.iterdir()) == []  # no database for a question about the bot
 
 
@@ -148,7 +149,7 @@ async def test_forget_asks_first_then_erases_settings_regions_and_every_alert(co
     assert (await store.server("discord", "42")) is not None  # nothing erased yet
 
     refused = await core.run_text("config", "forget confirm", MEMBER_CTX)
-    assert refused.title == render.refusal_card().title
+    assert refused.title == refusal_card().title
     assert (await store.server("discord", "42")) is not None
 
     done = await core.run_text("config", "forget confirm", ADMIN_CTX)
@@ -208,12 +209,12 @@ async def test_discord_about_answers_at_once_and_privately(
     discord_bot: dict[str, Any], fake_discord: FakeDiscord
 ) -> None:
     [about] = [c for c in fake_discord.commands[None] if c["name"] == "about"]
-    assert about["description"] == render.COMMAND_TEXT["about"]
+    assert about["description"] == COMMAND_TEXT["about"]
     handle = await fake_discord.command("about", guild=discord_bot)
     reply = await handle.response()
     assert reply.json["type"] == 4 and reply.json["data"]["flags"] & EPHEMERAL
     text = embed_text(reply)
-    assert "About trendbot" in text and render.TMDB_NOTICE in text
+    assert "About trendbot" in text and TMDB_NOTICE in text
     buttons = [c for row in reply.json["data"].get("components", []) for c in row["components"]]
     assert bot.PRIVACY_URL in [b.get("url") for b in buttons]
 
@@ -236,7 +237,7 @@ async def test_discord_config_forget_needs_manage_server_and_confirm(
     handle = await fake_discord.command("config forget", {"confirm": True}, guild=discord_bot,
                                         user=member, permissions=p.MEMBER)  # fmt: skip
     [refused] = await handle.answers()
-    assert render.refusal_card().title in embed_text(refused)
+    assert refusal_card().title in embed_text(refused)
 
     handle = await fake_discord.command("config forget", {}, guild=discord_bot, permissions=admin)
     [preview] = await handle.answers()

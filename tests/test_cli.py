@@ -219,3 +219,48 @@ def test_json_log_lines_when_configured(tmp_path: Path) -> None:
     records = [json.loads(line) for line in lines if line not in said]
     assert records and all({"time", "level", "logger", "message"} <= set(r) for r in records)
     assert records[0]["time"].endswith("+00:00") and "T" in records[0]["time"]
+
+
+# ---- languages ----------------------------------------------------------------------------------
+
+
+@pytest.fixture(scope="module")
+def world_db(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """The bundled country lists (every Netflix country, Brazil included)."""
+    where = tmp_path_factory.mktemp("world")
+    countries = next((ROOT / "bot" / "data").glob("top10_countries_*.tsv"))
+    done = trendbot("ingest", str(countries), "--db", str(where / "w.db"), cwd=where)
+    assert done.returncode == 0, done.stderr
+    return where / "w.db"
+
+
+@pytest.mark.parametrize(
+    ("locale", "title", "line"),
+    [("pt-BR", "Top 10 · Brasil · Filmes", "semanas no top 10"),
+     ("es", "Top 10 · Brasil · Películas", "semanas en top 10"),
+     ("fr", "Top 10 · Brésil · Films", "semaines au top 10"),
+     ("de", "Top 10 · Brasilien · Filme", "Wochen in den Top 10"),
+     ("en", "Top 10 · Brazil · Films", "weeks in top 10")],
+)  # fmt: skip
+def test_trending_answers_in_the_locale_asked(
+    world_db: Path, tmp_path: Path, locale: str, title: str, line: str
+) -> None:
+    done = trendbot("trending", "--region", "BR", "--locale", locale, "--db", str(world_db),
+                    cwd=tmp_path)  # fmt: skip
+    assert done.returncode == 0, done.stderr
+    assert done.stdout.splitlines()[0] == title
+    assert line in done.stdout
+
+
+def test_an_unknown_locale_names_the_shipped_ones(world_db: Path, tmp_path: Path) -> None:
+    done = trendbot("trending", "--region", "BR", "--locale", "ja", "--db", str(world_db),
+                    cwd=tmp_path)  # fmt: skip
+    assert done.returncode == 2 and "Traceback" not in done.stderr
+    assert "en, es, pt-BR, fr, de" in done.stderr
+
+
+def test_a_user_error_speaks_the_locale_too(world_db: Path, tmp_path: Path) -> None:
+    done = trendbot("trending", "--region", "Brazik", "--locale", "pt-BR", "--db", str(world_db),
+                    cwd=tmp_path)  # fmt: skip
+    assert done.returncode == 2
+    assert "Região desconhecida “Brazik”" in done.stderr and "Brasil (BR)" in done.stderr

@@ -37,6 +37,11 @@ COMMAND = {"name": "trending", "description": "Top 10", "type": 1, "options": [
 
 def test_discord_accepts_a_well_formed_command_and_message() -> None:
     assert discord_api.check("PUT", "/applications/1/commands", {}, [COMMAND]) == []
+    localized = COMMAND | {
+        "name_localizations": {"pt-BR": "em-alta", "de": "trends"},
+        "description_localizations": {"pt-BR": "Top 10", "es-419": "Top 10"},
+    }
+    assert discord_api.check("PUT", "/applications/1/commands", {}, [localized]) == []
     message = {"embeds": [{"title": "t", "fields": [{"name": "n", "value": "v"}]}],
                "components": [{"type": 1, "components": [
                    {"type": 2, "style": 5, "label": "IMDb", "url": "https://imdb.com/"}]}],
@@ -55,6 +60,14 @@ def test_discord_accepts_a_well_formed_command_and_message() -> None:
         ({"options": [{"name": "x", "description": "d" * 100, "type": 3, "choices": [
             {"name": f"c{n}" * 10, "value": "v" * 100} for n in range(25)]}] * 3},
          "more than 8000"),
+        ({"name_localizations": {"fr": "Tendances"}}, "fr: 'Tendances' breaks the naming"),
+        ({"name_localizations": {"de": "im trend"}}, "breaks the naming rules"),
+        ({"name_localizations": {"pt": "tendencias"}}, "pt: not a Discord locale"),
+        ({"description_localizations": {"es-ES": "x" * 101}}, "es-ES: must be 1 to 100"),
+        ({"description_localizations": {"de": ""}}, "de: must be 1 to 100"),
+        ({"options": [{"name": "c", "description": "d", "type": 3, "choices": [
+            {"name": "Films", "value": "films", "name_localizations": {"fr": "f" * 101}}]}]},
+         "choices[0].name_localizations.fr: must be 1 to 100"),
     ],
 )  # fmt: skip
 def test_discord_command_rules_the_spec_lacks(change: dict, finding: str) -> None:

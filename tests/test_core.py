@@ -75,17 +75,17 @@ async def test_config_show_tells_when_the_next_week_is_expected(core: Core, cloc
 
     # the bundled weeks end 28 August 2022 and no publication was seen: the default window
     show = await core.run("config show", {}, ADMIN)
-    assert next_week(show) == "Tue 06 Sep, about 18:00 UTC (default window; week ending 04 Sep)"
+    assert next_week(show) == "Tue 6 Sept, about 18:00 UTC (default window; week ending 4 Sept)"
     # a feed saw the week ending 28 August on Tuesday 30 August at 19:04
     tuesday = datetime(2022, 8, 30, 19, 4, tzinfo=UTC)
     await core.store.record_publication("countries", date(2022, 8, 28), tuesday, tuesday)
     clock.now = datetime(2022, 9, 6, 18, 30, tzinfo=UTC)
     show = await core.run("config show", {}, ADMIN)
-    assert next_week(show) == "Tue 06 Sep, about 19:04 UTC: checking every 5 min until it is out"
+    assert next_week(show) == "Tue 6 Sept, about 19:04 UTC: checking every 5 min until it is out"
     clock.now = datetime(2022, 9, 6, 21, 30, tzinfo=UTC)
     show = await core.run("config show", {}, ADMIN)
     assert next_week(show) == (
-        "was due Tue 06 Sep, about 19:04 UTC and is not out yet: checking every 5 min"
+        "was due Tue 6 Sept, about 19:04 UTC and is not out yet: checking every 5 min"
     )
     # App Home shows the same card
     _settings, card = await core.settings("test", "guild-1")

@@ -21,12 +21,14 @@ from discord.http import Route
 
 from adapters.discord_adapter import DiscordAdapter, intents
 from adapters.discord_render import COLOURS
-from bot import render
 from bot.config import DiscordConfig
 from bot.core import Core
 from bot.errors import ChannelUnavailable, ConfigError, RateLimited, TransientDeliveryError
 from bot.models import Alert, Card, ChartKey, Context, Field, Tone
 from bot.notify import Notifier
+from bot.words.about import help_card, welcome_card
+from bot.words.charts import alert_card
+from bot.words.errors import internal_error_card, refusal_card
 from tests import discord_payloads as p
 from tests.fake_discord import EPHEMERAL, FakeDiscord, Limit, RateLimits, Recorded
 from tests.fakes import FakeClock, FakeSleep
@@ -284,7 +286,7 @@ async def test_help_replies_at_once_and_privately(bot: Bot) -> None:
     reply = await handle.response()
     assert reply.json["type"] == 4
     assert reply.json["data"]["flags"] & EPHEMERAL
-    assert embed_of(reply)["title"] == render.help_card().title
+    assert embed_of(reply)["title"] == help_card().title
 
 
 async def test_a_private_card_after_a_public_defer_stays_private(bot: Bot) -> None:
@@ -321,7 +323,7 @@ async def test_commands_work_in_a_dm(bot: Bot) -> None:
     assert embed_of(followup)["title"] == "Should you watch Backtrace (2018)?"
     forged = await bot.fake.command("config show", guild=None, permissions=ADMIN)
     [refused] = await forged.answers()  # /config is guild-only; a DM has no Manage Server
-    assert embed_of(refused)["title"] == render.refusal_card().title
+    assert embed_of(refused)["title"] == refusal_card().title
 
 
 async def test_a_late_answer_is_logged_not_raised(bot: Bot, caplog) -> None:
@@ -339,7 +341,7 @@ async def test_a_failed_reply_becomes_an_apology(bot: Bot, caplog) -> None:
     handle = await bot.fake.command("trending", {"region": "US"}, guild=bot.guild)
     followups = await handle.answers(count=2)
     assert [f.status for f in followups] == [400, 200]
-    assert embed_of(followups[1])["title"] == render.internal_error_card().title
+    assert embed_of(followups[1])["title"] == internal_error_card().title
     assert [bool(m["flags"] & EPHEMERAL) for m in handle.visible()] == [True]
     assert any(r.levelno == logging.ERROR for r in caplog.records)  # a payload bug is loud
     caplog.clear()
@@ -353,7 +355,7 @@ async def test_config_refuses_members_without_manage_server(bot: Bot) -> None:
     deferred = await handle.response()
     assert deferred.json["type"] == 5 and deferred.json["data"]["flags"] & EPHEMERAL
     [followup] = await handle.answers()
-    assert embed_of(followup)["title"] == render.refusal_card().title
+    assert embed_of(followup)["title"] == refusal_card().title
     assert all(m["flags"] & EPHEMERAL for m in handle.visible())
     assert await bot.core.store.server("discord", str(bot.guild_id)) is None
 
@@ -452,7 +454,7 @@ async def test_messages_without_a_mention_are_ignored(bot: Bot) -> None:
     general = bot.channel("general")
     [reply] = await bot.fake.wait_for(lambda r: r.path == f"/channels/{general}/messages")
     assert str(reply.json["message_reference"]["message_id"]) == second["id"]
-    assert embed_of(reply)["title"] == render.help_card().title  # not a question → help
+    assert embed_of(reply)["title"] == help_card().title  # not a question → help
 
 
 async def test_a_dm_question_is_answered_in_the_dm(bot: Bot) -> None:
@@ -472,7 +474,7 @@ async def test_joining_a_guild_posts_the_welcome_where_the_bot_may_write(bot: Bo
     await bot.fake.join_guild(guild)
     lobby = guild["channels"][1]["id"]
     [posted] = await bot.fake.wait_for(lambda r: r.path == f"/channels/{lobby}/messages")
-    assert embed_of(posted)["title"] == render.welcome_card().title
+    assert embed_of(posted)["title"] == welcome_card().title
     assert not any(r.path == f"/channels/{guild['channels'][0]['id']}/messages"
                    for r in bot.fake.requests)  # fmt: skip
     assert await bot.core.store.server("discord", guild["id"]) is not None
@@ -504,7 +506,7 @@ async def _queue_backtrace_alert(bot: Bot, channel_id: int) -> Card:
     await bot.core.run("config regions add", {"regions": "US"}, ctx)
     entries = await bot.core.analyst.chart(ChartKey("US", "films"), WEEK) or ()
     [entry] = [e for e in entries if e.movement.title == "Backtrace"]
-    card = render.alert_card(entry)
+    card = alert_card(entry)
     alert = Alert("discord", str(bot.guild_id), str(channel_id), ChartKey("US", "films"), WEEK,
                   "Backtrace", "surprise", card)  # fmt: skip
     await bot.core.store.enqueue([alert], bot.clock())

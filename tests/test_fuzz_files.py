@@ -20,7 +20,7 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from bot.__main__ import build_core
+from bot.cli.compose import build_core
 from bot.config import Config
 from bot.core import Core
 from bot.errors import SourceError

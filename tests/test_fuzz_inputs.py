@@ -24,9 +24,9 @@ from hypothesis import strategies as st
 from adapters.console_adapter import card_text
 from adapters.discord_render import render as discord_render
 from adapters.slack_blocks import card_blocks
-from bot import __main__ as cli_module
-from bot import render
-from bot.__main__ import build_core, main
+from bot.cli import compose as cli_module
+from bot.cli import main
+from bot.cli.compose import build_core
 from bot.commands import COMMAND_NAMES
 from bot.config import Config
 from bot.core import Core
@@ -36,6 +36,7 @@ from bot.sources import catalog as catalog_source
 from bot.sources.catalog import Catalog
 from bot.sources.netflix import parse_top10
 from bot.store import Store
+from bot.words.errors import internal_error_card
 from tests.conftest import TEST_DATA
 from tests.fake_slack import check_blocks
 from tests.fakes import FakeClock
@@ -56,7 +57,7 @@ OPTION_NAMES = ["region", "category", "week", "title", "language", "regions", "c
 channel = st.dictionaries(st.sampled_from(["id", "name", "type"]), phrase, max_size=3)
 option_value = st.one_of(phrase, st.integers(-(10**12), 10**12), st.booleans(), st.none(), channel)
 NAMES = st.one_of(st.sampled_from([*COMMAND_NAMES, "config", "trendbot-config", "/trending"]), junk)
-INTERNAL = render.internal_error_card().title
+INTERNAL = internal_error_card().title
 FUZZ = settings(max_examples=60, deadline=None, suppress_health_check=[
     HealthCheck.function_scoped_fixture, HealthCheck.too_slow])  # fmt: skip
 

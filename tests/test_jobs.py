@@ -12,7 +12,7 @@ import pytest
 from aiohttp import web
 from aiohttp.test_utils import TestServer
 
-from bot.__main__ import build_core
+from bot.cli.compose import build_core
 from bot.config import Config, load_config
 from bot.core import Core
 from bot.errors import SourceUnavailable

@@ -1,5 +1,5 @@
 """Packaging: the declared dependencies are exactly what the code imports, the lock files satisfy
-them, and the wheel builds silently with bot/data, the manifest and future message catalogs."""
+them, and the wheel builds silently with bot/data, the manifest and the message catalogs."""
 
 from __future__ import annotations
 
@@ -145,19 +145,13 @@ def test_the_version_lives_in_one_place() -> None:
 
 @pytest.fixture(scope="module")
 def wheel(tmp_path_factory: pytest.TempPathFactory) -> tuple[Path, str]:
-    """The wheel built offline from a copy of the sources, plus a message catalog and a new
-    subpackage as later work will add them; returns (wheel, the build's stderr)."""
+    """The wheel built offline from a copy of the sources; returns (wheel, the build's stderr)."""
     src = tmp_path_factory.mktemp("src")
     for name in ("pyproject.toml", "README.md", "LICENSE"):
         shutil.copy(ROOT / name, src / name)
     ignore = shutil.ignore_patterns("__pycache__", "*.pyc")
     for package in ("bot", "adapters"):
         shutil.copytree(ROOT / package, src / package, ignore=ignore)
-    future = src / "bot" / "words"
-    (future / "locales" / "pt_BR" / "LC_MESSAGES").mkdir(parents=True, exist_ok=True)
-    (future / "__init__.py").touch()
-    (future / "locales" / "pt_BR" / "LC_MESSAGES" / "trendbot.po").write_text('msgid ""\n')
-    (future / "locales" / "pt_BR" / "LC_MESSAGES" / "trendbot.mo").write_bytes(b"\x95\x04\x12\xde")
     out = tmp_path_factory.mktemp("dist")
     done = subprocess.run(
         [sys.executable, "-m", "pip", "wheel", "--no-deps", "--no-build-isolation",
@@ -175,8 +169,9 @@ def test_the_wheel_holds_the_code_data_manifest_and_catalogs(wheel: tuple[Path, 
     bundled = {p.name for p in (ROOT / "bot" / "data").iterdir()}
     assert {f"bot/data/{name}" for name in bundled} <= names
     assert {"bot/__init__.py", "bot/sources/netflix.py", "adapters/slack_manifest.yml"} <= names
-    assert {"bot/words/__init__.py", "bot/words/locales/pt_BR/LC_MESSAGES/trendbot.mo",
-            "bot/words/locales/pt_BR/LC_MESSAGES/trendbot.po"} <= names  # fmt: skip
+    catalogs = {f"bot/words/locales/{locale}/LC_MESSAGES/trendbot.{ext}"
+                for locale in ("es", "pt_BR", "fr", "de") for ext in ("po", "mo")}  # fmt: skip
+    assert {"bot/words/__init__.py", "bot/words/locales/trendbot.pot"} | catalogs <= names
     assert not any(n.startswith(("tests/", "bench/")) for n in names)
     assert any(n.endswith(".dist-info/licenses/LICENSE") for n in names)
 

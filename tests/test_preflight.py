@@ -16,7 +16,7 @@ import pytest
 from aiohttp import web
 from aiohttp.test_utils import TestServer
 
-from bot.__main__ import check_online
+from bot.cli.serve import check_online
 from bot.config import Config, DiscordConfig, ReviewsConfig, SlackConfig
 from bot.preflight import Check, report
 from bot.service import plan

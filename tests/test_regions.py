@@ -32,8 +32,14 @@ def test_resolves_codes_names_and_aliases(typed: str, code: str) -> None:
 
 def test_unknown_region_suggests_close_matches() -> None:
     with pytest.raises(UserError, match="Unknown region") as caught:
-        resolve_region("Brasil")
+        resolve_region("Brazik")
     assert "Brazil (BR)" in caught.value.suggestions
+
+
+def test_names_in_every_shipped_language_resolve() -> None:
+    for typed in ("Brasil", "Alemania", "Allemagne", "Deutschland", "Estados Unidos", "Espanha"):
+        assert resolve_region(typed) in {"BR", "DE", "US", "ES"}
+    assert resolve_region("Brasil") == "BR" and resolve_region("Deutschland") == "DE"
 
 
 def test_a_country_without_a_netflix_top10_is_named() -> None:

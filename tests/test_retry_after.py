@@ -14,7 +14,7 @@ from aiohttp import web
 from aiohttp.test_utils import TestServer
 
 from adapters.slack_web import retry_after as slack_retry_after
-from bot.__main__ import build_core
+from bot.cli.compose import build_core
 from bot.config import Config
 from bot.errors import SourceUnavailable
 from bot.jobs import FEED_BACKOFF_CAP, Feed, feed_backoff, refresh_charts

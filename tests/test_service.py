@@ -24,7 +24,7 @@ from discord.http import Route
 
 from adapters.discord_adapter import DiscordAdapter
 from adapters.slack_adapter import SlackAdapter
-from bot.__main__ import build_core
+from bot.cli.compose import build_core
 from bot.config import AlertsConfig, Config, DiscordConfig, NetflixConfig, SlackConfig, WebConfig
 from bot.core import Core
 from bot.jobs import Feed

@@ -13,7 +13,7 @@ from adapters.slack_blocks import (
     home_view,
 )
 from bot.models import Card, Context, Field, Link, ServerSettings, SettingsForm
-from bot.render import FORM
+from bot.words.settings import FORM, Home, form_labels, language_choices
 from tests.fake_slack import check_blocks, check_message, form_values
 
 MEMBER = Context("slack", "T0001", "C0001", "UMEMBER")
@@ -81,7 +81,8 @@ def test_clip_never_cuts_inside_an_entity():
 def test_home_view_fits_and_offers_the_form_only_to_admins(core, editable):
     card = Card(title="trendbot settings", fields=(Field("Threshold", "70/100"),))
     notice = Card(title="Settings saved")
-    view = home_view(SETTINGS, card, core.region_options(), editable=editable, notice=notice)
+    home = Home(SETTINGS, card, form_labels(), core.region_options(), language_choices())
+    view = home_view(home, editable=editable, notice=notice)
     assert check_blocks(view["blocks"], 100, home=True) == ""
     inputs = {b["block_id"]: b for b in view["blocks"] if b["type"] == "input"}
     if not editable:
@@ -93,24 +94,24 @@ def test_home_view_fits_and_offers_the_form_only_to_admins(core, editable):
     assert inputs["channel"]["element"]["initial_conversation"] == "C0042"
     assert [o["value"] for o in inputs["categories"]["element"]["initial_options"]] == ["films"]
     assert inputs["threshold"]["label"]["text"] == FORM.threshold
+    language = inputs["language"]["element"]
+    assert language["initial_option"]["value"] == "auto"
+    assert [o["value"] for o in language["options"]] == ["auto", "en", "es", "pt-BR", "fr", "de"]
 
 
 def test_form_state_is_read_back():
     values = form_values(regions=["US"], channel="C1", threshold=" 65 ", categories=["tv", "x"])
-    assert form_from_state(values) == (
-        SettingsForm(regions=("US",), channel_id="C1", threshold=65, categories=("tv",)),
-        None,
+    assert form_from_state(values) == SettingsForm(
+        regions=("US",), channel_id="C1", threshold=65, categories=("tv",)
     )
 
 
 def test_form_state_leaves_missing_inputs_alone():
-    assert form_from_state({}) == (SettingsForm(), None)
+    assert form_from_state({}) == SettingsForm()
     cleared = form_values(regions=[], threshold="")
-    assert form_from_state(cleared) == (SettingsForm(regions=()), None)
+    assert form_from_state(cleared) == SettingsForm(regions=())
 
 
 def test_form_state_with_a_word_for_threshold_is_refused():
-    assert form_from_state(form_values(threshold="sixty")) == (
-        SettingsForm(),
-        FORM.invalid_threshold,
-    )
+    # the core refuses the form with FORM.invalid_threshold, in the admin's language
+    assert form_from_state(form_values(threshold="sixty")) == SettingsForm(threshold_text="sixty")

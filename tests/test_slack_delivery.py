@@ -10,11 +10,11 @@ from datetime import date
 import pytest
 
 from adapters.slack_adapter import SlackAdapter
-from bot import render
 from bot.config import SlackConfig
 from bot.errors import ChannelUnavailable, RateLimited, TransientDeliveryError
 from bot.models import Alert, Card, ChartKey, Context, Field, Link, Tone
 from bot.notify import Notifier
+from bot.words.settings import config_card
 from tests.fake_slack import APP_TOKEN, BOT_TOKEN, TEAM
 
 CARD = Card(
@@ -137,7 +137,7 @@ async def test_notifier_pauses_a_channel_slack_refuses_and_tells_admins(core, fa
     settings, card = await core.settings("slack", TEAM)
     assert settings.disabled_reason == "Slack: not_in_channel"
     assert any(f.value == "Slack: not_in_channel" for f in card.fields)
-    assert render.config_card(settings).tone is Tone.WARNING
+    assert config_card(settings).tone is Tone.WARNING
     told = [c for c in fake.calls_to("chat.postMessage") if c.body["channel"] == "UADMIN"]
     assert len(told) == 1
     assert "Slack: not_in_channel" in str(told[0].body["blocks"])

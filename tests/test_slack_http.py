@@ -14,7 +14,7 @@ from aiohttp.test_utils import TestClient, TestServer
 
 from adapters.slack_adapter import SlackAdapter
 from bot.config import SlackConfig
-from bot.render import FORM
+from bot.words.settings import FORM
 from tests.e2e_support import warm
 from tests.fake_slack import (
     ADMIN,
@@ -402,7 +402,7 @@ async def test_app_home_for_an_admin_has_the_settings_form(slack, fake):
     assert view["type"] == "home"
     assert header(view["blocks"]) == "trendbot settings"
     form = inputs(view)
-    assert set(form) == {"regions", "channel", "threshold", "categories"}
+    assert set(form) == {"regions", "channel", "threshold", "categories", "language"}
     assert len(form["regions"]["element"]["options"]) == 95
     assert form["regions"]["label"]["text"] == FORM.regions
     assert form["threshold"]["element"]["initial_value"] == "60"

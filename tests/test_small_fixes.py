@@ -12,7 +12,7 @@ from pathlib import Path
 
 import pytest
 
-from bot.__main__ import main
+from bot.cli import main
 from bot.commands import ask_query
 from bot.config import load_config
 from bot.core import Core

@@ -45,7 +45,7 @@ def test_a_new_sqlite_file_is_migrated_to_the_latest_schema_in_wal_mode(tmp_path
         version = db.execute("PRAGMA user_version").fetchone()[0]
         mode = db.execute("PRAGMA journal_mode").fetchone()[0]
         tables = {r[0] for r in db.execute("SELECT name FROM sqlite_master WHERE type = 'table'")}
-    assert version == SCHEMA_VERSION == 7
+    assert version == SCHEMA_VERSION == 8
     assert mode == "wal"
     assert {"charts", "chart_entries", "title_matches", "scores", "servers", "server_regions",
             "outbox", "source_state", "slack_installations", "oauth_states",

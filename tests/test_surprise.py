@@ -7,13 +7,13 @@ from datetime import date
 
 import pytest
 
-from bot import render
 from bot.core import Core
 from bot.judge import surprise
 from bot.judge.expectation import Expected, Explanation
 from bot.judge.identity import Identity, Status
 from bot.models import ChartKey, Metric, Move, Movement, ReasonCode, Score, Scores
 from bot.titles.facts import Fact, TitleFacts
+from bot.words.reasons import reason_text
 
 US_FILMS = ChartKey("US", "films")
 WEEK = date(2022, 6, 26)
@@ -33,7 +33,7 @@ async def test_backtrace_is_a_surprise_with_plain_reasons(us_week) -> None:
     codes = {r.code for r in backtrace.surprise.reasons}
     assert {ReasonCode.NEW_ENTRY, ReasonCode.OLD_TITLE, ReasonCode.LOW_SCORE} <= codes
     assert {ReasonCode.LICENSED, ReasonCode.NOT_EXPECTED} <= codes
-    words = [render.reason_text(r) for r in backtrace.surprise.reasons]
+    words = [reason_text(r) for r in backtrace.surprise.reasons]
     assert "2018 release — 4 years old" in words
     assert "new this week at #8" in words
     assert any(w.startswith("IMDb 3.8/10") for w in words)
@@ -47,7 +47,7 @@ async def test_the_man_from_toronto_is_the_expected_case(us_week) -> None:
     assert toronto.expected.code is Explanation.NETFLIX_LAUNCH
     assert toronto.surprise.score <= surprise.EXPECTED_CAP
     assert "expected: a Netflix release (24 Jun 2022)" in [
-        render.reason_text(r) for r in toronto.surprise.reasons
+        reason_text(r) for r in toronto.surprise.reasons
     ]
 
 
@@ -55,7 +55,7 @@ async def test_every_entry_has_a_score_and_two_reasons(us_week) -> None:
     for entry in us_week.values():
         assert 0 <= entry.surprise.score <= 100
         assert len(entry.surprise.reasons) >= 2
-        assert all(render.reason_text(r) for r in entry.surprise.reasons)
+        assert all(reason_text(r) for r in entry.surprise.reasons)
 
 
 async def test_no_netflix_launch_alerts_that_week(us_week) -> None:
@@ -99,7 +99,7 @@ def test_an_explained_entry_never_alerts_and_says_why() -> None:
     launch = Expected(Explanation.NEW_SEASON, "Season 3")
     judged = surprise.score(US_FILMS, WEEK, _movement(Move.NEW, 1), _old(), Scores(), launch)
     assert not judged.alertable and judged.score <= surprise.EXPECTED_CAP
-    assert render.reason_text(judged.reasons[-1]) == "expected: a new season (Season 3)"
+    assert reason_text(judged.reasons[-1]) == "expected: a new season (Season 3)"
 
 
 def test_a_long_absence_counts_and_a_short_one_does_not() -> None:
@@ -131,7 +131,7 @@ def test_a_score_from_few_votes_counts_half_and_says_so() -> None:
     assert with_votes(16) < with_votes(5_000)
     thin = Scores((Score(Metric.IMDB, 29, "2.9/10", "catalog", date(2022, 7, 1), 16),))
     judged = surprise.score(US_FILMS, WEEK, _movement(Move.NEW), _old(), thin, None)
-    words = [render.reason_text(r) for r in judged.reasons]
+    words = [reason_text(r) for r in judged.reasons]
     assert "IMDb 2.9/10 (16 votes, as of Jul 2022)" in words
     assert "scores rest on few votes (16), so they count for less" in words
 

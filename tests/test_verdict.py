@@ -4,9 +4,10 @@ from __future__ import annotations
 
 from datetime import date
 
-from bot import render, verdict
+from bot import verdict
 from bot.core import Core
 from bot.models import Advice, Context, Metric, Move, Movement, ReasonCode, Score, Scores, Title
+from bot.words.reasons import reason_text
 
 ASKER = Context("test", "g", "c", "u")
 TODAY = date(2022, 7, 1)
@@ -21,7 +22,7 @@ def test_backtrace_climbing_is_so_bad_its_good() -> None:
     climbing = Movement(5, "Backtrace", None, Move.UP, 8, 2, None, ("US",))
     judged = verdict.advise(BACKTRACE, _scores(imdb=38, rt_critics=11, rt_audience=23), climbing)
     assert judged.advice is Advice.SO_BAD_ITS_GOOD
-    words = [render.reason_text(r) for r in judged.reasons]
+    words = [reason_text(r) for r in judged.reasons]
     assert "climbing: ▲3 to #5 this week" in words
     assert "Rotten Tomatoes critics 11%" in words
 
@@ -37,7 +38,7 @@ def test_well_reviewed_is_watch_and_gap_is_explained() -> None:
     judged = verdict.advise(title, _scores(imdb=72, rt_critics=40, rt_audience=85), None)
     assert judged.advice is Advice.MAYBE
     gap = next(r for r in judged.reasons if r.code is ReasonCode.CRITICS_AUDIENCE_GAP)
-    assert render.reason_text(gap) == "audiences like it more than critics (45 points apart)"
+    assert reason_text(gap) == "audiences like it more than critics (45 points apart)"
     great = verdict.advise(title, _scores(imdb=85, rt_critics=95), None)
     assert great.advice is Advice.WATCH
 

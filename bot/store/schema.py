@@ -156,5 +156,11 @@ MIGRATIONS: tuple[tuple[str, ...], ...] = (
         )""",
         "CREATE INDEX analyses_version ON analyses (version)",
     ),
+    # 8: the language a server's admins pinned, and the one its platform reports (Discord's guild
+    # locale, the Slack installer's); '' when unknown
+    (
+        "ALTER TABLE servers ADD COLUMN language TEXT NOT NULL DEFAULT ''",
+        "ALTER TABLE servers ADD COLUMN locale TEXT NOT NULL DEFAULT ''",
+    ),
 )
 SCHEMA_VERSION = len(MIGRATIONS)

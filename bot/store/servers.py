@@ -21,6 +21,8 @@ class Subscriber:
     channel_id: str
     threshold: int
     baseline_week: date | None
+    language: str = ""  # pinned by the server's admins
+    locale: str = ""  # the platform's language for the server
 
 
 class Servers:
@@ -35,7 +37,7 @@ class Servers:
                 await conn.execute(
                     sql(
                         "SELECT channel_id, threshold, categories, disabled_reason, digest, "
-                        "admin_channel_id FROM servers "
+                        "admin_channel_id, language, locale FROM servers "
                         "WHERE platform = :platform AND server_id = :server_id"
                     ),
                     params,
@@ -63,20 +65,23 @@ class Servers:
             r[3],
             bool(r[4]),
             r[5],
+            r[6],
+            r[7],
         )
 
     async def save_server(self, settings: ServerSettings, now: datetime) -> None:
         """Create or update a server's settings (not its regions)."""
         await self._db.run(
             "INSERT INTO servers (platform, server_id, channel_id, threshold, categories, "
-            "disabled_reason, disabled_at, digest, admin_channel_id, updated_at) "
+            "disabled_reason, disabled_at, digest, admin_channel_id, language, locale, updated_at) "
             "VALUES (:platform, :server_id, :channel_id, :threshold, :categories, "
-            ":disabled_reason, :disabled_at, :digest, :admin_channel_id, :updated_at) "
+            ":disabled_reason, :disabled_at, :digest, :admin_channel_id, :language, :locale, "
+            ":updated_at) "
             "ON CONFLICT (platform, server_id) DO UPDATE SET channel_id = excluded.channel_id, "
             "threshold = excluded.threshold, categories = excluded.categories, "
             "disabled_reason = excluded.disabled_reason, disabled_at = excluded.disabled_at, "
             "digest = excluded.digest, admin_channel_id = excluded.admin_channel_id, "
-            "updated_at = excluded.updated_at",
+            "language = excluded.language, updated_at = excluded.updated_at",
             {
                 "platform": settings.platform,
                 "server_id": settings.server_id,
@@ -87,8 +92,28 @@ class Servers:
                 "disabled_at": now.isoformat() if settings.disabled_reason else None,
                 "digest": int(settings.digest),
                 "admin_channel_id": settings.admin_channel_id,
+                "language": settings.language,
+                "locale": settings.locale,
                 "updated_at": now.isoformat(),
             },
+        )
+
+    async def server_languages(self, platform: str, server_id: str) -> tuple[str, str] | None:
+        """A server's pinned language and its platform's, one small read (every answer asks)."""
+        rows = await self._db.all(
+            "SELECT language, locale FROM servers "
+            "WHERE platform = :platform AND server_id = :server_id",
+            {"platform": platform, "server_id": server_id},
+        )
+        return (rows[0][0], rows[0][1]) if rows else None
+
+    async def set_server_locale(self, platform: str, server_id: str, locale: str) -> None:
+        """Record the language the platform reports for a server (only that column; a whole-row
+        save keeps it, so the two cannot undo each other)."""
+        await self._db.run(
+            "UPDATE servers SET locale = :locale "
+            "WHERE platform = :platform AND server_id = :server_id",
+            {"platform": platform, "server_id": server_id, "locale": locale},
         )
 
     async def set_admin_channel(
@@ -189,8 +214,9 @@ class Servers:
             servers = (
                 await conn.execute(
                     sql(
-                        "SELECT platform, server_id, channel_id, threshold, categories "
-                        "FROM servers WHERE channel_id IS NOT NULL AND disabled_reason IS NULL"
+                        "SELECT platform, server_id, channel_id, threshold, categories, language, "
+                        "locale FROM servers "
+                        "WHERE channel_id IS NOT NULL AND disabled_reason IS NULL"
                     )
                 )
             ).all()
@@ -201,8 +227,8 @@ class Servers:
             ).all()
         # a server's regions usually share one baseline, and so one Subscriber
         settings: dict[tuple[str, str], list[Any]] = {
-            (r[0], r[1]): [r[2], r[3], r[4], None, None] for r in servers
-        }  # channel, threshold, categories, and the last (baseline, Subscriber) made
+            (r[0], r[1]): [r[2], r[3], r[4], None, None, r[5], r[6]] for r in servers
+        }  # channel, threshold, categories, the last (baseline, Subscriber) made, languages
         found: dict[tuple[str, str], list[Subscriber]] = {}
         targets: dict[tuple[str, str], list[list[Subscriber]]] = {}  # (region, categories)
         for platform, server_id, region, baseline in regions:
@@ -211,7 +237,9 @@ class Servers:
             sub = server[4]
             if sub is None or server[3] != baseline:
                 when = date.fromisoformat(baseline) if baseline else None
-                sub = server[4] = Subscriber(platform, server_id, server[0], server[1], when)
+                sub = server[4] = Subscriber(
+                    platform, server_id, server[0], server[1], when, server[5], server[6]
+                )
                 server[3] = baseline
             if (lists := targets.get((region, server[2]))) is None:
                 lists = targets[(region, server[2])] = [
@@ -230,7 +258,8 @@ class Servers:
                 await conn.execute(
                     sql(
                         "SELECT platform, server_id, channel_id, threshold, categories, "
-                        f"disabled_reason, digest, admin_channel_id FROM servers{where} "
+                        "disabled_reason, digest, admin_channel_id, language, locale "
+                        f"FROM servers{where} "
                         "ORDER BY platform, server_id"
                     ),
                     params,
@@ -250,7 +279,8 @@ class Servers:
             followed.setdefault((r[0], r[1]), []).append(r[2])
         return [
             ServerSettings(r[0], r[1], r[2], r[3], _categories(r[4]),
-                           tuple(followed.get((r[0], r[1]), ())), r[5], bool(r[6]), r[7])
+                           tuple(followed.get((r[0], r[1]), ())), r[5], bool(r[6]), r[7], r[8],
+                           r[9])
             for r in rows
         ]  # fmt: skip
 

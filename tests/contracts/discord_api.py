@@ -267,12 +267,50 @@ def command_rules(command: Mapping[str, Any], where: str) -> list[str]:
     return problems
 
 
+# Reference → Locales: the languages Discord offers (and so the only localization keys it takes)
+DISCORD_LOCALES = frozenset(
+    "id da de en-GB en-US es-ES es-419 fr hr it lt hu nl no pl pt-BR ro fi sv-SE vi tr cs el bg "
+    "ru uk hi th zh-CN ja zh-TW ko".split()
+)
+
+
 def _named(node: Mapping[str, Any], where: str, chat_input: bool) -> list[str]:
     problems = []
     if not _valid_name(str(node.get("name") or ""), chat_input):
         problems.append(f"{where}.name: {node.get('name')!r} breaks the naming rules")
     if chat_input and not 1 <= len(node.get("description") or "") <= 100:
         problems.append(f"{where}.description: must be 1 to 100 characters")
+    return problems + _localized(node, where, chat_input)
+
+
+def _localized(node: Mapping[str, Any], where: str, chat_input: bool) -> list[str]:
+    """Localization: keys are Discord locales; each localized name follows the naming rules,
+    each localized description is 1 to 100 characters."""
+    problems = []
+    for field in ("name_localizations", "description_localizations"):
+        for locale, text in (node.get(field) or {}).items():
+            at = f"{where}.{field}.{locale}"
+            if locale not in DISCORD_LOCALES:
+                problems.append(f"{at}: not a Discord locale")
+            elif not isinstance(text, str):
+                problems.append(f"{at}: must be a string")
+            elif field == "name_localizations" and not _valid_name(text, chat_input):
+                problems.append(f"{at}: {text!r} breaks the naming rules")
+            elif field == "description_localizations" and not 1 <= len(text) <= 100:
+                problems.append(f"{at}: must be 1 to 100 characters")
+    return problems
+
+
+def _choice_rules(choice: Mapping[str, Any], where: str) -> list[str]:
+    """Application Command Option Choice: a name (and each localization of it) of 1 to 100."""
+    problems = []
+    if not 1 <= len(str(choice.get("name") or "")) <= 100:
+        problems.append(f"{where}.name: must be 1 to 100 characters")
+    for locale, text in (choice.get("name_localizations") or {}).items():
+        if locale not in DISCORD_LOCALES:
+            problems.append(f"{where}.name_localizations.{locale}: not a Discord locale")
+        elif not 1 <= len(str(text)) <= 100:
+            problems.append(f"{where}.name_localizations.{locale}: must be 1 to 100 characters")
     return problems
 
 
@@ -291,6 +329,7 @@ def _option_rules(options: list[Mapping[str, Any]], where: str, problems: list[s
                 problems.append(f"{at}: required options must come before optional ones")
         else:
             seen_optional = True
-        for choice in option.get("choices") or []:
+        for k, choice in enumerate(option.get("choices") or []):
+            problems += _choice_rules(choice, f"{at}.choices[{k}]")
             total += len(str(choice.get("name") or "")) + len(str(choice.get("value") or ""))
     return total

@@ -1,0 +1,58 @@
+"""Which language each answer and alert is in: the rules, over what the platforms report and what
+a server's admins pinned (the words themselves are bot/words/).
+
+A reply speaks the server's pinned language; else the asker's own (Discord's interaction locale,
+Slack's user locale); else the server's (Discord's guild locale, the Slack installer's); else
+English. An alert, digest or notice to a channel speaks the pinned language, else the server's.
+"""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
+
+from bot.models import Context
+from bot.store import Store
+from bot.words.i18n import choose, speaking
+
+log = logging.getLogger(__name__)
+
+
+def for_channel(language: str, locale: str) -> str:
+    """What a server's channel reads: its pinned language, else its platform's, else English."""
+    return choose(language, locale)
+
+
+class Languages:
+    """Chooses the language per answer and keeps each server's platform language up to date."""
+
+    def __init__(self, store: Store) -> None:
+        self._store = store
+
+    async def for_reply(self, ctx: Context) -> str:
+        """The language to answer `ctx`'s asker in (never raises: English at worst)."""
+        try:
+            known = await self._store.server_languages(ctx.platform, ctx.server_id)
+        except Exception:  # the database is down: answer anyway, in the asker's language
+            log.warning("could not read %s server %s's language", ctx.platform, ctx.server_id)
+            return choose(ctx.locale, ctx.server_locale)
+        pinned, reported = known or ("", "")
+        if known is not None and ctx.server_locale and ctx.server_locale != reported:
+            await self.reported(ctx.platform, ctx.server_id, ctx.server_locale)
+            reported = ctx.server_locale
+        return choose(pinned, ctx.locale, ctx.server_locale, reported)
+
+    async def reported(self, platform: str, server_id: str, locale: str) -> None:
+        """The platform says what language a server speaks (a guild's locale changed, the Slack
+        app was installed): remember it for alerts."""
+        try:  # kept as reported ("ja" too: choose() passes over what trendbot does not speak)
+            await self._store.set_server_locale(platform, server_id, locale)
+        except Exception:  # best effort: the next answer tries again
+            log.warning("could not record %s server %s's language", platform, server_id)
+
+    @asynccontextmanager
+    async def replying(self, ctx: Context) -> AsyncIterator[str]:
+        """Speak the asker's language inside the block."""
+        with speaking(await self.for_reply(ctx)) as chosen:
+            yield chosen

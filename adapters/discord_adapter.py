@@ -26,6 +26,7 @@ from discord.http import Route
 from adapters.discord_commands import CatalogTranslator, commands
 from adapters.discord_gateway import (
     IDENTIFY_INTERVAL,
+    IDENTIFY_PACE,
     INVALID_LIMIT,
     IdentifyGate,
     InvalidRequestGuard,
@@ -209,6 +210,15 @@ class DiscordAdapter:
     async def _before_identify(self, shard_id: int | None, *, initial: bool = False) -> None:
         # replaces discord.py's fixed 5 s between all shards with Discord's per-bucket rule
         await self._gate.wait(shard_id)
+        if self._shard_ids:
+            # a gateway process runs part of the shards: the others' IDENTIFYs count too, so
+            # the turn is taken in the database all gateway processes share
+            bucket = (shard_id or 0) % self._gate.max_concurrency
+            wait = await self._core.desk.wait_for_turn(
+                IDENTIFY_PACE.format(bucket=bucket), self._identify_interval
+            )
+            if wait > 0:
+                await self._sleep(wait)
 
     async def sync_commands(self) -> None:
         """Publish the command schema: to each dev guild (instant) if listed, else globally.
@@ -395,7 +405,7 @@ class DiscordAdapter:
         else the owner by DM (AdminNotifier)."""
         if not server_id.isdigit():
             return
-        settings = await self._core.store.server(PLATFORM, server_id)
+        settings = await self._core.desk.server(PLATFORM, server_id)
         if (
             settings is not None
             and settings.admin_channel_id

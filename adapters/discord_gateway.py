@@ -21,6 +21,7 @@ from typing import Any
 import aiohttp
 
 IDENTIFY_INTERVAL = 5.0
+IDENTIFY_PACE = "discord-identify:{bucket}"  # one pace per max_concurrency bucket, shared
 INVALID_LIMIT = 10_000
 INVALID_WINDOW = 600.0
 PAUSE_AT = 0.8  # pause sends at 80 % of the ban's count, leaving room for commands and retries

@@ -131,7 +131,9 @@ class SlackAdapter:
         self._oauth = config.mode == "http" and bool(config.client_id and config.client_secret)
         _check(config, self._oauth)
         self._users: dict[tuple[str, str], _User] = {}  # (workspace, user) → what users.info said
-        self._installs = StoreInstallationStore(core.store, self._clock) if self._oauth else None
+        self._installs = (
+            StoreInstallationStore(core.desk.installs, self._clock) if self._oauth else None
+        )
         self._verifier = (
             SignatureVerifier(config.signing_secret, clock=_ClockAdapter(self._clock))
             if config.signing_secret
@@ -307,7 +309,7 @@ class SlackAdapter:
             await self._post(client, user_id, user_id, card, dm=True)
 
     async def _server_of(self, channel_id: str) -> str:
-        found = await self.core.store.server_of_channel(PLATFORM, channel_id)
+        found = await self.core.desk.server_of_channel(PLATFORM, channel_id)
         if found is None:
             raise ChannelUnavailable("Slack: channel_not_found")
         return found
@@ -360,8 +362,8 @@ class SlackAdapter:
         """Bolt middleware: an event Slack re-sends (late ack, another replica) is acked and
         dropped; the database remembers each event_id for EVENT_MEMORY."""
         event_id = body.get("event_id") if body.get("type") == "event_callback" else None
-        if event_id and not await self.core.store.first_sighting(
-            "slack_event", str(event_id), self._clock(), EVENT_MEMORY
+        if event_id and not await self.core.desk.first_time(
+            "slack_event", str(event_id), EVENT_MEMORY
         ):
             log.info("Slack re-sent event %s; it was handled already", event_id)
             return BoltResponse(status=200, body="")
@@ -557,8 +559,8 @@ class SlackAdapter:
         if self._installs is not None:
             await self._installs.async_delete_all(enterprise_id=enterprise_id, team_id=team_id)
         if enterprise_id and not team_id:  # an org-wide uninstall: every workspace of the org
-            gone = [s.server_id for s in await self.core.store.servers(PLATFORM)
-                    if s.server_id.startswith(f"{enterprise_id}:")]  # fmt: skip
+            gone = [server_id for server_id in await self.core.desk.server_ids(PLATFORM)
+                    if server_id.startswith(f"{enterprise_id}:")]  # fmt: skip
         else:
             gone = [server_id_for(enterprise_id, team_id)]
         for server_id in gone:

@@ -28,7 +28,7 @@ from slack_sdk.oauth.installation_store.models.installation import Installation
 from slack_sdk.oauth.state_store.async_state_store import AsyncOAuthStateStore
 
 from bot.config import SlackConfig
-from bot.store import Store
+from bot.store.installs import Installs
 
 log = logging.getLogger(__name__)
 
@@ -56,7 +56,7 @@ class StoreInstallationStore(AsyncInstallationStore):
     this workspace?" and deleting the bot deletes all of the workspace's rows.
     """
 
-    def __init__(self, store: Store, clock: Callable[[], datetime]) -> None:
+    def __init__(self, store: Installs, clock: Callable[[], datetime]) -> None:
         self.store = store
         self._store = store
         self._clock = clock
@@ -162,7 +162,7 @@ class StoreStateStore(AsyncOAuthStateStore):
     an install may come back to any replica (or after a restart); each is good once."""
 
     def __init__(
-        self, store: Store, clock: Callable[[], datetime], expiration_seconds: int = 600
+        self, store: Installs, clock: Callable[[], datetime], expiration_seconds: int = 600
     ) -> None:
         self._store = store
         self._clock = clock

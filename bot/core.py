@@ -17,6 +17,7 @@ from typing import Any
 from bot import __version__, commands, regions
 from bot.admin import Admin
 from bot.analysis import Analyst
+from bot.desk import Desk
 from bot.errors import SourceError, UserError
 from bot.judge.week import Judged
 from bot.languages import Languages
@@ -91,6 +92,7 @@ class Core:
         self._book = book
         self._clock = clock
         self.watching = Watching(store, catalog, analyst, book)
+        self.desk = Desk(store, clock)
 
     # ---- data in --------------------------------------------------------------------------------
 

@@ -7,6 +7,7 @@ from __future__ import annotations
 import asyncio
 import logging
 import time
+from datetime import UTC, datetime
 
 import aiohttp
 import discord
@@ -15,6 +16,7 @@ import pytest
 from adapters.discord_adapter import PERMISSIONS, DiscordAdapter, invite_url
 from adapters.discord_gateway import IdentifyGate, InvalidRequestGuard, ShardPlan
 from bot.core import Core
+from bot.desk import Desk
 from bot.errors import ChannelUnavailable, ConfigError, RateLimited
 from bot.models import Card
 from tests import discord_payloads as p
@@ -83,6 +85,32 @@ async def test_a_gateway_role_runs_only_its_shard_ids(core: Core) -> None:
             await adapter.close()
         with pytest.raises(ConfigError, match="shard_count"):
             DiscordAdapter(core, config_for(fake), shard_ids=[0])
+
+
+async def test_gateway_processes_pace_their_identifies_through_the_database(core: Core) -> None:
+    time_ = FakeSleep()
+    # the desk's clock is the fake's: both "processes" read one time, as real ones read UTC
+    core.desk = Desk(core.store, lambda: datetime.fromtimestamp(time_.now, UTC))
+    async with FakeDiscord(clock=time_.monotonic) as fake:
+        config = config_for(fake, shard_count=2)
+        gateways = [
+            DiscordAdapter(
+                core,
+                config,
+                shard_ids=[shard],
+                guild_ready_timeout=0.05,
+                monotonic=time_.monotonic,
+                sleep=time_,
+            )  # fmt: skip
+            for shard in (0, 1)
+        ]  # each with its own in-process gate, as two processes would have
+        await asyncio.gather(*(gateway.start() for gateway in gateways))
+        try:
+            assert sorted(i["shard"] for i in fake.identifies) == [[0, 2], [1, 2]]
+            assert fake.invalid_sessions == 0  # one bucket: the second waited its 5 s
+            assert time_.sleeps == [5.0]
+        finally:
+            await asyncio.gather(*(gateway.close() for gateway in gateways))
 
 
 async def test_identifying_too_fast_gets_op_9_from_the_fake() -> None:

@@ -45,12 +45,12 @@ def test_a_new_sqlite_file_is_migrated_to_the_latest_schema_in_wal_mode(tmp_path
         version = db.execute("PRAGMA user_version").fetchone()[0]
         mode = db.execute("PRAGMA journal_mode").fetchone()[0]
         tables = {r[0] for r in db.execute("SELECT name FROM sqlite_master WHERE type = 'table'")}
-    assert version == SCHEMA_VERSION == 8
+    assert version == SCHEMA_VERSION == 9
     assert mode == "wal"
     assert {"charts", "chart_entries", "title_matches", "scores", "servers", "server_regions",
             "outbox", "source_state", "slack_installations", "oauth_states",
             "first_sightings", "source_publications", "title_records", "merged_titles",
-            "title_sets", "analyses"} <= tables  # fmt: skip
+            "title_sets", "analyses", "paces"} <= tables  # fmt: skip
 
 
 async def _open_close(target: str | Path) -> None:
@@ -387,6 +387,24 @@ async def test_first_sighting_is_true_once_and_forgets_old_keys(store: Store) ->
     assert not await store.first_sighting("slack-event", "Ev1", NOW + timedelta(minutes=5), keep)
     assert await store.first_sighting("other", "Ev1", NOW, keep)  # namespaces are separate
     assert await store.first_sighting("slack-event", "Ev1", NOW + timedelta(hours=2), keep)
+
+
+async def test_a_shared_pace_gives_each_process_its_own_slot(db_target: str) -> None:
+    first, second = await Store.open(db_target), await Store.open(db_target)
+    try:
+        now = 1_700_000_000.0
+        starts = [
+            await first.reserve_slot("discord-identify:0", now, 5.0),
+            await second.reserve_slot("discord-identify:0", now + 1, 5.0),
+            await first.reserve_slot("discord-identify:0", now + 2, 5.0),
+            await second.reserve_slot("discord-identify:1", now + 2, 5.0),  # another bucket
+        ]
+        assert starts == [now, now + 5, now + 10, now + 2]
+        # once the queue has drained, a slot starts at once
+        assert await second.reserve_slot("discord-identify:0", now + 60, 5.0) == now + 60
+    finally:
+        await first.close()
+        await second.close()
 
 
 async def test_oauth_states_are_consumed_once_before_they_expire(store: Store) -> None:

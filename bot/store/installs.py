@@ -1,6 +1,6 @@
-"""Slack installations (OAuth, many workspaces), OAuth `state` values, and first sightings of
-keys such as Slack event ids — shared by every process, so any replica can finish an install or
-drop a retried event."""
+"""Slack installations (OAuth, many workspaces), OAuth `state` values, first sightings of keys
+such as Slack event ids, and shared paces — shared by every process, so any replica can finish an
+install, drop a retried event or take its turn to connect."""
 
 from __future__ import annotations
 
@@ -91,3 +91,19 @@ class Installs:
                 conn, insert, {"namespace": namespace, "key": key, "now": now.isoformat()}
             )
         return added > 0
+
+    async def reserve_slot(self, name: str, now: float, interval: float) -> float:
+        """Reserve the next free slot of pace `name` (one start per `interval` seconds, across
+        every process on this database); returns when it starts, in Unix seconds (>= now)."""
+        async with self._db.writing() as conn:
+            result = await conn.execute(
+                sql(
+                    "INSERT INTO paces (name, next_free) VALUES (:name, :first) "
+                    "ON CONFLICT (name) DO UPDATE SET next_free = CASE "
+                    "WHEN paces.next_free > :now THEN paces.next_free + :interval "
+                    "ELSE :first END RETURNING next_free"
+                ),
+                {"name": name, "now": now, "interval": interval, "first": now + interval},
+            )
+            free = float(result.scalar_one())
+        return free - interval

@@ -162,5 +162,12 @@ MIGRATIONS: tuple[tuple[str, ...], ...] = (
         "ALTER TABLE servers ADD COLUMN language TEXT NOT NULL DEFAULT ''",
         "ALTER TABLE servers ADD COLUMN locale TEXT NOT NULL DEFAULT ''",
     ),
+    # 9: paces shared by processes (Discord's IDENTIFY buckets): when each next slot is free, in
+    # Unix seconds (a double on both engines: date arithmetic on text differs between them)
+    (
+        """CREATE TABLE paces (
+            name TEXT PRIMARY KEY, next_free DOUBLE PRECISION NOT NULL
+        )""",
+    ),
 )
 SCHEMA_VERSION = len(MIGRATIONS)

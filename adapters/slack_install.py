@@ -57,7 +57,7 @@ class StoreInstallationStore(AsyncInstallationStore):
     """
 
     def __init__(self, store: Installs, clock: Callable[[], datetime]) -> None:
-        self.store = store
+        self.records = store
         self._store = store
         self._clock = clock
 
@@ -210,7 +210,7 @@ def oauth_settings(
         install_path=INSTALL_PATH,
         redirect_uri_path=REDIRECT_PATH,
         installation_store=installs,
-        state_store=StoreStateStore(installs.store, clock),
+        state_store=StoreStateStore(installs.records, clock),
         callback_options=AsyncCallbackOptions(success=installed, failure=_install_failed),
     )
 

@@ -45,3 +45,32 @@ def test_every_module_starts_with_a_docstring() -> None:
         if ast.get_docstring(ast.parse(path.read_text(encoding="utf-8"))) is None
     ]
     assert missing == []
+
+
+def store_reaches(path: Path) -> list[str]:
+    """`x.store` attribute reads and `bot.store` imports in one module."""
+    found = []
+    for node in ast.walk(ast.parse(path.read_text(encoding="utf-8"))):
+        if isinstance(node, ast.Attribute) and node.attr == "store":
+            found.append(f"{path.name}:{node.lineno} .store")
+        elif isinstance(node, ast.ImportFrom) and (node.module or "").startswith("bot.store"):
+            found.append(f"{path.name}:{node.lineno} imports {node.module}")
+    return found
+
+
+def test_adapters_use_the_core_and_its_desk_never_the_store() -> None:
+    adapters = BOT.parent / "adapters"
+    allowed = {"slack_install.py"}  # slack_sdk's store interfaces over the desk's installs part
+    offenders = [
+        reach
+        for path in sorted(adapters.rglob("*.py"))
+        for reach in store_reaches(path)
+        if not (path.name in allowed and "imports bot.store.installs" in reach)
+    ]
+    assert offenders == []
+
+
+def test_the_store_check_would_catch_an_offender(tmp_path: Path) -> None:
+    sneaky = tmp_path / "sneaky.py"
+    sneaky.write_text("from bot.store import Store\nasync def f(core):\n    await core.store.x()\n")
+    assert len(store_reaches(sneaky)) == 2

@@ -283,17 +283,18 @@ class Core:
         found = await self.watching.find_title(command.query)
         if isinstance(found, Card):
             return found
-        return await self.watching.verdict_card(found, region)
+        return await self.watching.verdict_card(found, region, picture=ctx.pictures)
 
     async def find_title(self, query: str) -> Title | Card:
         """The one title a query means, or a Card with a pick list or suggestions."""
         return await self.watching.find_title(query)
 
     async def verdict_for(
-        self, title: Title, region: str
+        self, title: Title, region: str, *, picture: bool = True
     ) -> tuple[Verdict, date | None, Image | None]:
-        """The verdict on one title for a region, with its rank-history picture if it charted."""
-        return await self.watching.verdict_for(title, region)
+        """The verdict on one title for a region, with its rank-history picture if it charted
+        (and one is wanted)."""
+        return await self.watching.verdict_for(title, region, picture=picture)
 
     # ---- helpers --------------------------------------------------------------------------------
 

@@ -340,6 +340,7 @@ class Context:
     is_admin: bool = False
     locale: str = ""  # the asker's language as the platform says it ("pt-BR"), if it says
     server_locale: str = ""  # the server's language as the platform says it, if it says
+    pictures: bool = True  # False where a picture could be neither shown nor saved (CLI answers)
 
 
 @dataclass(frozen=True, slots=True)

@@ -85,15 +85,16 @@ class Watching:
             return found[0][0]
         return not_found_card(query, [t for t, _score in found[:5]])
 
-    async def verdict_card(self, title: Title, region: str) -> Card:
-        judged, week, image = await self.verdict_for(title, region)
+    async def verdict_card(self, title: Title, region: str, *, picture: bool = True) -> Card:
+        judged, week, image = await self.verdict_for(title, region, picture=picture)
         description = self._catalog.descriptions.get(title.id, "")
         return verdict_card(judged, region, week, description, image)
 
     async def verdict_for(
-        self, title: Title, region: str
+        self, title: Title, region: str, *, picture: bool = True
     ) -> tuple[Verdict, date | None, Image | None]:
-        """The verdict on one title for a region, with its rank-history picture if it charted."""
+        """The verdict on one title for a region, with its rank-history picture if it charted
+        and `picture` is wanted (matplotlib is heavy: ~50 MB and 0.4 s to import)."""
         scores = await self._book.scores(title, online=True)
         week = await newest_week(self._store, region)
         movement = await self._movement(title, region, week) if week else None
@@ -101,7 +102,7 @@ class Watching:
         history = await self._store.title_history(title.name)
         series = [(key.region, day, rank) for key, day, rank in history if key.region != GLOBAL]
         image = None
-        if series:
+        if series and picture:
             from bot import plots  # matplotlib costs ~0.4 s to import; only pictures need it
 
             # (to_thread copies the context: the picture speaks the answer's language)

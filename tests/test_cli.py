@@ -264,3 +264,23 @@ def test_a_user_error_speaks_the_locale_too(world_db: Path, tmp_path: Path) -> N
                     cwd=tmp_path)  # fmt: skip
     assert done.returncode == 2
     assert "Região desconhecida “Brazik”" in done.stderr and "Brasil (BR)" in done.stderr
+
+
+def test_ask_draws_no_picture_it_cannot_show(db: Path, tmp_path: Path) -> None:
+    # matplotlib is ~50 MB of a cold `ask` (the history-size bench's 200 MB cap)
+    script = (
+        "import sys; from bot.__main__ import main; "
+        "code = main(sys.argv[1:]); print('matplotlib' in sys.modules, file=sys.stderr); "
+        "sys.exit(code)"
+    )
+    env = {k: v for k, v in os.environ.items() if not k.endswith(("_TOKEN", "_KEY", "_SECRET"))}
+    env["PYTHONPATH"] = str(ROOT)
+    for extra in ((), ("--json",)):
+        done = subprocess.run(
+            [sys.executable, "-c", script, "ask", "should I watch Backtrace?", "--region", "US",
+             "--db", str(db), *extra],
+            cwd=tmp_path, env=env, capture_output=True, text=True, timeout=120,
+        )  # fmt: skip
+        assert done.returncode == 0, done.stderr
+        assert "Backtrace" in done.stdout
+        assert done.stderr.strip().splitlines()[-1] == "False"

@@ -72,8 +72,8 @@ async def cmd_ask(args: argparse.Namespace, config: Config) -> int:
             else:
                 print(card_text(found))
             return 1
-        judged, week, image = await core.verdict_for(found, region)
         if args.json:
+            judged, _week, _image = await core.verdict_for(found, region, picture=False)
             history = await core.store.title_history(found.name)
             print(
                 json.dumps(

@@ -42,9 +42,11 @@ def utcnow() -> datetime:
 
 
 def cli_context() -> Context:
-    """The command line as a chat user: an admin, speaking --locale (the language in force)."""
+    """The command line as a chat user: an admin, speaking --locale (the language in force); its
+    answers are printed, so no pictures are drawn (`trendbot plot` saves one)."""
     spoken = tag(current())
-    return Context("cli", "cli", "cli", "cli", is_admin=True, locale=spoken, server_locale=spoken)
+    return Context("cli", "cli", "cli", "cli", is_admin=True, locale=spoken, server_locale=spoken,
+                   pictures=False)  # fmt: skip
 
 
 def shifted_clock(offset_seconds: float) -> Callable[[], datetime]:

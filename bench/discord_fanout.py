@@ -37,7 +37,8 @@ from bench.common import ROOT, ChildSide, Result, fresh_database, main, postgres
 from bot.__main__ import build_core
 from bot.config import Config, DiscordConfig
 from bot.models import Alert, Card, ChartKey, Field, Link, Tone
-from bot.notify import Notifier, Pace
+from bot.notify import Notifier
+from bot.pacing import Pace
 from bot.store import Store
 
 GOAL = 1.15

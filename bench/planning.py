@@ -36,7 +36,8 @@ from bot.config import Config
 from bot.jobs import alert_new_weeks
 from bot.judge.week import Judged
 from bot.models import ChartKey
-from bot.notify import Notifier, plan_alerts
+from bot.notify import Notifier
+from bot.planning import plan_alerts
 from bot.sources.catalog import load_catalog
 from bot.sources.netflix import Fetched
 from bot.store import Store

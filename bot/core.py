@@ -182,7 +182,10 @@ class Core:
         async with self.languages.replying(ctx):
             if not ctx.is_admin:
                 return refusal_card()
-            return await self._safely(lambda: self.admin.apply_form(form, ctx))
+            try:
+                return await self._safely(lambda: self.admin.apply_form(form, ctx))
+            finally:
+                self.languages.forget(ctx.platform, ctx.server_id)
 
     async def worded(self, ctx: Context, make: Callable[..., Card], *args: object) -> Card:
         """A card an adapter needs of its own (a failure, a picture it could not post), in the
@@ -194,7 +197,10 @@ class Core:
         if isinstance(command, ADMIN_COMMANDS):
             if not ctx.is_admin:
                 return refusal_card()
-            return await self.admin.configure(command, ctx)
+            try:
+                return await self.admin.configure(command, ctx)
+            finally:
+                self.languages.forget(ctx.platform, ctx.server_id)
         if isinstance(command, Trending):
             return await self.trending(command, ctx)
         if isinstance(command, Surprises):
@@ -230,6 +236,7 @@ class Core:
 
     async def server_removed(self, platform: str, server_id: str) -> None:
         await self.store.remove_server(platform, server_id)
+        self.languages.forget(platform, server_id)
         log.info(
             "%s server %s removed; its settings and queued alerts are gone",
             platform,

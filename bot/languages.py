@@ -9,7 +9,8 @@ English. An alert, digest or notice to a channel speaks the pinned language, els
 from __future__ import annotations
 
 import logging
-from collections.abc import AsyncIterator
+import time
+from collections.abc import AsyncIterator, Callable
 from contextlib import asynccontextmanager
 
 from bot.models import Context
@@ -24,16 +25,23 @@ def for_channel(language: str, locale: str) -> str:
     return choose(language, locale)
 
 
+REMEMBER = 30.0  # seconds a server's languages are reused (another process's pin shows after it)
+
+
 class Languages:
     """Chooses the language per answer and keeps each server's platform language up to date."""
 
-    def __init__(self, store: Store) -> None:
+    def __init__(self, store: Store, monotonic: Callable[[], float] = time.monotonic) -> None:
         self._store = store
+        self._monotonic = monotonic
+        # (platform, server) → (until, (pinned, reported) or None): a read per answer cost more
+        # than the answer's own queries
+        self._known: dict[tuple[str, str], tuple[float, tuple[str, str] | None]] = {}
 
     async def for_reply(self, ctx: Context) -> str:
         """The language to answer `ctx`'s asker in (never raises: English at worst)."""
         try:
-            known = await self._store.server_languages(ctx.platform, ctx.server_id)
+            known = await self._languages(ctx.platform, ctx.server_id)
         except Exception:  # the database is down: answer anyway, in the asker's language
             log.warning("could not read %s server %s's language", ctx.platform, ctx.server_id)
             return choose(ctx.locale, ctx.server_locale)
@@ -43,9 +51,27 @@ class Languages:
             reported = ctx.server_locale
         return choose(pinned, ctx.locale, ctx.server_locale, reported)
 
+    async def _languages(self, platform: str, server_id: str) -> tuple[str, str] | None:
+        now = self._monotonic()
+        kept = self._known.get((platform, server_id))
+        if kept is not None and kept[0] > now:
+            return kept[1]
+        if len(self._known) > 10_000:  # bounded: expired entries go first, then everything
+            self._known = {k: v for k, v in self._known.items() if v[0] > now}
+            if len(self._known) > 10_000:
+                self._known.clear()
+        known = await self._store.server_languages(platform, server_id)
+        self._known[(platform, server_id)] = (now + REMEMBER, known)
+        return known
+
+    def forget(self, platform: str, server_id: str) -> None:
+        """The server's settings changed here: read its languages afresh."""
+        self._known.pop((platform, server_id), None)
+
     async def reported(self, platform: str, server_id: str, locale: str) -> None:
         """The platform says what language a server speaks (a guild's locale changed, the Slack
         app was installed): remember it for alerts."""
+        self.forget(platform, server_id)
         try:  # kept as reported ("ja" too: choose() passes over what trendbot does not speak)
             await self._store.set_server_locale(platform, server_id, locale)
         except Exception:  # best effort: the next answer tries again

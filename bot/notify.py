@@ -1,4 +1,4 @@
-"""Alert delivery: plan alerts for subscribed channels, queue them in the outbox, drain it.
+"""Alert delivery: queue planned alerts in the outbox (bot/planning.py plans them), drain it.
 
 The outbox row is written before anything is sent and has a UNIQUE key (platform, channel, list,
 week, title, kind), so re-planning a week never queues an alert twice. Any number of workers drain
@@ -18,24 +18,23 @@ import logging
 import time
 from collections.abc import Awaitable, Callable, Iterable, Mapping
 from dataclasses import dataclass, field
-from datetime import date, datetime, timedelta
+from datetime import datetime, timedelta
 from enum import Enum
 
 from bot.errors import ChannelUnavailable, RateLimited, TransientDeliveryError
 from bot.judge.week import Judged
 from bot.languages import for_channel
 from bot.metrics import Metrics
-from bot.models import Alert, Card, ChartKey, PendingAlert
+from bot.models import Alert, ChartKey, PendingAlert
+from bot.pacing import PACES, Pace, Pacer
+from bot.planning import plan_alerts
 from bot.protocols import AdminNotifier, BundleSender, ChatAdapter, SentLookup, ServerSender
-from bot.store import Store, Subscriber
-from bot.words.charts import alert_card
+from bot.store import Store
 from bot.words.i18n import speaking
 from bot.words.settings import disabled_notice
 
 log = logging.getLogger(__name__)
 
-SURPRISE = "surprise"
-EVENT_REGION = "*"  # an alert is about a title's event, not one list: its outbox key says so
 BACKOFF_BASE = timedelta(seconds=30)
 BACKOFF_CAP = timedelta(hours=1)
 SENT_BATCH = 50
@@ -43,26 +42,6 @@ LEASE = timedelta(seconds=60)  # a dead worker's alerts go to another after this
 CLAIM_BATCH = 500
 PER_CHANNEL = 10  # alerts of one channel per claim: others get their turn in the same batch
 SENDER_LOCK = "sender:{platform}"
-
-
-@dataclass(frozen=True, slots=True)
-class Pace:
-    """How fast one platform may be posted to."""
-
-    per_second: float  # across the whole platform (or per server, see below)
-    channel_interval: float  # seconds between two posts to one channel
-    concurrency: int  # channels worked on at once
-    per_server: bool = False  # the rate applies per workspace, not per platform (Slack)
-    one_sender: bool = False  # one process at a time sends for this platform (its global rate)
-
-
-# Discord allows ~50 requests/s per bot and ~5 messages per 5 s per channel; Slack's
-# chat.postMessage about 1 per second per channel. We stay a little under both.
-PACES: dict[str, Pace] = {
-    "discord": Pace(per_second=45.0, channel_interval=1.0, concurrency=64, one_sender=True),
-    "slack": Pace(per_second=20.0, channel_interval=1.1, concurrency=32, per_server=True),
-}
-DEFAULT_PACE = Pace(per_second=50.0, channel_interval=0.0, concurrency=16)
 
 
 @dataclass(frozen=True, slots=True)
@@ -80,101 +59,11 @@ class _Outcome(Enum):
 
 
 @dataclass(slots=True)
-class _Gate:
-    """The earliest monotonic time the next call may start; calls are `interval` apart."""
-
-    interval: float
-    next_free: float = 0.0
-
-
-@dataclass(slots=True)
 class _Tally:
     sent: int = 0
     retried: int = 0
     failed: int = 0
     disabled: list[tuple[str, str]] = field(default_factory=list)
-
-
-def plan_alerts(
-    week: Mapping[ChartKey, tuple[Judged, ...]],
-    subscribers: Mapping[tuple[str, str], list[Subscriber]],
-) -> list[Alert]:
-    """One alert per channel and event: a title that surprised in any of the channel's lists
-    (above its threshold, after its baseline) is one alert however many lists it entered."""
-    # Work grows with alerts, not with channels × entries: each list's passing entries are
-    # found once per (threshold, baseline), and channels whose passing entries are the same
-    # objects share one plan (events, cards); only the Alert rows are per channel.
-    by_list: dict[tuple[str, str], list[Judged]] = {}
-    for key, entries in week.items():
-        for entry in entries:
-            if entry.surprise.alertable:
-                by_list.setdefault((key.region, key.category), []).append(entry)
-    # channel → its subscriber (whose settings say how its cards are rendered) and the passing
-    # entries of each of its lists
-    channels: dict[tuple[str, str, str], tuple[Subscriber, list[tuple[Judged, ...]]]] = {}
-    for where, found in by_list.items():
-        passing: dict[tuple[int, date | None], tuple[Judged, ...]] = {}
-        for sub in subscribers.get(where, ()):
-            rule = (sub.threshold, sub.baseline_week)
-            mine = passing.get(rule)
-            if mine is None:
-                mine = passing[rule] = _passing(found, sub)
-            if mine:
-                channel = (sub.platform, sub.server_id, sub.channel_id)
-                if (seen := channels.get(channel)) is None:
-                    channels[channel] = (sub, [mine])
-                else:
-                    seen[1].append(mine)
-    # a plan depends on the passing entries and on how its cards are rendered: a rendering
-    # choice of the subscriber's (a language) belongs in the plan's key and the cards' key
-    plans: dict[tuple[str, tuple[int, ...]], list[tuple[ChartKey, date, str, Card]]] = {}
-    cards: dict[tuple[tuple[ChartKey, ...], str, str], Card] = {}
-    alerts = []
-    for (platform, server_id, channel_id), (sub, parts) in channels.items():
-        language = for_channel(sub.language, sub.locale)
-        shape = (language, (id(parts[0]),) if len(parts) == 1 else tuple(sorted(map(id, parts))))
-        planned = plans.get(shape)
-        if planned is None:
-            planned = plans[shape] = _events(parts, cards, language)
-        alerts += [
-            Alert(platform, server_id, channel_id, key, when, group, SURPRISE, card)
-            for key, when, group, card in planned
-        ]
-    return alerts
-
-
-def _passing(found: list[Judged], sub: Subscriber) -> tuple[Judged, ...]:
-    baseline = sub.baseline_week
-    return tuple(
-        e
-        for e in found
-        if e.surprise.score >= sub.threshold and (baseline is None or e.week > baseline)
-    )  # a new subscription starts from the next week, not a flood
-
-
-def _events(
-    parts: list[tuple[Judged, ...]],
-    cards: dict[tuple[tuple[ChartKey, ...], str, str], Card],
-    language: str,
-) -> list[tuple[ChartKey, date, str, Card]]:
-    """One channel's events: (outbox key, week, group, card), a card shared by every channel
-    in that language whose lists saw the same event."""
-    groups: dict[str, list[Judged]] = {}
-    for part in parts:
-        for entry in part:
-            groups.setdefault(entry.group, []).append(entry)
-    planned = []
-    for group, found in groups.items():
-        found.sort(key=lambda e: (-e.surprise.score, e.key))
-        shape = (tuple(e.key for e in found), group, language)
-        card = cards.get(shape)
-        if card is None:
-            with speaking(language):
-                card = cards[shape] = alert_card(*found)
-        first = found[0]
-        # the outbox key is stable whatever lists joined the event
-        planned.append((ChartKey(EVENT_REGION, first.key.category), first.week, group, card))
-    return planned
 
 
 def dedupe_key(pending: PendingAlert) -> str:
@@ -207,12 +96,10 @@ class Notifier:
         self._adapters = adapters
         self._clock = clock
         self._max_attempts = max_attempts
-        self._paces = paces
         self._metrics = metrics or Metrics()
         self._sleep = sleep
         self._monotonic = monotonic
-        self._platform_gates: dict[tuple[str, str], _Gate] = {}
-        self._channel_gates: dict[tuple[str, str], _Gate] = {}
+        self._pacer = Pacer(paces, lambda seconds: self._sleep(seconds), monotonic)
         self._stopping = asyncio.Event()
         self._sent_ids: list[tuple[int, str | None]] = []
         self._lock = asyncio.Lock()
@@ -264,10 +151,7 @@ class Notifier:
             stopped: set[tuple[str, str]] = set()  # rate-limited or gone: later, not now
             handled = 0
             while handled < limit and platforms and not self._stopping.is_set():
-                batch = await self._store.claim_due(
-                    platforms, self._clock(), self._lease,
-                    limit=min(CLAIM_BATCH, limit - handled), per_channel=PER_CHANNEL,
-                )  # fmt: skip
+                batch, _full = await self._claim(platforms, limit - handled)
                 fresh = [p for p in batch if _channel_of(p) not in stopped]
                 await self._give_back([p for p in batch if _channel_of(p) in stopped])
                 if not fresh:
@@ -276,6 +160,35 @@ class Notifier:
                 await self._send_batch(fresh, tally, stopped)
             self._metrics.outbox_pending.set((await self._store.outbox_counts()).get("pending", 0))
             return DrainReport(tally.sent, tally.retried, tally.failed, tuple(tally.disabled))
+
+    async def _claim(self, platforms: list[str], room: int) -> tuple[list[PendingAlert], bool]:
+        """Lease the next due alerts (at most `room`); whether the claim came back full.
+        (Claiming the next batch while one sends was tried: on SQLite its write delays the
+        sending batch's own claims by as much as it saves.)"""
+        wanted = min(CLAIM_BATCH, room)
+        batch = await self._store.claim_due(
+            platforms, self._clock(), self._lease, limit=wanted, per_channel=PER_CHANNEL
+        )
+        if len(batch) < wanted:
+            return batch, False
+        return await self._whole_channels(batch), True
+
+    async def _whole_channels(self, batch: list[PendingAlert]) -> list[PendingAlert]:
+        """A full claim may have cut its last channel (the one whose oldest alert is newest)
+        short: that channel goes back, to come whole in the next claim. Sent now, its rest would
+        wait a whole channel interval in the next batch, and hold that batch up."""
+        firsts: dict[tuple[str, str], int] = {}
+        for pending in batch:
+            key = _channel_of(pending)
+            firsts[key] = min(firsts.get(key, pending.id), pending.id)
+        if len(firsts) < 2:
+            return batch
+        last = max(firsts, key=lambda key: firsts[key])
+        cut = [p for p in batch if _channel_of(p) == last]
+        if len(cut) >= PER_CHANNEL:
+            return batch  # a full share: the claim did not cut it
+        await self._give_back(cut)
+        return [p for p in batch if _channel_of(p) != last]
 
     async def _sending_platforms(self) -> list[str]:
         """Platforms this process sends for now: one sender cluster-wide where the platform's
@@ -343,7 +256,10 @@ class Notifier:
                 )
 
     def _pace(self, platform: str) -> Pace:
-        return self._paces.get(platform, DEFAULT_PACE)
+        return self._pacer.pace(platform)
+
+    async def _wait_turn(self, alert: Alert) -> None:
+        await self._pacer.wait_turn(alert)
 
     async def _channel(
         self,
@@ -388,23 +304,6 @@ class Notifier:
             else:
                 bundles.append([pending])
         return bundles
-
-    async def _wait_turn(self, alert: Alert) -> None:
-        pace = self._pace(alert.platform)
-        scope = alert.server_id if pace.per_server else ""
-        platform_gate = self._platform_gates.setdefault(
-            (alert.platform, scope), _Gate(1 / pace.per_second)
-        )
-        channel_gate = self._channel_gates.setdefault(
-            (alert.platform, alert.channel_id), _Gate(pace.channel_interval)
-        )
-        # reserve both slots at one start time (no await in between, so no race)
-        now = self._monotonic()
-        start = max(now, channel_gate.next_free, platform_gate.next_free)
-        channel_gate.next_free = start + channel_gate.interval
-        platform_gate.next_free = start + platform_gate.interval
-        if start > now:
-            await self._sleep(start - now)
 
     async def _deliver(self, pending: PendingAlert, tally: _Tally) -> _Outcome:
         alert = pending.alert

@@ -5,10 +5,13 @@ from __future__ import annotations
 
 from datetime import date, timedelta
 
+import pytest
+
 from bot.core import Core
 from bot.errors import ChannelUnavailable, RateLimited, TransientDeliveryError
 from bot.models import Alert, Card, ChartKey, Context
-from bot.notify import Notifier, Pace, backoff
+from bot.notify import Notifier, backoff
+from bot.pacing import Pace
 from tests.fakes import FakeClock, FakeSleep, RecordingAdapter
 
 WEEK = date(2022, 6, 26)
@@ -286,3 +289,41 @@ async def test_a_refused_bundle_retries_every_alert_in_it(core: Core, clock: Fak
     # a send whose fate is unknown (a 5xx) is retried alone, checked first where possible
     assert (await notifier.drain()).sent == 2
     assert adapter.messages == [] and len(adapter.sent) == 2
+
+
+async def test_a_channel_waiting_its_turn_does_not_hold_the_others(
+    core: Core, clock: FakeClock
+) -> None:
+    waits: list[float] = []
+
+    async def sleep(seconds: float) -> None:
+        waits.append(seconds)
+
+    pace = Pace(per_second=10.0, channel_interval=1.5, concurrency=8)
+    notifier = Notifier(core.store, {"slack": RecordingAdapter(platform="slack")}, clock,
+                        paces={"slack": pace}, sleep=sleep, monotonic=lambda: 0.0)  # fmt: skip
+    first, second = _alerts(["C1"], per_channel=2)
+    [other] = _alerts(["C2"], per_channel=1)
+    await notifier._wait_turn(first)
+    await notifier._wait_turn(second)  # C1's next post waits its 1.5 s ...
+    waits.clear()
+    await notifier._wait_turn(other)  # ... and C2 only the platform's 0.1 s after C1's first
+    assert waits and max(waits) < 1.0
+
+
+async def test_a_full_claim_sends_its_last_channel_whole(
+    core: Core, clock: FakeClock, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    import bot.notify
+
+    monkeypatch.setattr(bot.notify, "CLAIM_BATCH", 4)
+    adapter = BundlingAdapter()
+    notifier = Notifier(core.store, {"slack": adapter}, clock, sleep=FakeSleep())
+    await notifier.enqueue(_alerts(["C1"], per_channel=3) + _alerts(["C2"], per_channel=3))
+    report = await notifier.drain()
+    assert report.sent == 6
+    # the claim of 4 held C1's three and one of C2's: C2 went back and came whole
+    assert sorted((ch, len(titles)) for ch, titles, _k in adapter.messages) == [
+        ("C1", 3),
+        ("C2", 3),
+    ]

@@ -15,7 +15,7 @@ from collections.abc import Iterator
 from contextlib import contextmanager
 from contextvars import ContextVar
 from datetime import date, datetime
-from functools import cache
+from functools import cache, lru_cache
 from pathlib import Path
 
 from babel import Locale
@@ -125,39 +125,58 @@ def _babel() -> str:
     return _FORMATS.get(current(), current())
 
 
+# Babel's formatting is pure and costly (~90 µs a number, a Locale parse each time), and answers
+# repeat the same ranks, votes, scores and weeks: each result is kept per locale.
+
+
+@lru_cache(maxsize=8192)
+def _decimal(value: float, pattern: str | None, locale: str) -> str:
+    return format_decimal(value, format=pattern, locale=locale)
+
+
+@lru_cache(maxsize=4096)
+def _skeleton(skeleton: str, when: date, locale: str) -> str:
+    return format_skeleton(skeleton, when, locale=locale)
+
+
+@lru_cache(maxsize=1024)
+def _percent(value: float, locale: str) -> str:
+    return format_percent(value, locale=locale)
+
+
 def number(n: int) -> str:
     """1234 → "1,234", "1.234", "1 234" (with the locale's own spaces)."""
-    return format_decimal(n, locale=_babel())
+    return _decimal(n, None, _babel())
 
 
 def decimal(x: float, digits: int = 1) -> str:
     """6.4 → "6.4" or "6,4"."""
-    return format_decimal(x, format="0." + "0" * digits, locale=_babel())
+    return _decimal(x, "0." + "0" * digits, _babel())
 
 
 def percent(value: float) -> str:
     """A 0–100 score as the locale writes percentages: "9%", "9 %"."""
-    return format_percent(value / 100, locale=_babel())
+    return _percent(value / 100, _babel())
 
 
 def day(when: date) -> str:
     """24 Jun 2022, 24 jun 2022, 24. Juni 2022 …"""
-    return format_skeleton("yMMMd", when, locale=_babel())
+    return _skeleton("yMMMd", when, _babel())
 
 
 def month(when: date) -> str:
     """Jul 2022, juil. 2022, Juli 2022 …"""
-    return format_skeleton("yMMM", when, locale=_babel())
+    return _skeleton("yMMM", when, _babel())
 
 
 def weekday(when: date) -> str:
     """Tue 28 Jun, mar 28 jun, Di., 28. Juni …"""
-    return format_skeleton("MMMEd", when, locale=_babel())
+    return _skeleton("MMMEd", when, _babel())
 
 
 def short_day(when: date) -> str:
     """28 Jun, 28 juin, 28. Juni …"""
-    return format_skeleton("MMMd", when, locale=_babel())
+    return _skeleton("MMMd", when, _babel())
 
 
 def clock(when: datetime) -> str:

@@ -200,3 +200,15 @@ def test_a_show_season_gets_its_own_facts() -> None:
     assert identity.status is Status.KNOWN and identity.season_number == 4
     assert identity.season is not None and identity.season.netflix_release is not None
     assert identity.season.netflix_release.value == date(2022, 11, 4)
+
+
+def test_a_slice_of_the_bundle_merges_as_the_whole_book_does(shipped: TitleBook) -> None:
+    from bot.titles.book import BundleSlice
+
+    part = BundleSlice(bundle.BUNDLE)
+    keys = [lookup_key(n) for n in ("Backtrace", "Non-Stop", "Anaconda", "Major Payne")]
+    assert dict(part.many(keys)) == dict(shipped.many(keys))  # eras included
+    assert part.newest_source == shipped.newest_source
+    backtrace = next(r for r in shipped.records("backtrace") if r.ref)
+    assert part.key_of(str(backtrace.ref)) == "backtrace"
+    assert part.key_of("tm-nothing") is None

@@ -10,7 +10,9 @@ import re
 from collections.abc import Iterable, Mapping
 from dataclasses import replace
 from datetime import date
+from pathlib import Path
 
+from bot.titles import bundle
 from bot.titles.facts import Fact, TitleFacts, merge_name
 from bot.titles.records import TMDB_POPULAR, TitleRecord
 
@@ -89,6 +91,12 @@ class TitleBook:
         """The date of the newest snapshot: titles first charting much later may be missing."""
         return self._newest if self._newest > date.min else None
 
+    def know_popular(self, keys: Iterable[str]) -> None:
+        """Name keys of TMDB's yearly popular lists whose records are not loaded (for eras)."""
+        for key in keys:
+            self._eras.add(key)
+        self._merged.clear()
+
     def titles(self, key: str) -> tuple[TitleFacts, ...]:
         merged = self._merged.get(key)
         if merged is None:
@@ -101,3 +109,37 @@ class TitleBook:
 
     def many(self, keys: Iterable[str]) -> Mapping[str, tuple[TitleFacts, ...]]:
         return {key: self.titles(key) for key in set(keys)}
+
+
+class BundleSlice:
+    """The bundle read as needed, for a read-only database the bundle was never loaded into:
+    only the records of the names asked about are kept (all 88k as objects cost ~120 MB)."""
+
+    def __init__(self, path: Path) -> None:
+        self._path = path
+        self._book = TitleBook()
+        self._loaded: set[str] = set()
+        newest, popular = date.min, set()
+        for row in bundle.raw_rows(path):
+            as_of = row[bundle.AS_OF]
+            if as_of > newest.isoformat():
+                newest = date.fromisoformat(as_of)
+            if row[bundle.SOURCE].split(":")[0] == TMDB_POPULAR:
+                popular.add(row[bundle.KEY])
+        self.newest_source = newest if newest > date.min else None
+        self._book.know_popular(popular)
+
+    def many(self, keys: Iterable[str]) -> Mapping[str, tuple[TitleFacts, ...]]:
+        wanted = set(keys)
+        missing = wanted - self._loaded
+        if missing:
+            self._book.add(bundle.read_records(self._path, lambda row: row[bundle.KEY] in missing))
+            self._loaded |= missing
+        return self._book.many(wanted)
+
+    def key_of(self, title_id: str) -> str | None:
+        """The name key of the title with this reference (TMDB or IMDb id), if any."""
+        for row in bundle.raw_rows(self._path):
+            if title_id in (row[bundle.REF], row[bundle.IMDB_ID]):
+                return row[bundle.KEY]
+        return None

@@ -51,8 +51,11 @@ def write_records(records: Iterable[TitleRecord], path: Path) -> int:
     return count
 
 
-def read_records(path: Path = BUNDLE) -> Iterator[TitleRecord]:
-    """Every record of a bundle file; SourceError naming the line if one is malformed."""
+def read_records(
+    path: Path = BUNDLE, keep: Callable[[list[str]], bool] | None = None
+) -> Iterator[TitleRecord]:
+    """Every record of a bundle file (or those whose raw row `keep` accepts); SourceError naming
+    the line if one is malformed."""
     try:
         with gzip.open(path, "rt", encoding="utf-8", newline="") as handle:
             reader = csv.reader(handle)
@@ -60,7 +63,27 @@ def read_records(path: Path = BUNDLE) -> Iterator[TitleRecord]:
             if header != COLUMNS:
                 raise SourceError(f"{path}: not a trendbot title bundle (header {header[:3]})")
             for row in reader:
-                yield _record(row, path, reader.line_num)
+                if keep is None or keep(row):
+                    yield _record(row, path, reader.line_num)
+    except (OSError, EOFError, UnicodeDecodeError, csv.Error) as exc:
+        raise SourceError(f"{path}: unreadable title bundle ({type(exc).__name__})") from None
+
+
+SOURCE, AS_OF, REF, IMDB_ID, KEY = (
+    COLUMNS.index(c) for c in ("source", "as_of", "ref", "imdb_id", "key")
+)
+
+
+def raw_rows(path: Path = BUNDLE) -> Iterator[list[str]]:
+    """The bundle's rows as text, unchecked (a quick scan; read_records checks them)."""
+    try:
+        with gzip.open(path, "rt", encoding="utf-8", newline="") as handle:
+            reader = csv.reader(handle)
+            if tuple(next(reader, ())) != COLUMNS:
+                raise SourceError(f"{path}: not a trendbot title bundle")
+            for row in reader:
+                if len(row) == len(COLUMNS):
+                    yield row
     except (OSError, EOFError, UnicodeDecodeError, csv.Error) as exc:
         raise SourceError(f"{path}: unreadable title bundle ({type(exc).__name__})") from None
 

@@ -19,7 +19,7 @@ from bot.judge.expectation import franchise_key
 from bot.models import Score, Title
 from bot.store import Store
 from bot.titles import bundle
-from bot.titles.book import Eras, TitleBook
+from bot.titles.book import BundleSlice, Eras
 from bot.titles.facts import TitleFacts, merge_name
 from bot.titles.scoring import facts_scores
 
@@ -39,7 +39,7 @@ class TitleKnowledge:
         self._bundle = bundle_path
         self._seeding = asyncio.Lock()
         self._seeded = False
-        self._fallback: TitleBook | None = None
+        self._fallback: BundleSlice | None = None
         self._eras: Eras | None = None
         self._films: dict[int, frozenset[str]] = {}
         self._until: date | None = None
@@ -57,9 +57,7 @@ class TitleKnowledge:
                 if self._store.read_only:
                     log.info("titles: a read-only database without the bundled titles; "
                              "reading them from %s", self._bundle)  # fmt: skip
-                    self._fallback = await asyncio.to_thread(
-                        lambda: TitleBook(bundle.read_records(self._bundle))
-                    )
+                    self._fallback = await asyncio.to_thread(BundleSlice, self._bundle)
                 else:
                     records = await asyncio.to_thread(
                         lambda: list(bundle.read_records(self._bundle))
@@ -85,7 +83,8 @@ class TitleKnowledge:
         await self.ensure_seeded()
         wanted = set(keys)
         if self._fallback is not None:
-            return dict(self._fallback.many(wanted))
+            fallback = self._fallback
+            return dict(await asyncio.to_thread(fallback.many, wanted))
         found = await self._store.merged_titles(wanted)
         missing = wanted - found.keys()
         if missing:
@@ -110,10 +109,7 @@ class TitleKnowledge:
     async def _key_of(self, title_id: str) -> str | None:
         if self._fallback is None:
             return await self._store.key_of_title(title_id)
-        for key in self._fallback.keys:
-            if any(r.ref == title_id or r.imdb_id == title_id for r in self._fallback.records(key)):
-                return key
-        return None
+        return await asyncio.to_thread(self._fallback.key_of, title_id)
 
     async def new_films(self, year: int) -> frozenset[str]:
         """Franchise keys of films released in `year` (a sequel in cinemas revives the old one)."""

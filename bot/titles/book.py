@@ -7,6 +7,7 @@ shape the store's title queries return. Titles are merged per name lazily and ca
 from __future__ import annotations
 
 import re
+import threading
 from collections.abc import Iterable, Mapping
 from dataclasses import replace
 from datetime import date
@@ -117,6 +118,7 @@ class BundleSlice:
 
     def __init__(self, path: Path) -> None:
         self._path = path
+        self._lock = threading.Lock()
         self._book = TitleBook()
         self._loaded: set[str] = set()
         newest, popular = date.min, set()
@@ -131,11 +133,14 @@ class BundleSlice:
 
     def many(self, keys: Iterable[str]) -> Mapping[str, tuple[TitleFacts, ...]]:
         wanted = set(keys)
-        missing = wanted - self._loaded
-        if missing:
-            self._book.add(bundle.read_records(self._path, lambda row: row[bundle.KEY] in missing))
-            self._loaded |= missing
-        return self._book.many(wanted)
+        with self._lock:  # callers run it in worker threads
+            missing = wanted - self._loaded
+            if missing:
+                self._book.add(
+                    bundle.read_records(self._path, lambda row: row[bundle.KEY] in missing)
+                )
+                self._loaded |= missing
+            return self._book.many(wanted)
 
     def key_of(self, title_id: str) -> str | None:
         """The name key of the title with this reference (TMDB or IMDb id), if any."""

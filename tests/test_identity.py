@@ -211,4 +211,4 @@ def test_a_slice_of_the_bundle_merges_as_the_whole_book_does(shipped: TitleBook)
     assert part.newest_source == shipped.newest_source
     backtrace = next(r for r in shipped.records("backtrace") if r.ref)
     assert part.key_of(str(backtrace.ref)) == "backtrace"
-    assert part.key_of("tm-nothing") is None
+    assert part.key_of("tm-nothing") is None and part.key_of("") is None

@@ -144,6 +144,8 @@ class BundleSlice:
 
     def key_of(self, title_id: str) -> str | None:
         """The name key of the title with this reference (TMDB or IMDb id), if any."""
+        if not title_id:
+            return None  # rows without a reference must not match
         for row in bundle.raw_rows(self._path):
             if title_id in (row[bundle.REF], row[bundle.IMDB_ID]):
                 return row[bundle.KEY]

@@ -5,7 +5,6 @@ from __future__ import annotations
 import argparse
 import json
 
-from adapters.console_adapter import card_text
 from bot.cli.compose import cli_context, deployment_of, fail, opened
 from bot.commands import ask_query
 from bot.commands import parse as parse_command
@@ -22,6 +21,8 @@ from bot.words.titles import titles_card, titles_json
 
 
 async def cmd_trending(args: argparse.Namespace, config: Config) -> int:
+    from bot.__main__ import card_text  # the console adapter's rendering
+
     command = parse_command(
         "trending",
         {"region": resolve_region(args.region), "category": args.category,
@@ -54,6 +55,8 @@ async def cmd_trending(args: argparse.Namespace, config: Config) -> int:
 
 
 async def cmd_ask(args: argparse.Namespace, config: Config) -> int:
+    from bot.__main__ import card_text  # the console adapter's rendering
+
     question = Watch(ask_query(args.question))
     region = resolve_region(args.region)
     async with opened(config, args.db, online=True, read_only=True) as (core, _):
@@ -120,6 +123,8 @@ async def cmd_ask(args: argparse.Namespace, config: Config) -> int:
 
 
 async def cmd_plot(args: argparse.Namespace, config: Config) -> int:
+    from bot.__main__ import card_text  # the console adapter's rendering
+
     async with opened(config, args.db, read_only=True) as (core, _):
         found = await core.find_title(args.title)
         if not isinstance(found, Title):
@@ -137,6 +142,8 @@ async def cmd_plot(args: argparse.Namespace, config: Config) -> int:
 
 
 async def cmd_titles_show(args: argparse.Namespace, config: Config) -> int:
+    from bot.__main__ import card_text  # the console adapter's rendering
+
     async with opened(config, args.db, read_only=True) as (core, _):
         key = lookup_key(args.name)
         found = (await core.analyst.knowledge.titles([key]))[key]
@@ -149,5 +156,7 @@ async def cmd_titles_show(args: argparse.Namespace, config: Config) -> int:
 
 
 async def cmd_about(args: argparse.Namespace, config: Config) -> int:
+    from bot.__main__ import card_text  # the console adapter's rendering
+
     print(card_text(about_card(deployment_of(config), None, cli_context().platform)))
     return 0

@@ -1,8 +1,8 @@
 """The composition root: one Store, at most one aiohttp session and the Core built over them,
 plus the helpers every subcommand shares (the clock, dates, one clean failure message).
 
-bot/cli/ is the only part of bot/ that may import adapters (tests/test_layering.py): serve.py
-starts them, answers.py prints Cards as the console does.
+Only bot/__main__.py imports adapters (tests/test_layering.py): serve.py asks it for the ones it
+starts, answers.py for the console's way of printing Cards.
 """
 
 from __future__ import annotations

@@ -29,23 +29,17 @@ from bot.titles.update import TitleUpdater
 
 
 async def cmd_demo(args: argparse.Namespace, config: Config) -> int:
-    from adapters.console_adapter import (
-        ConsoleAdapter,
-        enable_line_editing,
-        interact,
-        read_stdin,
-    )
+    from bot.__main__ import console_adapter, console_session  # the adapters' wiring
 
-    console = ConsoleAdapter(pictures=args.pictures)
+    console = console_adapter(args.pictures)
     with tempfile.TemporaryDirectory(prefix="trendbot-demo-") as tmp:
         store = await Store.open(Path(tmp) / "demo.db")
         try:
             core = build_core(store, config)
             ctx = await run_demo(core, console, console.show, print, utcnow)
             if sys.stdin.isatty() and not args.no_interactive:
-                enable_line_editing()
                 print("\nYour turn: /trending GB tv · /surprises US · should I watch It? · quit")
-                await interact(core, ctx, console, read_stdin)
+                await console_session(core, ctx, console)
         finally:
             await store.close()
     return 0
@@ -123,15 +117,13 @@ async def cmd_run(args: argparse.Namespace, config: Config) -> int:
 
 async def check_online(config: Config, intended: service.Plan) -> int:
     """`run --check --online`: one real request per configured platform and review service."""
-    from adapters.preflight import check_discord, check_slack
-    from bot.preflight import Check, check_reviews, report
+    from bot.__main__ import platform_checks  # the adapters' wiring
+    from bot.preflight import check_reviews, report
 
-    checks: list[Check] = []
     async with aiohttp.ClientSession() as session:
-        if intended.discord:
-            checks.append(await check_discord(config.discord, session))
-        if intended.slack is not None:
-            checks.extend(await check_slack(config.slack, session))
+        checks = await platform_checks(
+            config, session, intended.discord, intended.slack is not None
+        )
         checks.extend(await check_reviews(config, session, utcnow))
     lines, code = report(checks)
     print("\n".join(lines))
@@ -155,19 +147,19 @@ def build_runners(
     apps: list[web.Application] = []
     senders: list[service.Runner] = []
     if intended.discord and role in ("all", "gateway", "worker"):
-        from adapters.discord_adapter import DiscordAdapter
+        from bot.__main__ import discord_adapter  # the adapters' wiring
 
         settings = replace(config.discord, shard_count=shards[1]) if shards else config.discord
-        discord = DiscordAdapter(
-            core, settings, shard_ids=shards[0] if shards else None, gateway=role != "worker"
+        discord = discord_adapter(
+            core, settings, shards[0] if shards else None, gateway=role != "worker"
         )
         runners.append(discord)
         if role != "gateway":
             senders.append(discord)
     if intended.slack is not None and role in ("all", "web", "worker"):
-        from adapters.slack_adapter import SlackAdapter
+        from bot.__main__ import slack_adapter  # the adapters' wiring
 
-        slack = SlackAdapter(core, config.slack)
+        slack = slack_adapter(core, config)
         if role != "worker":
             runners.append(slack)
             if intended.slack != "socket":
@@ -175,9 +167,9 @@ def build_runners(
         if role != "web":
             senders.append(slack)
     if not runners and not senders and role == "all":
-        from adapters.console_adapter import ConsoleAdapter
+        from bot.__main__ import console_adapter  # the adapters' wiring
 
-        runners.append(ConsoleAdapter())
+        runners.append(console_adapter())
         senders.append(runners[0])
     return runners, apps, senders
 

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import asyncio
 import logging
-from collections.abc import Callable, Mapping, Sequence
+from collections.abc import Awaitable, Callable, Mapping, Sequence
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from functools import lru_cache, partial
@@ -85,6 +85,7 @@ UPLOAD_REFUSED = frozenset({"not_in_channel", "channel_not_found"})
 # what a Web API call can end in besides an answer (SlackApiError is a SlackClientError)
 _FAILED = (SlackClientError, aiohttp.ClientError, TimeoutError)
 USER_CACHE_SECONDS = 300.0
+CLOSE_WAIT = 10.0  # seconds close() gives acked work to finish
 DEFAULT_API = "https://slack.com/api/"
 
 
@@ -153,6 +154,9 @@ class SlackAdapter:
             signing_secret=config.signing_secret or "",
             # the signature is checked in _events (with our clock) before Bolt sees the request
             request_verification_enabled=False,
+            # the ack is the listener's return: no 10 ms polling for it per request; listeners
+            # hand what may outlast Slack's 3 s to _later()
+            process_before_response=True,
             oauth_settings=(
                 oauth_settings(config, self._installs, self._clock, self._installed)
                 if self._installs is not None
@@ -162,6 +166,7 @@ class SlackAdapter:
         self._register()
         self._socket: AsyncSocketModeHandler | None = None
         self._serving = False
+        self._pending: set[asyncio.Future[None]] = set()  # work finishing after its ack
 
     # ---- transports ------------------------------------------------------------------------------
 
@@ -190,6 +195,8 @@ class SlackAdapter:
         log.info("Slack: connected in Socket Mode")
 
     async def close(self) -> None:
+        if self._pending:  # answers already acked are owed: let them finish
+            await asyncio.wait(set(self._pending), timeout=CLOSE_WAIT)
         if self._socket is not None:
             await self._socket.close_async()  # type: ignore[no-untyped-call]
             self._socket = None
@@ -446,33 +453,52 @@ class SlackAdapter:
         name = COMMANDS[str(body.get("command"))]
         # only settings need to know whether the user is an admin (a users.info call)
         ctx = await self._context(context, client, admin=name == "config")
-        if name in ACK_FIRST:
-            await ack()
         work = asyncio.ensure_future(self.core.run_text(name, str(body.get("text") or ""), ctx))
-        done, _ = await asyncio.wait({work}, timeout=self._ack_budget)
-        if (
-            work in done and name not in ACK_FIRST
-        ):  # Bolt's fast path: the answer rides in the ack itself
-            card = work.result()
-            text, blocks = _laid_out(card)
-            await ack(
-                text=text,
-                blocks=blocks,
-                response_type="ephemeral" if card.private else "in_channel",
-                unfurl_links=False,
-                unfurl_media=False,
-            )
-        else:  # ack inside Slack's 3 s, answer through response_url when ready
-            if name not in ACK_FIRST:
-                await ack()
-            card = await work
-            if not await self._respond(body, card):
+        if name not in ACK_FIRST:
+            done, _ = await asyncio.wait({work}, timeout=self._ack_budget)
+            if work in done:  # Bolt's fast path: the answer rides in the ack itself
+                card = work.result()
+                text, blocks = _laid_out(card)
+                await ack(
+                    text=text,
+                    blocks=blocks,
+                    response_type="ephemeral" if card.private else "in_channel",
+                    unfurl_links=False,
+                    unfurl_media=False,
+                )
+                if card.image is not None and not card.private:
+                    self._later(self._picture(body, ctx, client, card.image))
                 return
-        if card.image is not None and not card.private:
-            refused = await self._upload(client, ctx.channel_id, card.image)
-            if refused in UPLOAD_REFUSED:  # the answer reached the channel, the picture cannot
-                notice = await self.core.worded(ctx, picture_not_posted_card, PLATFORM)
-                await self._respond(body, notice)
+        # ack inside Slack's 3 s, answer through response_url when ready
+        await ack()
+        self._later(self._answer_later(body, ctx, client, work))
+
+    async def _answer_later(
+        self, body: dict[str, Any], ctx: Context, client: AsyncWebClient, work: Awaitable[Card]
+    ) -> None:
+        card = await work
+        if await self._respond(body, card) and card.image is not None and not card.private:
+            await self._picture(body, ctx, client, card.image)
+
+    async def _picture(
+        self, body: dict[str, Any], ctx: Context, client: AsyncWebClient, image: Image
+    ) -> None:
+        refused = await self._upload(client, ctx.channel_id, image)
+        if refused in UPLOAD_REFUSED:  # the answer reached the channel, the picture cannot
+            notice = await self.core.worded(ctx, picture_not_posted_card, PLATFORM)
+            await self._respond(body, notice)
+
+    def _later(self, work: Awaitable[None]) -> None:
+        """Finish a listener's work after its ack: Bolt answers Slack when the listener returns
+        (process_before_response), so what may take longer runs on, kept until done."""
+        task = asyncio.ensure_future(work)
+        self._pending.add(task)
+        task.add_done_callback(self._finished)
+
+    def _finished(self, task: asyncio.Future[None]) -> None:
+        self._pending.discard(task)
+        if not task.cancelled() and task.exception() is not None:
+            log.error("Slack: answering failed", exc_info=task.exception())
 
     async def _respond(self, body: dict[str, Any], card: Card) -> bool:
         """Answer a command through its response_url (5 uses within 30 minutes)."""
@@ -498,14 +524,14 @@ class SlackAdapter:
     async def _on_mention(
         self, event: dict[str, Any], context: AsyncBoltContext, client: AsyncWebClient
     ) -> None:
-        await self._answer(event, context, client, dm=False)
+        self._later(self._answer(event, context, client, dm=False))
 
     async def _on_message(
         self, event: dict[str, Any], context: AsyncBoltContext, client: AsyncWebClient
     ) -> None:
         if event.get("channel_type") != "im" or event.get("subtype") or event.get("bot_id"):
             return  # edits, joins and other bots' messages are not questions
-        await self._answer(event, context, client, dm=True)
+        self._later(self._answer(event, context, client, dm=True))
 
     async def _answer(
         self, event: dict[str, Any], context: AsyncBoltContext, client: AsyncWebClient, *, dm: bool
@@ -524,6 +550,9 @@ class SlackAdapter:
     ) -> None:
         if event.get("tab", "home") != "home":
             return
+        self._later(self._home_opened(context, client))
+
+    async def _home_opened(self, context: AsyncBoltContext, client: AsyncWebClient) -> None:
         await self._publish_home(client, await self._context(context, client))
 
     async def _on_save(
@@ -534,6 +563,11 @@ class SlackAdapter:
         client: AsyncWebClient,
     ) -> None:
         await ack()
+        self._later(self._save(body, context, client))
+
+    async def _save(
+        self, body: dict[str, Any], context: AsyncBoltContext, client: AsyncWebClient
+    ) -> None:
         ctx = await self._context(context, client)
         values = ((body.get("view") or {}).get("state") or {}).get("values") or {}
         notice = await self.core.save_settings(form_from_state(values), ctx)

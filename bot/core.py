@@ -43,6 +43,7 @@ from bot.models import (
     Verdict,
     Watch,
 )
+from bot.recent import Recent
 from bot.reviews import ScoreBook
 from bot.sources.catalog import Catalog
 from bot.sources.netflix import Fetched, iter_top10
@@ -57,11 +58,12 @@ from bot.words.errors import (
     refusal_card,
     source_error_card,
 )
-from bot.words.i18n import _, choose, speaking
+from bot.words.i18n import _, choose, current, speaking
 from bot.words.settings import Home, form_labels, language_choices, region_choices
 
 log = logging.getLogger(__name__)
 
+CARDS_KEPT = 512  # rendered /trending answers kept (lists × languages × thresholds in use)
 _COMMAND_WORDS = {"trending", "surprises", "watch", "help", "config", "trendbot-config",
                   "question", "about"}  # fmt: skip
 
@@ -85,7 +87,12 @@ class Core:
         # platform → the bot's invite link, which an adapter learns at login; /about shows admins
         self.invite_urls: dict[str, str] = {}
         self.metrics = metrics or Metrics()
-        self.languages = Languages(store)
+        # settings and newest weeks are read once per few seconds, not per answer (bot.recent)
+        self._settings: Recent[tuple[str, str], ServerSettings | None] = Recent()
+        self._newest: Recent[ChartKey, date | None] = Recent()
+        # a list's answer is the same for everyone asking in one language at one threshold
+        self._cards: dict[tuple[ChartKey, date, int, str], tuple[tuple[Judged, ...], Card]] = {}
+        self.languages = Languages(store, self._settings)
         self.analyst = analyst
         self.admin = admin
         self._catalog = catalog
@@ -110,6 +117,7 @@ class Core:
                         await saver.flush()
         report = saver.report
         self.analyst.added(charts, report)
+        self._newest.clear()
         if report.changed:
             self.watching.charts_changed()
         return report
@@ -215,6 +223,7 @@ class Core:
     async def server_joined(self, platform: str, server_id: str, locale: str = "") -> Card:
         """A new server: its settings row, its platform's language, and the welcome note in it."""
         settings = await self.admin.ensure(platform, server_id)
+        self.languages.forget(platform, server_id)
         if locale:
             await self.languages.reported(platform, server_id, locale)
         with speaking(choose(settings.language, locale)):
@@ -259,7 +268,7 @@ class Core:
             )
         language = command.language or ("english" if region == GLOBAL else "")
         key = ChartKey(region, command.category, language)
-        week = command.week or await self.store.latest_week(key)
+        week = command.week or await self._newest.get(key, lambda: self.store.latest_week(key))
         entries = await self.analyst.chart(key, week) if week else None
         return key, week, entries or ()
 
@@ -267,7 +276,16 @@ class Core:
         key, week, entries = await self.chart_for(command, ctx)
         if not entries or week is None:
             return no_data_card(key, command.week)
-        return trending_card(key, week, entries, await self.threshold(ctx))
+        threshold = await self.threshold(ctx)
+        memo = (key, week, threshold, current())
+        kept = self._cards.get(memo)
+        if kept is not None and kept[0] is entries:  # the same analysis: the same answer
+            return kept[1]
+        card = trending_card(key, week, entries, threshold)
+        if len(self._cards) >= CARDS_KEPT:
+            self._cards.clear()
+        self._cards[memo] = (entries, card)
+        return card
 
     async def surprises(self, command: Surprises, ctx: Context) -> Card:
         region = await self._region(command.region, ctx)
@@ -332,7 +350,7 @@ class Core:
     async def _region(self, text: str | None, ctx: Context) -> str:
         if text:
             return regions.resolve_region(text)
-        settings = await self.store.server(ctx.platform, ctx.server_id)
+        settings = await self._server(ctx)
         if settings and settings.regions:
             return settings.regions[0]
         return GLOBAL
@@ -343,8 +361,13 @@ class Core:
 
     async def threshold(self, ctx: Context) -> int:
         """The asking server's alert threshold, or the configured default."""
-        settings = await self.store.server(ctx.platform, ctx.server_id)
+        settings = await self._server(ctx)
         return settings.threshold if settings else self.admin.defaults.default_threshold
+
+    async def _server(self, ctx: Context) -> ServerSettings | None:
+        """The asking server's settings, as read within the last few seconds."""
+        where = (ctx.platform, ctx.server_id)
+        return await self._settings.get(where, lambda: self.store.server(*where))
 
 
 @contextmanager

@@ -9,11 +9,11 @@ English. An alert, digest or notice to a channel speaks the pinned language, els
 from __future__ import annotations
 
 import logging
-import time
-from collections.abc import AsyncIterator, Callable
+from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 
-from bot.models import Context
+from bot.models import Context, ServerSettings
+from bot.recent import Recent
 from bot.store import Store
 from bot.words.i18n import choose, speaking
 
@@ -25,18 +25,16 @@ def for_channel(language: str, locale: str) -> str:
     return choose(language, locale)
 
 
-REMEMBER = 30.0  # seconds a server's languages are reused (another process's pin shows after it)
-
-
 class Languages:
     """Chooses the language per answer and keeps each server's platform language up to date."""
 
-    def __init__(self, store: Store, monotonic: Callable[[], float] = time.monotonic) -> None:
+    def __init__(
+        self, store: Store, recent: Recent[tuple[str, str], ServerSettings | None]
+    ) -> None:
         self._store = store
-        self._monotonic = monotonic
-        # (platform, server) → (until, (pinned, reported) or None): a read per answer cost more
+        # (platform, server) → its settings row, shared with Core: a read per answer cost more
         # than the answer's own queries
-        self._known: dict[tuple[str, str], tuple[float, tuple[str, str] | None]] = {}
+        self._recent = recent
 
     async def for_reply(self, ctx: Context) -> str:
         """The language to answer `ctx`'s asker in (never raises: English at worst)."""
@@ -52,21 +50,14 @@ class Languages:
         return choose(pinned, ctx.locale, ctx.server_locale, reported)
 
     async def _languages(self, platform: str, server_id: str) -> tuple[str, str] | None:
-        now = self._monotonic()
-        kept = self._known.get((platform, server_id))
-        if kept is not None and kept[0] > now:
-            return kept[1]
-        if len(self._known) > 10_000:  # bounded: expired entries go first, then everything
-            self._known = {k: v for k, v in self._known.items() if v[0] > now}
-            if len(self._known) > 10_000:
-                self._known.clear()
-        known = await self._store.server_languages(platform, server_id)
-        self._known[(platform, server_id)] = (now + REMEMBER, known)
-        return known
+        settings = await self._recent.get(
+            (platform, server_id), lambda: self._store.server(platform, server_id)
+        )
+        return (settings.language, settings.locale) if settings is not None else None
 
     def forget(self, platform: str, server_id: str) -> None:
         """The server's settings changed here: read its languages afresh."""
-        self._known.pop((platform, server_id), None)
+        self._recent.forget((platform, server_id))
 
     async def reported(self, platform: str, server_id: str, locale: str) -> None:
         """The platform says what language a server speaks (a guild's locale changed, the Slack

@@ -143,6 +143,33 @@ async def test_a_slow_answer_is_acked_at_once_and_posted_to_response_url(core, f
         await adapter.close()
 
 
+async def test_the_ack_never_waits_for_an_answer_still_being_worked_on(core, fake, clock):
+    # Bolt sends the listener's ack when the listener returns (process_before_response): work
+    # past the budget must go on after it, or Slack's 3 s would run out behind it
+    gate = asyncio.Event()
+    answer_text = core.run_text
+
+    async def held(name, text, ctx):
+        await gate.wait()
+        return await answer_text(name, text, ctx)
+
+    core.run_text = held
+    config = SlackConfig(
+        mode="http", api_base=fake.api_base, bot_token=BOT_TOKEN, signing_secret=SECRET
+    )
+    adapter = SlackAdapter(core, config, clock=clock, ack_budget=0.05)
+    try:
+        async with served(adapter.web_app(), clock, fake) as slack:
+            response = await asyncio.wait_for(slack.command("/trending", "US films"), 3)
+            assert response.status == 200 and await response.text() == ""
+            assert not fake.calls_to("respond")  # still held
+            gate.set()
+            answer = await fake.next("respond")
+            assert header(answer.body["blocks"]).startswith("Top 10 · United States")
+    finally:
+        await adapter.close()
+
+
 @pytest.mark.parametrize(
     ("name", "text", "expected"),
     [

@@ -53,6 +53,23 @@ def test_a_new_sqlite_file_is_migrated_to_the_latest_schema_in_wal_mode(tmp_path
             "title_sets", "analyses", "paces"} <= tables  # fmt: skip
 
 
+async def test_a_new_connection_opens_while_another_process_writes(tmp_path: Path) -> None:
+    # each pooled connection used to set auto_vacuum and WAL again, which needs the file to
+    # itself: the 2nd concurrent /trending failed with "database is locked" during an ingest
+    path = tmp_path / "busy.db"
+    await _open_close(path)
+    writer = sqlite3.connect(path, isolation_level=None, timeout=0)
+    writer.execute("BEGIN IMMEDIATE")
+    writer.execute("UPDATE source_state SET etag = etag")
+    store = await Store.open(path)
+    try:
+        assert await store.latest_week(US_FILMS) is None
+    finally:
+        writer.execute("ROLLBACK")
+        writer.close()
+        await store.close()
+
+
 async def _open_close(target: str | Path) -> None:
     store = await Store.open(target)
     await store.close()

@@ -103,9 +103,14 @@ class Dialect:
             if read_only:
                 cursor.execute("PRAGMA query_only = ON")
             else:
-                # takes effect in a new, empty file; older files are converted by reclaim_space()
-                cursor.execute("PRAGMA auto_vacuum = INCREMENTAL")
-                cursor.execute("PRAGMA journal_mode = WAL")
+                # both need the file to themselves ("database is locked" while another
+                # connection writes, busy_timeout or not), so only a file not yet in WAL gets
+                # them: a new one (auto_vacuum takes effect in a new, empty file; older files
+                # are converted by reclaim_space()) or one an older trendbot made
+                cursor.execute("PRAGMA journal_mode")
+                if str(cursor.fetchone()[0]).lower() != "wal":
+                    cursor.execute("PRAGMA auto_vacuum = INCREMENTAL")
+                    cursor.execute("PRAGMA journal_mode = WAL")
                 cursor.execute("PRAGMA synchronous = NORMAL")
             cursor.close()
 

@@ -88,7 +88,7 @@ class _LogEvent(logging.Handler):
 @pytest.fixture
 def log_event():
     """log_event(text) → an asyncio.Event set when the adapter logs a line containing `text`."""
-    logger = logging.getLogger("adapters.slack_adapter")
+    logger = logging.getLogger("adapters")  # every Slack module logs under it
     handlers: list[_LogEvent] = []
 
     def watch(text: str) -> asyncio.Event:

@@ -253,7 +253,7 @@ async def test_an_org_wide_uninstall_forgets_every_workspace_of_the_org(core, fa
     config = http_config(fake, bot_token=None, client_id=CLIENT_ID, client_secret="secret")
     adapter = SlackAdapter(core, config, clock=clock)
     try:
-        await adapter._forget("E1", None)  # what app_uninstalled of an org install calls
+        await adapter.workspaces.forget("E1", None)  # what app_uninstalled of an org install calls
     finally:
         await adapter.close()
     assert [s.server_id for s in await core.store.servers("slack")] == ["T3"]

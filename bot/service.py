@@ -20,11 +20,12 @@ from aiohttp import web
 
 from bot.config import Config
 from bot.core import Core
-from bot.jobs import Feed, Running, schedule
+from bot.jobs import Feed
 from bot.metrics import Metrics
 from bot.notify import Notifier
 from bot.ops import ops_routes
 from bot.protocols import ChatAdapter
+from bot.schedule import Running, schedule
 from bot.titles.online import TitleFinder
 from bot.titles.update import TitleUpdater
 

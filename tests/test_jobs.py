@@ -22,13 +22,13 @@ from bot.jobs import (
     fetch_scores,
     prune_outbox,
     refresh_charts,
-    schedule,
     weekly_digest,
 )
 from bot.metrics import Metrics
 from bot.models import Context, Metric, Score, Title
 from bot.notify import Notifier
 from bot.polling import PollSettings
+from bot.schedule import schedule
 from bot.sources.catalog import Catalog
 from bot.store import Store
 from tests.conftest import TEST_DATA

@@ -61,12 +61,17 @@ async def build(db: Path, copies: int, first: int = 0) -> int:
 
 
 def cold(db: Path, *argv: str) -> tuple[float, float]:
-    """Wall seconds and peak RSS (MB) of one fresh `trendbot` process (best wall of 3)."""
+    """Wall seconds and peak RSS (MB, its own VmHWM) of one fresh `trendbot` process (best wall
+    of 3)."""
     best_wall, peak = float("inf"), 0.0
     for _ in range(3):
+        # VmHWM, not ru_maxrss: a child started by vfork + exec inherits its parent's ru_maxrss
+        # (the kernel carries the old mm's high-water mark into the new program), so ru_maxrss
+        # read here would report this bench process's peak after building the databases
         script = (
-            "import resource, sys; from bot.__main__ import main; code = main(sys.argv[1:]); "
-            "print(resource.getrusage(resource.RUSAGE_SELF).ru_maxrss, file=sys.stderr); "
+            "import sys; from bot.__main__ import main; code = main(sys.argv[1:]); "
+            "print(next(line.split()[1] for line in open('/proc/self/status') "
+            "if line.startswith('VmHWM:')), file=sys.stderr); "
             "sys.exit(code)"
         )
         start = time.perf_counter()

@@ -126,11 +126,12 @@ class Analyst:
     async def reanalyse(self, week: date) -> dict[ChartKey, tuple[Judged, ...]]:
         """Judge `week` again and store the result (new titles, a new model, new lists)."""
         result = await self._judge(week, await self._launched(week - WEEK))
-        rows = {
-            key: [(j.movement.rank, codec.dump(j)) for j in entries]
-            for key, entries in result.items()
-        }
-        await self._store.save_analysis(week, rows, codec.JUDGE_VERSION, self._clock())
+        if not self._store.read_only:  # a read-only database keeps nothing: skip serialising
+            rows = {
+                key: [(j.movement.rank, codec.dump(j)) for j in entries]
+                for key, entries in result.items()
+            }
+            await self._store.save_analysis(week, rows, codec.JUDGE_VERSION, self._clock())
         if week in self._weeks:
             self._weeks[week] = result
         return result

@@ -19,7 +19,6 @@ import asyncio
 import gzip
 import json
 import random
-import resource
 import sys
 import tempfile
 import time
@@ -89,6 +88,16 @@ def synthesise(directory: Path, megabytes: int, seed: int = 13) -> tuple[Path, P
     return basics, ratings, rows
 
 
+def _own_peak_mb() -> float:
+    """This process's own peak RSS (VmHWM). Not ru_maxrss: a process started by fork + exec
+    inherits its parent's ru_maxrss, so it would report the parent's peak when that is larger."""
+    with open("/proc/self/status") as status:
+        for line in status:
+            if line.startswith("VmHWM:"):
+                return int(line.split()[1]) / 1024
+    return 0.0
+
+
 async def refresh(base: str) -> dict[str, float]:
     """In a fresh process: the IMDb refresh from `base` into a new SQLite store; peak RSS."""
     import aiohttp
@@ -98,7 +107,7 @@ async def refresh(base: str) -> dict[str, float]:
     from bot.titles.knowledge import TitleKnowledge
     from bot.titles.update import TitleUpdater
 
-    before = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
+    before = _own_peak_mb()
     with tempfile.TemporaryDirectory() as tmp:
         store = await Store.open(Path(tmp) / "titles.sqlite")
         try:
@@ -120,7 +129,7 @@ async def refresh(base: str) -> dict[str, float]:
     if failed:
         raise RuntimeError("; ".join(failed))
     records = sum(u.records for u in done)
-    peak = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
+    peak = _own_peak_mb()
     return {"before": before, "peak": peak, "seconds": seconds, "records": records}
 
 

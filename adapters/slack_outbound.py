@@ -9,7 +9,6 @@ from __future__ import annotations
 
 import logging
 from collections.abc import Sequence
-from functools import lru_cache
 from typing import Any
 
 import aiohttp
@@ -279,8 +278,21 @@ class SlackSender:
         return None
 
 
-@lru_cache(maxsize=256)
+LAID_OUT_KEPT = 256
+# id(card) → (card, its text and blocks). Core hands out the same Card object for the same
+# answer, so identity finds it; hashing a Card (every field, every row) cost as much as the
+# Block Kit itself. The card is kept with its layout, so its id cannot be reused meanwhile.
+_laid_out: dict[int, tuple[Card, tuple[str, list[dict[str, Any]]]]] = {}
+
+
 def laid_out(card: Card) -> tuple[str, list[dict[str, Any]]]:
     """A command answer's fallback text and blocks, kept for the same card: many users ask for
     the same chart (the lists are only read and serialised, never changed)."""
-    return fallback_text(card), card_blocks(card)
+    kept = _laid_out.get(id(card))
+    if kept is not None and kept[0] is card:
+        return kept[1]
+    layout = fallback_text(card), card_blocks(card)
+    if len(_laid_out) >= LAID_OUT_KEPT:
+        _laid_out.clear()
+    _laid_out[id(card)] = (card, layout)
+    return layout

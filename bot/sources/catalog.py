@@ -18,6 +18,7 @@ from pathlib import Path
 from bot.errors import SourceError
 from bot.matching import normalize
 from bot.models import Metric, Score, Title
+from bot.sources.cells import float_or_none, int_or_none
 
 log = logging.getLogger(__name__)
 
@@ -85,14 +86,14 @@ def parse_titles(text: str) -> list[CatalogEntry]:
             id=row["id"],
             name=name,
             kind="movie" if kind == "MOVIE" else "show",
-            year=_int(row["release_year"]),
+            year=int_or_none(row["release_year"]),
             imdb_id=row["imdb_id"] or None,
             genres=_genres(row.get("genres", "")),
         )
         scores = []
-        imdb = _float(row["imdb_score"])
+        imdb = float_or_none(row["imdb_score"])
         if imdb is not None and 0 < imdb <= 10:
-            votes = _int(row.get("imdb_votes", ""))
+            votes = int_or_none(row.get("imdb_votes", ""))
             scores.append(
                 Score(
                     Metric.IMDB,
@@ -103,7 +104,7 @@ def parse_titles(text: str) -> list[CatalogEntry]:
                     votes,
                 )
             )
-        tmdb = _float(row["tmdb_score"])
+        tmdb = float_or_none(row["tmdb_score"])
         if tmdb is not None and 0 < tmdb <= 10:
             scores.append(Score(Metric.TMDB, tmdb * 10, f"{tmdb:.1f}/10", PROVIDER, TITLES_AS_OF))
         entries.append(CatalogEntry(title, tuple(scores), row.get("description", "").strip()))
@@ -115,15 +116,15 @@ def parse_rotten_tomatoes_2020(text: str) -> list[CriticRow]:
     rows = []
     for row in csv.DictReader(io.StringIO(text)):
         released = row.get("original_release_date", "").strip()
-        year = _int(released[-4:]) if len(released) >= 4 else None
+        year = int_or_none(released[-4:]) if len(released) >= 4 else None
         rows.append(
             CriticRow(
                 row["movie_title"].strip(),
                 year,
                 _pct(row.get("tomatometer_rating", "")),
-                _int(row.get("tomatometer_count", "")),
+                int_or_none(row.get("tomatometer_count", "")),
                 _pct(row.get("audience_rating", "")),
-                _int(row.get("audience_count", "")),
+                int_or_none(row.get("audience_count", "")),
                 None,
                 RT_2020_AS_OF,
             )
@@ -136,7 +137,7 @@ def parse_ratings_16_17(text: str) -> list[CriticRow]:
     return [
         CriticRow(
             row["movie"].strip(),
-            _int(row["year"]),
+            int_or_none(row["year"]),
             _pct(row.get("tmeter", "")),
             None,
             _pct(row.get("audience", "")),
@@ -157,7 +158,7 @@ def parse_fandango(text: str) -> list[CriticRow]:
         rows.append(
             CriticRow(
                 name or film,
-                _int(rest.rstrip(")")) if name else None,
+                int_or_none(rest.rstrip(")")) if name else None,
                 _pct(row.get("RottenTomatoes", "")),
                 None,
                 _pct(row.get("RottenTomatoes_User", "")),
@@ -246,22 +247,8 @@ def _read(path: Path) -> str:
         raise SourceError(f"catalog: cannot read {path} ({exc.strerror})") from None
 
 
-def _int(text: str | None) -> int | None:
-    try:
-        return int(float(text)) if text and text.strip() else None
-    except ValueError:
-        return None
-
-
-def _float(text: str | None) -> float | None:
-    try:
-        return float(text) if text and text.strip() else None
-    except ValueError:
-        return None
-
-
 def _pct(text: str) -> float | None:
-    value = _float(text.strip().rstrip("%"))
+    value = float_or_none(text.strip().rstrip("%"))
     return value if value is not None and 0 <= value <= 100 else None
 
 

@@ -17,6 +17,7 @@ from datetime import date
 
 from bot.errors import SourceError
 from bot.judge.names import split_title
+from bot.sources.cells import float_or_none, int_or_none
 from bot.titles.records import CATALOG, TMDB, TMDB_POPULAR, TVMAZE, TitleRecord
 
 CATALOG_COLUMNS = {"id", "title", "type", "release_year", "imdb_score", "tmdb_score"}
@@ -62,7 +63,7 @@ def parse(text: str, origin: str, as_of: date | None = None) -> list[TitleRecord
 def parse_catalog(text: str, origin: str, as_of: date | None = None) -> Iterator[TitleRecord]:
     """The Kaggle "Netflix TV Shows and Movies" titles.csv (one Netflix catalogue snapshot)."""
     rows = list(_rows(text, origin, CATALOG_COLUMNS))
-    years = [y for row in rows if (y := _int(row.get("release_year"))) is not None]
+    years = [y for row in rows if (y := int_or_none(row.get("release_year"))) is not None]
     stamp = as_of or date(max(years, default=2000), 7, 1)
     source = f"{CATALOG}:{stamp:%Y-%m}"
     for row in rows:
@@ -70,21 +71,21 @@ def parse_catalog(text: str, origin: str, as_of: date | None = None) -> Iterator
         name = _repair(row.get("title") or "").strip()
         if kind is None or not name:
             continue
-        imdb = _float(row.get("imdb_score"))
-        tmdb = _float(row.get("tmdb_score"))
+        imdb = float_or_none(row.get("imdb_score"))
+        tmdb = float_or_none(row.get("tmdb_score"))
         yield TitleRecord(
             source=source,
             as_of=stamp,
             name=name,
             kind="movie" if kind == "movie" else "show",
-            year=_int(row.get("release_year")),
-            runtime_minutes=_int(row.get("runtime")) if kind == "movie" else None,
+            year=int_or_none(row.get("release_year")),
+            runtime_minutes=int_or_none(row.get("runtime")) if kind == "movie" else None,
             ref=(row.get("id") or "").strip() or None,
             imdb_id=(row.get("imdb_id") or "").strip() or None,
             imdb_score=imdb if imdb is not None and 0 < imdb <= 10 else None,
-            imdb_votes=_int(row.get("imdb_votes")),
+            imdb_votes=int_or_none(row.get("imdb_votes")),
             tmdb_score=tmdb if tmdb is not None and 0 < tmdb <= 10 else None,
-            popularity=_float(row.get("tmdb_popularity")),
+            popularity=float_or_none(row.get("tmdb_popularity")),
             genres=_list(row.get("genres")),
             countries=_list(row.get("production_countries")),
         )
@@ -94,11 +95,11 @@ def parse_tmdb_popular(text: str, origin: str) -> Iterator[TitleRecord]:
     """TMDB's 1,000 most popular films of each year 2010–2025 (`;`-separated)."""
     for row in _rows(text, origin, TMDB_COLUMNS, delimiter=";"):
         name = (row.get("title") or "").strip()
-        year = _int(row.get("release_year"))
+        year = int_or_none(row.get("release_year"))
         if not name or year is None:
             continue
-        rating = _float((row.get("rating") or "").replace(",", "."))
-        votes = _int(row.get("vote_count"))
+        rating = float_or_none((row.get("rating") or "").replace(",", "."))
+        votes = int_or_none(row.get("vote_count"))
         yield TitleRecord(
             source=f"{TMDB_POPULAR}:{year}",
             as_of=TMDB_POPULAR_AS_OF,
@@ -129,7 +130,7 @@ def parse_sv_movies(text: str, origin: str) -> Iterator[TitleRecord]:
             as_of=SV_AS_OF,
             name=title.name,
             kind="movie",
-            year=_int(row.get("ReleaseYear")),
+            year=int_or_none(row.get("ReleaseYear")),
             year_suffix=title.year,
             imdb_id=(row.get("tconst") or "").strip() or None,
             language=(row.get("TMDBLanguage") or "").strip() or None,
@@ -154,7 +155,7 @@ def parse_sv_shows(text: str, origin: str) -> Iterator[TitleRecord]:
             as_of=SV_AS_OF,
             name=title.name,
             kind="show",
-            year=premiered.year if premiered else _int(row.get("ReleaseYear")),
+            year=premiered.year if premiered else int_or_none(row.get("ReleaseYear")),
             imdb_id=(row.get("externals.imdb") or "").strip() or None,
             language=(row.get("TMDBLanguage") or "").strip() or None,
         )
@@ -183,20 +184,6 @@ def _repair(text: str) -> str:
         return text.encode("cp1252").decode("utf-8")
     except (UnicodeEncodeError, UnicodeDecodeError):
         return text
-
-
-def _int(text: str | None) -> int | None:
-    try:
-        return int(float(text)) if text and text.strip() else None
-    except ValueError:
-        return None
-
-
-def _float(text: str | None) -> float | None:
-    try:
-        return float(text) if text and text.strip() else None
-    except ValueError:
-        return None
 
 
 def _iso(text: str | None) -> date | None:

@@ -26,7 +26,7 @@ from bot.models import GLOBAL, Alert, ChartKey, Title
 from bot.notify import Notifier
 from bot.polling import PollSettings
 from bot.publications import first_sighting, idle_feeds
-from bot.sources import netflix
+from bot.sources import netflix, top10_fetch
 from bot.store import Store
 from bot.titles.online import TitleFinder, look_up
 from bot.titles.update import TitleUpdater, update_job
@@ -54,11 +54,11 @@ class Feed:
         return self.location
 
     async def fetch(self, etag: str | None, last_modified: str | None) -> netflix.Fetched:
-        if not netflix.is_url(self.location):
-            return netflix.read_local(Path(self.location), self.max_bytes)
+        if not top10_fetch.is_url(self.location):
+            return top10_fetch.read_local(Path(self.location), self.max_bytes)
         if self.session is None:
             raise SourceUnavailable(f"{self.location}: no HTTP session")
-        return await netflix.fetch(
+        return await top10_fetch.fetch(
             self.session,
             self.location,
             etag=etag,

@@ -16,7 +16,8 @@ from hypothesis import strategies as st
 
 from bot.errors import SourceError, SourceUnavailable
 from bot.models import GLOBAL, ChartKey
-from bot.sources.netflix import fetch, parse_top10, read_local
+from bot.sources.netflix import parse_top10
+from bot.sources.top10_fetch import fetch, read_local
 from tests.conftest import SHARED, TEST_DATA, needs_shared
 
 NETFLIX = TEST_DATA / "netflix"

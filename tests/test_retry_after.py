@@ -22,7 +22,7 @@ from bot.metrics import Metrics
 from bot.models import Title
 from bot.notify import Notifier
 from bot.retry_after import DELIVERY_MAX, FEED_MAX, REVIEWS_MAX, parse_retry_after
-from bot.sources import netflix
+from bot.sources import netflix, top10_fetch
 from bot.sources.catalog import Catalog
 from bot.sources.omdb import OmdbReviews
 from bot.sources.tmdb import TmdbReviews
@@ -107,7 +107,7 @@ async def test_netflix_fetch_clamps_retry_after_to_six_hours(hostile, header: st
     fake, server, session = hostile
     fake.retry_after = header
     with pytest.raises(SourceUnavailable) as caught:
-        await netflix.fetch(session, str(server.make_url("/countries.tsv")), clock=lambda: NOW)
+        await top10_fetch.fetch(session, str(server.make_url("/countries.tsv")), clock=lambda: NOW)
     assert caught.value.retry_after == FEED_MAX
 
 
@@ -115,7 +115,7 @@ async def test_netflix_fetch_reads_an_http_date_against_the_injected_clock(hosti
     fake, server, session = hostile
     fake.retry_after = format_datetime(NOW + timedelta(minutes=30), usegmt=True)
     with pytest.raises(SourceUnavailable) as caught:
-        await netflix.fetch(session, str(server.make_url("/countries.tsv")), clock=lambda: NOW)
+        await top10_fetch.fetch(session, str(server.make_url("/countries.tsv")), clock=lambda: NOW)
     assert caught.value.retry_after == 1800.0
 
 

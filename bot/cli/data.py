@@ -18,7 +18,7 @@ from bot.models import Chart, Trending
 from bot.regions import resolve_region
 from bot.replay import ReplayFilter, entry_json, replay
 from bot.sources import catalog as catalog_source
-from bot.sources import netflix
+from bot.sources import netflix, top10_fetch
 from bot.store import Store
 from bot.titles.library import load_library
 from bot.titles.update import TitleUpdater
@@ -26,20 +26,20 @@ from bot.titles.update import TitleUpdater
 
 async def cmd_ingest(args: argparse.Namespace, config: Config) -> int:
     rejected = 0
-    needs_network = any(netflix.is_url(loc) for loc in args.locations)
+    needs_network = any(top10_fetch.is_url(loc) for loc in args.locations)
     async with opened(config, args.db, online=needs_network) as (core, session):
         for location in args.locations:
             try:
-                if netflix.is_url(location):
+                if top10_fetch.is_url(location):
                     assert session is not None
-                    fetched = await netflix.fetch(
+                    fetched = await top10_fetch.fetch(
                         session,
                         location,
                         timeout=config.netflix.timeout_seconds,
                         max_bytes=config.netflix.max_bytes,
                     )
                 else:
-                    fetched = netflix.read_local(Path(location), config.netflix.max_bytes)
+                    fetched = top10_fetch.read_local(Path(location), config.netflix.max_bytes)
                 report = await core.ingest(fetched)
             except SourceError as exc:
                 rejected += 1
@@ -71,7 +71,7 @@ async def cmd_replay(args: argparse.Namespace, config: Config) -> int:
     )
     charts: list[Chart] = []
     for location in args.charts:
-        body = netflix.read_local(Path(location)).body or b""
+        body = top10_fetch.read_local(Path(location)).body or b""
         charts.extend(netflix.parse_top10(body, location, today=utcnow().date()))
     with tempfile.TemporaryDirectory(prefix="trendbot-replay-") as tmp:
         store = await Store.open(Path(tmp) / "replay.db")

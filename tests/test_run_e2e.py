@@ -406,12 +406,14 @@ def first_queued(db: Path) -> datetime:
 
 
 async def test_kill_9_mid_delivery_then_restart_delivers_every_alert_exactly_once(
-    tmp_path: Path, fake_discord: FakeDiscord, fake_slack: FakeSlack, seeded_db: Path
+    tmp_path: Path, fake_discord: FakeDiscord, fake_slack: FakeSlack
 ) -> None:
     guilds, workspaces = 150, 100
     total = guilds + workspaces
-    # subscribed before any chart data (no baseline), on a database with the title records in
-    store = await Store.open(seeded_copy(seeded_db, tmp_path / "trendbot.db"))
+    # subscribed before any data: no baseline. A fresh database, not seeded_db: with the title
+    # load skipped, Discord was once seen delivering all 150 before Slack reached 25 (the kill
+    # must land mid-way through both platforms' deliveries)
+    store = await Store.open(tmp_path / "trendbot.db")
     try:
         subscribed = await subscribe_ahead(
             store, fake_discord, guilds=guilds, workspaces=workspaces, now=datetime.now(UTC)

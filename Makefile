@@ -37,8 +37,20 @@ lint: $(VENV)/.dev
 	$(BIN)/mypy --strict bot adapters
 	$(BIN)/hadolint Dockerfile
 
-test: lint
-	$(BIN)/pytest
+# The same checks as `lint`, but mypy (~45 s on a clean clone, one core) runs beside pytest;
+# it prints nothing unless it finds something, so pytest's summary stays the last line.
+test: $(VENV)/.dev
+	$(BIN)/ruff check .
+	$(BIN)/ruff format --check .
+	$(BIN)/hadolint Dockerfile
+	@echo "$(BIN)/mypy --strict bot adapters (beside pytest)"
+	@report=$$(mktemp); \
+	$(BIN)/mypy --strict --no-error-summary bot adapters >"$$report" 2>&1 & mypy=$$!; \
+	$(BIN)/pytest; tests=$$?; \
+	wait $$mypy; types=$$?; \
+	if [ $$types -ne 0 ]; then cat "$$report"; echo "mypy --strict bot adapters failed"; fi; \
+	rm -f "$$report"; \
+	[ $$tests -eq 0 ] && [ $$types -eq 0 ]
 
 bench: $(VENV)/.dev
 	$(BIN)/python -m bench

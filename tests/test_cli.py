@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import json
 import os
+import shutil
 import subprocess
 import sys
 from pathlib import Path
@@ -34,14 +35,22 @@ def trendbot(*args: str, cwd: Path, stdin: str = "") -> subprocess.CompletedProc
     )
 
 
-@pytest.fixture
-def db(tmp_path: Path) -> Path:
-    path = tmp_path / "cli.db"
-    done = trendbot("ingest", str(COUNTRIES), str(GLOBAL_7), "--db", str(path), cwd=tmp_path)
+@pytest.fixture(scope="module")
+def ingested(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """The test weeks stored by `trendbot ingest`, once for the module."""
+    where = tmp_path_factory.mktemp("cli")
+    path = where / "cli.db"
+    done = trendbot("ingest", str(COUNTRIES), str(GLOBAL_7), "--db", str(path), cwd=where)
     assert done.returncode == 0, done.stderr
     assert "56 new lists" in done.stdout and "12 new lists" in done.stdout
     assert "database: 7 weeks" in done.stdout
     return path
+
+
+@pytest.fixture
+def db(ingested: Path, tmp_path: Path) -> Path:
+    """A private copy of the ingested database (a test may write to it)."""
+    return Path(shutil.copyfile(ingested, tmp_path / "cli.db"))
 
 
 def test_ingest_again_changes_nothing_and_rejects_broken_files(db: Path, tmp_path: Path) -> None:

@@ -31,7 +31,7 @@ from bot.polling import PollSettings
 from bot.schedule import schedule
 from bot.sources.catalog import Catalog
 from bot.store import Store
-from tests.conftest import TEST_DATA
+from tests.conftest import TEST_DATA, seeded_copy
 from tests.fakes import FakeClock, FakeSleep, RecordingAdapter
 
 COUNTRIES = TEST_DATA / "netflix" / "countries_US-GB-SG-CA_2022-06-05_to_2022-07-17.tsv"
@@ -79,9 +79,10 @@ class NetflixPlayer:
 
 
 @pytest.fixture
-async def world(tmp_path: Path, catalog: Catalog, clock: FakeClock):
-    """An empty store, a Core, a recording adapter subscribed to US, and Netflix on 127.0.0.1."""
-    store = await Store.open(tmp_path / "jobs.db")
+async def world(tmp_path: Path, catalog: Catalog, clock: FakeClock, seeded_db: Path):
+    """A store with no charts yet (the bundled title records already in), a Core, a recording
+    adapter subscribed to US, and Netflix on 127.0.0.1."""
+    store = await Store.open(seeded_copy(seeded_db, tmp_path / "jobs.db"))
     player = NetflixPlayer()
     server = TestServer(player.app, host="127.0.0.1")
     await server.start_server()

@@ -27,7 +27,7 @@ from bot.sources.catalog import Catalog
 from bot.sources.omdb import OmdbReviews
 from bot.sources.tmdb import TmdbReviews
 from bot.store import Store
-from tests.conftest import TEST_DATA
+from tests.conftest import TEST_DATA, seeded_copy
 from tests.fakes import FakeClock, FakeSleep, RecordingAdapter
 
 NOW = datetime(2022, 7, 5, 12, 0, tzinfo=UTC)
@@ -144,9 +144,9 @@ async def test_omdb_passes_a_clamped_retry_after_on(hostile, status: int, header
 
 
 @pytest.fixture
-async def refresh_world(tmp_path: Path, catalog: Catalog, clock: FakeClock):
+async def refresh_world(tmp_path: Path, catalog: Catalog, clock: FakeClock, seeded_db: Path):
     clock.now = datetime(2022, 7, 20, 12, tzinfo=UTC)  # the file's last week (07-17) is over
-    store = await Store.open(tmp_path / "refresh.db")
+    store = await Store.open(seeded_copy(seeded_db, tmp_path / "refresh.db"))
     metrics = Metrics()
     core = build_core(store, Config(), catalog=catalog, clock=clock, metrics=metrics)
     notifier = Notifier(store, {"test": RecordingAdapter()}, clock, sleep=FakeSleep(),

@@ -33,6 +33,7 @@ from bot.notify import Notifier
 from bot.service import Service
 from bot.sources.catalog import Catalog
 from bot.store import Store
+from tests.conftest import seeded_copy
 from tests.e2e_support import (
     BACKTRACE,
     NULL,
@@ -63,6 +64,13 @@ def quiet_logs(caplog: pytest.LogCaptureFixture):
     yield
     loud = [r for r in caplog.get_records("call") if r.levelno >= logging.ERROR or r.exc_info]
     assert not loud, [r.getMessage() for r in loud]
+
+
+@pytest.fixture
+def service_db(tmp_path: Path, seeded_db: Path) -> Path:
+    """The service's database: no charts yet, the bundled title records already loaded (the
+    first start's load is tests/test_run_e2e.py's to show; here it only eats the timeouts)."""
+    return seeded_copy(seeded_db, tmp_path / "service.db")
 
 
 @dataclass
@@ -102,7 +110,7 @@ class Running:
 
 @asynccontextmanager
 async def running(
-    tmp_path: Path,
+    database: Path,
     catalog: Catalog,
     player: NetflixPlayer,
     fake_discord: FakeDiscord,
@@ -111,8 +119,8 @@ async def running(
     oauth: bool = False,
     subscribe: dict[str, int] | None = None,
 ) -> AsyncIterator[tuple[Running, Subscribed]]:
-    """Build the service as `trendbot run` does (adapters, notifier, feeds) and run it until the
-    block ends; then stop it the way SIGTERM does and check it shut down cleanly."""
+    """Build the service as `trendbot run` does (adapters, notifier, feeds) over `database` and run
+    it until the block ends; then stop it the way SIGTERM does and check it shut down cleanly."""
     if oauth:
         slack_config = SlackConfig(mode="http", api_base=fake_slack.api_base,
                                    signing_secret=SECRET, client_id="1111.2222",
@@ -121,7 +129,7 @@ async def running(
         slack_config = SlackConfig(mode="http", api_base=fake_slack.api_base,
                                    signing_secret=SECRET, bot_token=BOT_TOKEN)  # fmt: skip
     config = Config(
-        database=tmp_path / "service.db",
+        database=database,
         netflix=NetflixConfig(
             urls=(player.countries_url,), refresh_every_seconds=TICK, timeout_seconds=5
         ),
@@ -187,7 +195,7 @@ async def source(run: Running) -> dict[str, Any]:
 
 
 async def test_alerts_reach_each_subscribed_channel_once_and_broken_bodies_change_nothing(
-    tmp_path: Path,
+    service_db: Path,
     catalog: Catalog,
     fake_discord: FakeDiscord,
     fake_slack: FakeSlack,
@@ -197,7 +205,7 @@ async def test_alerts_reach_each_subscribed_channel_once_and_broken_bodies_chang
     alerts = [int(g["channels"][1]["id"]) for g in guilds]
     async with (
         NetflixPlayer(until(WEEK_N)) as netflix,
-        running(tmp_path, catalog, netflix, fake_discord, fake_slack) as (run, _),
+        running(service_db, catalog, netflix, fake_discord, fake_slack) as (run, _),
     ):
         # week N is fetched at start-up; nobody is subscribed yet
         await eventually(lambda: _stored(run, WEEK_N), what="week N stored")
@@ -269,7 +277,7 @@ async def test_alerts_reach_each_subscribed_channel_once_and_broken_bodies_chang
 
 
 async def test_429_storms_and_5xx_bursts_deliver_everything_exactly_once(
-    tmp_path: Path, catalog: Catalog, fake_discord: FakeDiscord, fake_slack: FakeSlack
+    service_db: Path, catalog: Catalog, fake_discord: FakeDiscord, fake_slack: FakeSlack
 ) -> None:
     messages = r"/channels/\d+/messages"
     # Discord: two 503s (discord.py does not retry those: the outbox backs off 30 s), a storm of
@@ -282,7 +290,7 @@ async def test_429_storms_and_5xx_bursts_deliver_everything_exactly_once(
     fake_slack.fail("chat.postMessage", status=429, headers={"Retry-After": "1"}, times=8)
     async with (
         NetflixPlayer(until(WEEK_N1)) as netflix,
-        running(tmp_path, catalog, netflix, fake_discord, fake_slack, oauth=True,
+        running(service_db, catalog, netflix, fake_discord, fake_slack, oauth=True,
                 subscribe={"guilds": 6, "workspaces": 6}) as (run, subscribed),
     ):  # fmt: skip
         # the alert channels invited the bot, so after a 500 Slack can say whether it posted

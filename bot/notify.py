@@ -102,6 +102,8 @@ class Notifier:
         self._pacer = Pacer(paces, lambda seconds: self._sleep(seconds), monotonic)
         self._stopping = asyncio.Event()
         self._sent_ids: list[tuple[int, str | None]] = []
+        self._recording: set[asyncio.Task[None]] = set()
+        self._claimed_until: dict[str, datetime] = {}  # lease → until when its claims hold
         self._lock = asyncio.Lock()
         self._woken: asyncio.Task[DrainReport] | None = None
 
@@ -150,45 +152,41 @@ class Notifier:
             platforms = await self._sending_platforms()
             stopped: set[tuple[str, str]] = set()  # rate-limited or gone: later, not now
             handled = 0
-            while handled < limit and platforms and not self._stopping.is_set():
-                batch, _full = await self._claim(platforms, limit - handled)
-                fresh = [p for p in batch if _channel_of(p) not in stopped]
-                await self._give_back([p for p in batch if _channel_of(p) in stopped])
-                if not fresh:
-                    break
-                handled += len(fresh)
-                await self._send_batch(fresh, tally, stopped)
+            held: list[PendingAlert] = []  # a channel cut short by a full claim, to come whole
+            try:
+                while handled < limit and platforms and not self._stopping.is_set():
+                    batch, held = await self._claim(platforms, limit - handled, held)
+                    fresh = [p for p in batch if _channel_of(p) not in stopped]
+                    await self._give_back([p for p in batch if _channel_of(p) in stopped])
+                    if not fresh:
+                        break
+                    handled += len(fresh)
+                    await self._send_batch(fresh, tally, stopped)
+            finally:
+                await self._give_back(held)
+                self._claimed_until.clear()
             self._metrics.outbox_pending.set((await self._store.outbox_counts()).get("pending", 0))
             return DrainReport(tally.sent, tally.retried, tally.failed, tuple(tally.disabled))
 
-    async def _claim(self, platforms: list[str], room: int) -> tuple[list[PendingAlert], bool]:
-        """Lease the next due alerts (at most `room`); whether the claim came back full.
+    async def _claim(
+        self, platforms: list[str], room: int, held: list[PendingAlert]
+    ) -> tuple[list[PendingAlert], list[PendingAlert]]:
+        """Lease and claim the next due alerts (at most `room`), joined to those `held` back
+        from the last claim; returns the batch and the alerts to hold back for the next.
+        Claimed with the lease, the batch's sends need no write each while the lease is young.
         (Claiming the next batch while one sends was tried: on SQLite its write delays the
         sending batch's own claims by as much as it saves.)"""
         wanted = min(CLAIM_BATCH, room)
-        batch = await self._store.claim_due(
-            platforms, self._clock(), self._lease, limit=wanted, per_channel=PER_CHANNEL
+        now = self._clock()
+        found = await self._store.claim_due(
+            platforms, now, self._lease, limit=wanted, per_channel=PER_CHANNEL, claim=True
         )
-        if len(batch) < wanted:
-            return batch, False
-        return await self._whole_channels(batch), True
-
-    async def _whole_channels(self, batch: list[PendingAlert]) -> list[PendingAlert]:
-        """A full claim may have cut its last channel (the one whose oldest alert is newest)
-        short: that channel goes back, to come whole in the next claim. Sent now, its rest would
-        wait a whole channel interval in the next batch, and hold that batch up."""
-        firsts: dict[tuple[str, str], int] = {}
-        for pending in batch:
-            key = _channel_of(pending)
-            firsts[key] = min(firsts.get(key, pending.id), pending.id)
-        if len(firsts) < 2:
-            return batch
-        last = max(firsts, key=lambda key: firsts[key])
-        cut = [p for p in batch if _channel_of(p) == last]
-        if len(cut) >= PER_CHANNEL:
-            return batch  # a full share: the claim did not cut it
-        await self._give_back(cut)
-        return [p for p in batch if _channel_of(p) != last]
+        if found and found[0].lease is not None:
+            self._claimed_until[found[0].lease] = now + self._lease / 2
+        batch = sorted(held + found, key=lambda p: p.id) if held else found
+        if len(found) < wanted:
+            return batch, []
+        return _whole_channels(batch)
 
     async def _sending_platforms(self) -> list[str]:
         """Platforms this process sends for now: one sender cluster-wide where the platform's
@@ -223,23 +221,39 @@ class Notifier:
                 )
             )
         finally:
-            await self._record_sent()
+            await self._record_all()
             await self._give_back([p for p in batch if p.id not in attempted])
 
     async def _give_back(self, leased: list[PendingAlert]) -> None:
-        """Unsent leased alerts go back to the queue at once (stopping, or channel paused)."""
-        by_lease: dict[str, list[int]] = {}
+        """Unsent leased alerts go back to the queue at once (stopping, or channel paused),
+        their claims undone unless a send had started before this lease."""
+        by_lease: dict[tuple[str, bool], list[int]] = {}
         for pending in leased:
             if pending.lease is not None:
-                by_lease.setdefault(pending.lease, []).append(pending.id)
-        for lease, ids in by_lease.items():
-            await self._store.release(ids, lease)
+                by_lease.setdefault((pending.lease, pending.maybe_sent), []).append(pending.id)
+        for (lease, maybe_sent), ids in by_lease.items():
+            await self._store.release(ids, lease, unclaim=not maybe_sent)
+
+    def _claimed(self, pending: PendingAlert) -> bool:
+        """Claimed with its lease (no claim of its own needed), and the lease still young."""
+        until = self._claimed_until.get(pending.lease) if pending.lease else None
+        return not pending.maybe_sent and until is not None and self._clock() < until
 
     async def _delivered(self, pending: PendingAlert) -> None:
         # recorded in batches: a crash before the batch is written leaves the rows claimed, and
-        # claimed rows are checked with the platform, not posted again
+        # claimed rows are checked with the platform, not posted again. Written in the
+        # background: no send waits for it (the batch's end does)
         self._sent_ids.append((pending.id, pending.lease))
         if len(self._sent_ids) >= SENT_BATCH:
+            task = asyncio.get_running_loop().create_task(self._record_sent())
+            self._recording.add(task)
+            task.add_done_callback(self._recording.discard)
+
+    async def _record_all(self) -> None:
+        """Wait for the records under way, then record the rest."""
+        try:
+            await asyncio.gather(*self._recording)
+        finally:
             await self._record_sent()
 
     async def _record_sent(self) -> None:
@@ -274,6 +288,9 @@ class Notifier:
                 if self._stopping.is_set():
                     return
                 await self._wait_turn(bundle[0].alert)
+                # the other channels take their turns before this send starts, as they did
+                # while each send waited for its own claim to be written
+                await asyncio.sleep(0)
                 if self._stopping.is_set():
                     return
                 attempted.update(p.id for p in bundle)
@@ -318,7 +335,9 @@ class Notifier:
                     tally.sent += 1
                     metrics.alerts_sent.labels(alert.platform).inc()
                     return _Outcome.SENT
-            if not await self._store.claim(pending.id, self._clock(), pending.lease):
+            if not self._claimed(pending) and not await self._store.claim(
+                pending.id, self._clock(), pending.lease
+            ):
                 log.warning(
                     "alert %d: lease lost before its send; another worker has it", pending.id
                 )
@@ -368,7 +387,7 @@ class Notifier:
         metrics = self._metrics
         claimed = []
         now = self._clock()
-        answers = await asyncio.gather(*(self._store.claim(p.id, now, p.lease) for p in bundle))
+        answers = await asyncio.gather(*(self._claim_one(p, now) for p in bundle))
         for pending, mine in zip(bundle, answers, strict=True):
             if mine:
                 claimed.append(pending)
@@ -414,6 +433,9 @@ class Notifier:
             await self._delivered(pending)
         return _Outcome.SENT
 
+    async def _claim_one(self, pending: PendingAlert, now: datetime) -> bool:
+        return self._claimed(pending) or await self._store.claim(pending.id, now, pending.lease)
+
     async def _disable(self, adapter: ChatAdapter, alert: Alert, reason: str) -> None:
         servers = await self._store.disable_channel(
             alert.platform, alert.channel_id, reason, self._clock()
@@ -444,6 +466,23 @@ class Notifier:
             await self._store.mark_retry(
                 pending.id, when, error, delivered_maybe=True, lease=pending.lease
             )
+
+
+def _whole_channels(batch: list[PendingAlert]) -> tuple[list[PendingAlert], list[PendingAlert]]:
+    """A full claim may have cut its last channel (the one whose oldest alert is newest)
+    short: that channel is held back, to go whole with the next claim. Sent now, its rest would
+    wait a whole channel interval in the next batch, and hold that batch up."""
+    firsts: dict[tuple[str, str], int] = {}
+    for pending in batch:
+        key = _channel_of(pending)
+        firsts[key] = min(firsts.get(key, pending.id), pending.id)
+    if len(firsts) < 2:
+        return batch, []
+    last = max(firsts, key=lambda key: firsts[key])
+    cut = [p for p in batch if _channel_of(p) == last]
+    if len(cut) >= PER_CHANNEL:
+        return batch, []  # a full share: the claim did not cut it
+    return [p for p in batch if _channel_of(p) != last], cut
 
 
 def _channel_of(pending: PendingAlert) -> tuple[str, str]:

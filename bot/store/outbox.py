@@ -15,6 +15,8 @@ from collections.abc import Awaitable, Callable, Iterable, Sequence
 from datetime import date, datetime, timedelta
 from typing import Any
 
+from sqlalchemy.ext.asyncio import AsyncConnection
+
 from bot.models import Alert, Card, PendingAlert
 from bot.store.charts import key_of
 from bot.store.database import Database, execute, sql
@@ -79,10 +81,13 @@ class Outbox:
         *,
         limit: int = 500,
         per_channel: int = 5,
+        claim: bool = False,
     ) -> list[PendingAlert]:
         """Lease due alerts of `platforms` to the caller: at most `per_channel` per channel,
         channels taking turns, oldest first within a channel. Another worker's live lease is
-        skipped (SKIP LOCKED on PostgreSQL); an expired one is taken over."""
+        skipped (SKIP LOCKED on PostgreSQL); an expired one is taken over. With `claim`, the
+        leased alerts are also claimed (`claim`) in the same transaction, so that their sends
+        need no write each; `maybe_sent` still tells of a claim made before this one."""
         if not platforms:
             return []
         token = secrets.token_hex(8)
@@ -99,6 +104,9 @@ class Outbox:
                 sql(self._db.dialect.claim_outbox(), ("platforms",)), params
             )
             rows = result.all()
+            fresh = [r[0] for r in rows if r[13] is None]
+            if claim and fresh:
+                await _claim_rows(conn, fresh, now, token)
         found = [_pending(r, token) for r in rows]
         found.sort(key=lambda p: p.id)
         return found
@@ -122,16 +130,7 @@ class Outbox:
         if not alert_ids:
             return set()
         async with self._db.writing() as conn:
-            result = await conn.execute(
-                sql(
-                    "UPDATE outbox SET claimed_at = :now WHERE id IN :ids AND state = 'pending'"
-                    + _fence(lease)
-                    + " RETURNING id",
-                    ("ids",),
-                ),
-                {"now": now.isoformat(), "ids": list(alert_ids), "lease": lease},
-            )
-            return {int(r[0]) for r in result}
+            return await _claim_rows(conn, alert_ids, now, lease)
 
     async def mark_sent_many(
         self, alert_ids: Sequence[int], now: datetime, lease: str | None = None
@@ -179,15 +178,17 @@ class Outbox:
             {"error": error, "id": alert_id, "lease": lease},
         )
 
-    async def release(self, alert_ids: Sequence[int], lease: str) -> None:
-        """Give leased alerts back unsent (stopping), so another worker may take them at once."""
+    async def release(self, alert_ids: Sequence[int], lease: str, *, unclaim: bool = False) -> None:
+        """Give leased alerts back unsent (stopping), so another worker may take them at once;
+        `unclaim`: their claims (made with the lease, no send started) are undone as well."""
         if not alert_ids:
             return
+        unclaimed = ", claimed_at = NULL" if unclaim else ""
         async with self._db.writing() as conn:
             for start in range(0, len(alert_ids), 500):
                 await execute(
                     conn,
-                    "UPDATE outbox SET lease_token = NULL, lease_until = NULL "
+                    f"UPDATE outbox SET lease_token = NULL, lease_until = NULL{unclaimed} "
                     "WHERE id IN :ids AND lease_token = :lease",
                     {"ids": list(alert_ids[start : start + 500]), "lease": lease},
                     expanding=("ids",),
@@ -256,6 +257,24 @@ class ClaimQueue:
                 if not isinstance(exc, Exception):
                     raise
                 return
+
+
+async def _claim_rows(
+    conn: AsyncConnection, alert_ids: Sequence[int], now: datetime, lease: str | None
+) -> set[int]:
+    claimed: set[int] = set()
+    for start in range(0, len(alert_ids), 500):
+        result = await conn.execute(
+            sql(
+                "UPDATE outbox SET claimed_at = :now WHERE id IN :ids AND state = 'pending'"
+                + _fence(lease)
+                + " RETURNING id",
+                ("ids",),
+            ),
+            {"now": now.isoformat(), "ids": list(alert_ids[start : start + 500]), "lease": lease},
+        )
+        claimed.update(int(r[0]) for r in result)
+    return claimed
 
 
 def _fence(lease: str | None) -> str:

@@ -22,7 +22,8 @@ from discord import app_commands
 from discord.gateway import DiscordWebSocket
 from discord.http import Route
 
-from adapters.discord_alerts import MAX_EMBEDS, PLATFORM, DiscordAlerts
+from adapters.discord_alerts import MAX_EMBEDS, PLATFORM, DiscordAlerts, Renders
+from adapters.discord_buckets import sweep_amortised
 from adapters.discord_commands import CatalogTranslator, commands
 from adapters.discord_gateway import (
     IDENTIFY_INTERVAL,
@@ -118,11 +119,13 @@ class DiscordAdapter(DiscordAlerts, DiscordInbound):
             shard_count=config.shard_count, **options
         )
         self.client.before_identify_hook = self._before_identify  # type: ignore[method-assign]
+        sweep_amortised(self.client.http)  # a fan-out makes one rate-limit bucket per channel
         self.tree: app_commands.CommandTree[discord.Client] = app_commands.CommandTree(self.client)
         for command in commands(self):
             self.tree.add_command(command)
         self.tree.error(self._on_command_error)
         self._translator = CatalogTranslator()
+        self._renders = Renders()
         for handler in (
             self.on_message,
             self.on_guild_join,

@@ -15,7 +15,7 @@ import aiohttp
 import discord
 
 from adapters.discord_gateway import InvalidRequestGuard
-from adapters.discord_render import render
+from adapters.discord_render import Rendered, render
 from bot.core import Core
 from bot.errors import ChannelUnavailable, RateLimited, TransientDeliveryError
 from bot.models import Card
@@ -28,6 +28,25 @@ MAX_EMBEDS = 10  # per message (Discord's documented limit)
 HISTORY_LIMIT = 50  # recent messages read to tell whether an alert is already in a channel
 
 
+class Renders:
+    """Cards laid out lately, by identity: a fan-out posts the same few cards to many channels
+    (the outbox reads each once per claim), and laying one out costs more than posting it."""
+
+    def __init__(self, size: int = 256) -> None:
+        self._size = size
+        self._found: dict[int, tuple[Card, Rendered]] = {}
+
+    def __call__(self, card: Card) -> Rendered:
+        hit = self._found.get(id(card))
+        if hit is not None and hit[0] is card:
+            return hit[1]
+        if len(self._found) >= self._size:
+            self._found.clear()
+        out = render(card)
+        self._found[id(card)] = (card, out)
+        return out
+
+
 class DiscordAlerts:
     """The alert side of DiscordAdapter (ChatAdapter, ServerSender, BundleSender, SentLookup,
     AdminNotifier)."""
@@ -35,6 +54,7 @@ class DiscordAlerts:
     client: discord.AutoShardedClient
     _core: Core
     _guard: InvalidRequestGuard
+    _renders: Renders
 
     async def send(self, channel_id: str, card: Card, dedupe_key: str) -> None:
         """Post a card to a channel; `dedupe_key` becomes the message nonce Discord dedupes on."""
@@ -45,7 +65,7 @@ class DiscordAlerts:
     ) -> None:
         """Post a card to a channel of a guild (ServerSender): knowing the guild, the bot's
         permissions there are checked from the cache first."""
-        await self._post(server_id, channel_id, render(card).kwargs(), dedupe_key)
+        await self._post(server_id, channel_id, self._renders(card).kwargs(), dedupe_key)
 
     async def send_bundle(
         self,
@@ -56,7 +76,7 @@ class DiscordAlerts:
     ) -> None:
         """Several alerts as one message of up to 10 embeds (BundleSender); each embed is found
         again by its title and footer (was_sent), the message by the first alert's nonce."""
-        embeds = [render(card).embed for card in cards[:MAX_EMBEDS]]
+        embeds = [self._renders(card).embed for card in cards[:MAX_EMBEDS]]
         await self._post(server_id, channel_id, {"embeds": embeds}, dedupe_keys[0])
 
     async def _post(

@@ -20,7 +20,9 @@ from collections.abc import Awaitable, Callable, Iterable, Mapping
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from enum import Enum
+from typing import Any, cast
 
+from bot.claiming import ClaimsAhead
 from bot.errors import ChannelUnavailable, RateLimited, TransientDeliveryError
 from bot.judge.week import Judged
 from bot.languages import for_channel
@@ -37,9 +39,10 @@ log = logging.getLogger(__name__)
 
 BACKOFF_BASE = timedelta(seconds=30)
 BACKOFF_CAP = timedelta(hours=1)
-SENT_BATCH = 50
+SENT_BATCH = 250  # a record every half claim: recorded in the background, checked after a crash
 LEASE = timedelta(seconds=60)  # a dead worker's alerts go to another after this
 CLAIM_BATCH = 500
+CLAIM_CHUNK = 64  # channels whose first sends are claimed in one write (bot/claiming.py)
 PER_CHANNEL = 10  # alerts of one channel per claim: others get their turn in the same batch
 SENDER_LOCK = "sender:{platform}"
 
@@ -64,6 +67,16 @@ class _Tally:
     retried: int = 0
     failed: int = 0
     disabled: list[tuple[str, str]] = field(default_factory=list)
+
+
+@dataclass(slots=True)
+class _Run:
+    """One drain's state, shared by the batches it has on the way."""
+
+    tally: _Tally = field(default_factory=_Tally)
+    stopped: set[tuple[str, str]] = field(default_factory=set)  # rate-limited or gone: later
+    semaphores: dict[str, asyncio.Semaphore] = field(default_factory=dict)  # per platform
+    busy: dict[tuple[str, str], asyncio.Task[None]] = field(default_factory=dict)  # per channel
 
 
 def dedupe_key(pending: PendingAlert) -> str:
@@ -103,7 +116,6 @@ class Notifier:
         self._stopping = asyncio.Event()
         self._sent_ids: list[tuple[int, str | None]] = []
         self._recording: set[asyncio.Task[None]] = set()
-        self._claimed_until: dict[str, datetime] = {}  # lease → until when its claims hold
         self._lock = asyncio.Lock()
         self._woken: asyncio.Task[DrainReport] | None = None
 
@@ -148,23 +160,30 @@ class Notifier:
         """Try every due alert once (up to `limit`), in leased batches, many channels at once
         within each platform's pace; alerts of platforms not sending here stay queued."""
         async with self._lock:  # the scheduler and a refresh may both ask; one drain at a time
-            tally = _Tally()
+            run = _Run()
             platforms = await self._sending_platforms()
-            stopped: set[tuple[str, str]] = set()  # rate-limited or gone: later, not now
             handled = 0
             held: list[PendingAlert] = []  # a channel cut short by a full claim, to come whole
+            sending: list[asyncio.Task[None]] = []
             try:
                 while handled < limit and platforms and not self._stopping.is_set():
                     batch, held = await self._claim(platforms, limit - handled, held)
-                    fresh = [p for p in batch if _channel_of(p) not in stopped]
-                    await self._give_back([p for p in batch if _channel_of(p) in stopped])
+                    fresh = [p for p in batch if _channel_of(p) not in run.stopped]
+                    await self._give_back([p for p in batch if _channel_of(p) in run.stopped])
                     if not fresh:
                         break
                     handled += len(fresh)
-                    await self._send_batch(fresh, tally, stopped)
+                    sending.append(asyncio.create_task(self._send_batch(fresh, run)))
+                    # two batches on the way at most: the next is claimed while this one sends
+                    # (no send waits for a write), and its sends queue behind this one's
+                    if len(sending) > 1:
+                        await sending.pop(0)
             finally:
-                await self._give_back(held)
-                self._claimed_until.clear()
+                try:
+                    await asyncio.gather(*sending)
+                finally:
+                    await self._give_back(held)
+            tally = run.tally
             self._metrics.outbox_pending.set((await self._store.outbox_counts()).get("pending", 0))
             return DrainReport(tally.sent, tally.retried, tally.failed, tuple(tally.disabled))
 
@@ -173,16 +192,11 @@ class Notifier:
     ) -> tuple[list[PendingAlert], list[PendingAlert]]:
         """Lease and claim the next due alerts (at most `room`), joined to those `held` back
         from the last claim; returns the batch and the alerts to hold back for the next.
-        Claimed with the lease, the batch's sends need no write each while the lease is young.
-        (Claiming the next batch while one sends was tried: on SQLite its write delays the
-        sending batch's own claims by as much as it saves.)"""
+        """
         wanted = min(CLAIM_BATCH, room)
-        now = self._clock()
         found = await self._store.claim_due(
-            platforms, now, self._lease, limit=wanted, per_channel=PER_CHANNEL, claim=True
+            platforms, self._clock(), self._lease, limit=wanted, per_channel=PER_CHANNEL
         )
-        if found and found[0].lease is not None:
-            self._claimed_until[found[0].lease] = now + self._lease / 2
         batch = sorted(held + found, key=lambda p: p.id) if held else found
         if len(found) < wanted:
             return batch, []
@@ -202,42 +216,53 @@ class Notifier:
             found.append(platform)
         return found
 
-    async def _send_batch(
-        self, batch: list[PendingAlert], tally: _Tally, stopped: set[tuple[str, str]]
-    ) -> None:
+    async def _send_batch(self, batch: list[PendingAlert], run: _Run) -> None:
         groups: dict[tuple[str, str], list[PendingAlert]] = {}
         for pending in batch:
             groups.setdefault(_channel_of(pending), []).append(pending)
-        semaphores = {
-            platform: asyncio.Semaphore(self._pace(platform).concurrency)
-            for platform, _channel in groups
-        }
+        bundles = {key: self._bundles(items) for key, items in groups.items()}
+        claims = ClaimsAhead(
+            lambda ids, lease: self._store.claim_many(ids, self._clock(), lease),
+            [found[0] for found in bundles.values()],
+            CLAIM_CHUNK,
+        )
+        claims.start()
         attempted: set[int] = set()
-        try:
-            await asyncio.gather(
-                *(
-                    self._channel(items, semaphores[key[0]], tally, attempted, stopped)
-                    for key, items in groups.items()
+        channels: dict[tuple[str, str], asyncio.Task[None]] = {}
+        for index, (key, items) in enumerate(bundles.items()):
+            semaphore = run.semaphores.get(key[0])
+            if semaphore is None:
+                semaphore = run.semaphores[key[0]] = asyncio.Semaphore(
+                    self._pace(key[0]).concurrency
                 )
+            # a channel still sending from the batch before goes on after it, in order
+            after = run.busy.get(key)
+            channels[key] = run.busy[key] = asyncio.create_task(
+                self._channel(items, semaphore, run, attempted, after, (claims, index))
             )
+        try:
+            await asyncio.gather(*channels.values())
         finally:
+            for key, task in channels.items():
+                if run.busy.get(key) is task:
+                    del run.busy[key]
+            await claims.settle()
             await self._record_all()
-            await self._give_back([p for p in batch if p.id not in attempted])
+            unsent = [p for p in batch if p.id not in attempted]
+            await self._give_back(unsent, unclaim=claims.claimed)
 
-    async def _give_back(self, leased: list[PendingAlert]) -> None:
-        """Unsent leased alerts go back to the queue at once (stopping, or channel paused),
-        their claims undone unless a send had started before this lease."""
+    async def _give_back(
+        self, leased: list[PendingAlert], unclaim: set[int] | frozenset[int] = frozenset()
+    ) -> None:
+        """Unsent leased alerts go back to the queue at once (stopping, or channel paused);
+        those in `unclaim` were claimed ahead of a send that never started: that is undone."""
         by_lease: dict[tuple[str, bool], list[int]] = {}
         for pending in leased:
             if pending.lease is not None:
-                by_lease.setdefault((pending.lease, pending.maybe_sent), []).append(pending.id)
-        for (lease, maybe_sent), ids in by_lease.items():
-            await self._store.release(ids, lease, unclaim=not maybe_sent)
-
-    def _claimed(self, pending: PendingAlert) -> bool:
-        """Claimed with its lease (no claim of its own needed), and the lease still young."""
-        until = self._claimed_until.get(pending.lease) if pending.lease else None
-        return not pending.maybe_sent and until is not None and self._clock() < until
+                key = (pending.lease, pending.id in unclaim)
+                by_lease.setdefault(key, []).append(pending.id)
+        for (lease, undo), ids in by_lease.items():
+            await self._store.release(ids, lease, unclaim=undo)
 
     async def _delivered(self, pending: PendingAlert) -> None:
         # recorded in batches: a crash before the batch is written leaves the rows claimed, and
@@ -277,15 +302,19 @@ class Notifier:
 
     async def _channel(
         self,
-        items: list[PendingAlert],
+        bundles: list[list[PendingAlert]],
         semaphore: asyncio.Semaphore,
-        tally: _Tally,
+        run: _Run,
         attempted: set[int],
-        stopped: set[tuple[str, str]],
+        after: asyncio.Task[None] | None,
+        ahead: tuple[ClaimsAhead, int],
     ) -> None:
+        if after is not None:
+            await asyncio.wait({after})
+        tally, stopped = run.tally, run.stopped
         async with semaphore:
-            for bundle in self._bundles(items):
-                if self._stopping.is_set():
+            for n, bundle in enumerate(bundles):
+                if self._stopping.is_set() or _channel_of(bundle[0]) in stopped:
                     return
                 await self._wait_turn(bundle[0].alert)
                 # the other channels take their turns before this send starts, as they did
@@ -293,11 +322,15 @@ class Notifier:
                 await asyncio.sleep(0)
                 if self._stopping.is_set():
                     return
+                # the first send of each channel was claimed ahead; the rest are claimed singly
+                claimed_ahead = None
+                if n == 0 and not bundle[0].maybe_sent:
+                    claimed_ahead = await ahead[0].mine(ahead[1])
                 attempted.update(p.id for p in bundle)
                 if len(bundle) > 1:
-                    outcome = await self._deliver_bundle(bundle, tally)
+                    outcome = await self._deliver_bundle(bundle, tally, claimed_ahead)
                 else:
-                    outcome = await self._deliver(bundle[0], tally)
+                    outcome = await self._deliver(bundle[0], tally, claimed_ahead)
                 if outcome is _Outcome.STOP:
                     stopped.add(_channel_of(bundle[0]))
                     return
@@ -306,7 +339,7 @@ class Notifier:
         """A channel's alerts of one week as one message where the platform allows it; an
         alert whose send may have happened (a crash) goes alone, checked first."""
         adapter = self._adapters.get(items[0].alert.platform) if items else None
-        limit = adapter.bundle_limit if isinstance(adapter, BundleSender) else 1
+        limit = cast(BundleSender, adapter).bundle_limit if _is(adapter, BundleSender) else 1
         bundles: list[list[PendingAlert]] = []
         for pending in items:
             last = bundles[-1] if bundles else None
@@ -322,7 +355,9 @@ class Notifier:
                 bundles.append([pending])
         return bundles
 
-    async def _deliver(self, pending: PendingAlert, tally: _Tally) -> _Outcome:
+    async def _deliver(
+        self, pending: PendingAlert, tally: _Tally, claimed_ahead: set[int] | None = None
+    ) -> _Outcome:
         alert = pending.alert
         adapter = self._adapters[alert.platform]
         key = dedupe_key(pending)
@@ -335,15 +370,15 @@ class Notifier:
                     tally.sent += 1
                     metrics.alerts_sent.labels(alert.platform).inc()
                     return _Outcome.SENT
-            if not self._claimed(pending) and not await self._store.claim(
-                pending.id, self._clock(), pending.lease
-            ):
+            if not await self._claim_one(pending, self._clock(), claimed_ahead):
                 log.warning(
                     "alert %d: lease lost before its send; another worker has it", pending.id
                 )
                 return _Outcome.RETRY
-            if isinstance(adapter, ServerSender):
-                await adapter.send_to(alert.server_id, alert.channel_id, alert.card, key)
+            if _is(adapter, ServerSender):
+                await cast(ServerSender, adapter).send_to(
+                    alert.server_id, alert.channel_id, alert.card, key
+                )
             else:
                 await adapter.send(alert.channel_id, alert.card, key)
         except RateLimited as exc:
@@ -379,15 +414,17 @@ class Notifier:
         await self._delivered(pending)
         return _Outcome.SENT
 
-    async def _deliver_bundle(self, bundle: list[PendingAlert], tally: _Tally) -> _Outcome:
+    async def _deliver_bundle(
+        self, bundle: list[PendingAlert], tally: _Tally, claimed_ahead: set[int] | None = None
+    ) -> _Outcome:
         """Several alerts to one channel as one message; every outcome applies to them all."""
         first = bundle[0].alert
         adapter = self._adapters[first.platform]
-        assert isinstance(adapter, BundleSender)
+        assert _is(adapter, BundleSender)
         metrics = self._metrics
         claimed = []
         now = self._clock()
-        answers = await asyncio.gather(*(self._claim_one(p, now) for p in bundle))
+        answers = await asyncio.gather(*(self._claim_one(p, now, claimed_ahead) for p in bundle))
         for pending, mine in zip(bundle, answers, strict=True):
             if mine:
                 claimed.append(pending)
@@ -397,7 +434,7 @@ class Notifier:
         if not claimed:
             return _Outcome.RETRY
         try:
-            await adapter.send_bundle(
+            await cast(BundleSender, adapter).send_bundle(
                 first.server_id, first.channel_id, [p.alert.card for p in claimed],
                 [dedupe_key(p) for p in claimed],
             )  # fmt: skip
@@ -433,8 +470,13 @@ class Notifier:
             await self._delivered(pending)
         return _Outcome.SENT
 
-    async def _claim_one(self, pending: PendingAlert, now: datetime) -> bool:
-        return self._claimed(pending) or await self._store.claim(pending.id, now, pending.lease)
+    async def _claim_one(
+        self, pending: PendingAlert, now: datetime, claimed_ahead: set[int] | None
+    ) -> bool:
+        """Whether this send is claimed (False: the lease passed to another worker)."""
+        if claimed_ahead is not None:
+            return pending.id in claimed_ahead  # claimed with the others of its chunk
+        return await self._store.claim(pending.id, now, pending.lease)
 
     async def _disable(self, adapter: ChatAdapter, alert: Alert, reason: str) -> None:
         servers = await self._store.disable_channel(
@@ -483,6 +525,19 @@ def _whole_channels(batch: list[PendingAlert]) -> tuple[list[PendingAlert], list
     if len(cut) >= PER_CHANNEL:
         return batch, []  # a full share: the claim did not cut it
     return [p for p in batch if _channel_of(p) != last], cut
+
+
+_ROLES: dict[tuple[type, type], bool] = {}
+
+
+def _is(adapter: object, role: Any) -> bool:
+    """isinstance against a runtime-checkable protocol, known per adapter class after the first
+    time (a protocol check walks the protocol's members: twice per send added up)."""
+    key = (type(adapter), role)
+    found = _ROLES.get(key)
+    if found is None:
+        found = _ROLES[key] = isinstance(adapter, role)
+    return found
 
 
 def _channel_of(pending: PendingAlert) -> tuple[str, str]:

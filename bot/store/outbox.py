@@ -81,13 +81,10 @@ class Outbox:
         *,
         limit: int = 500,
         per_channel: int = 5,
-        claim: bool = False,
     ) -> list[PendingAlert]:
         """Lease due alerts of `platforms` to the caller: at most `per_channel` per channel,
         channels taking turns, oldest first within a channel. Another worker's live lease is
-        skipped (SKIP LOCKED on PostgreSQL); an expired one is taken over. With `claim`, the
-        leased alerts are also claimed (`claim`) in the same transaction, so that their sends
-        need no write each; `maybe_sent` still tells of a claim made before this one."""
+        skipped (SKIP LOCKED on PostgreSQL); an expired one is taken over."""
         if not platforms:
             return []
         token = secrets.token_hex(8)
@@ -104,10 +101,8 @@ class Outbox:
                 sql(self._db.dialect.claim_outbox(), ("platforms",)), params
             )
             rows = result.all()
-            fresh = [r[0] for r in rows if r[13] is None]
-            if claim and fresh:
-                await _claim_rows(conn, fresh, now, token)
-        found = [_pending(r, token) for r in rows]
+        cards: dict[str, Card] = {}  # a fan-out's rows share a few cards: each is read once
+        found = [_pending(r, token, cards) for r in rows]
         found.sort(key=lambda p: p.id)
         return found
 
@@ -281,7 +276,14 @@ def _fence(lease: str | None) -> str:
     return " AND lease_token = :lease" if lease is not None else ""
 
 
-def _pending(r: Any, lease: str | None = None) -> PendingAlert:
+def _pending(
+    r: Any, lease: str | None = None, cards: dict[str, Card] | None = None
+) -> PendingAlert:
+    card = cards.get(r[11]) if cards is not None else None
+    if card is None:
+        card = Card.from_dict(json.loads(r[11]))
+        if cards is not None:
+            cards[r[11]] = card
     return PendingAlert(
         r[0],
         Alert(
@@ -292,7 +294,7 @@ def _pending(r: Any, lease: str | None = None) -> PendingAlert:
             date.fromisoformat(r[8]),
             r[9],
             r[10],
-            Card.from_dict(json.loads(r[11])),
+            card,
         ),
         r[12],
         r[13] is not None,

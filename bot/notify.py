@@ -9,6 +9,8 @@ asked whether the message is already there) instead of being posted again.
 Pacing follows DESIGN §4: Discord's global rate is held by one sender cluster-wide (a lock), Slack
 is paced per workspace, and every channel has its interval; 429 → wait Retry-After; 5xx/timeouts →
 back off and retry; 403/404 → disable that server's alerts with a reason and tell its admins once.
+Here: queueing, leasing and pacing; each send's outcome is bot/sending.py, claims ahead of the sends
+bot/claiming.py.
 """
 
 from __future__ import annotations
@@ -19,27 +21,22 @@ import time
 from collections.abc import Awaitable, Callable, Iterable, Mapping
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
-from enum import Enum
-from typing import Any, cast
+from typing import cast
 
 from bot.claiming import ClaimsAhead
-from bot.errors import ChannelUnavailable, RateLimited, TransientDeliveryError
 from bot.judge.week import Judged
-from bot.languages import for_channel
 from bot.metrics import Metrics
 from bot.models import Alert, ChartKey, PendingAlert
 from bot.pacing import PACES, Pace, Pacer
 from bot.planning import plan_alerts
-from bot.protocols import AdminNotifier, BundleSender, ChatAdapter, SentLookup, ServerSender
+from bot.protocols import BundleSender, ChatAdapter
+from bot.sending import Outcome, Sends, Tally, backoff, dedupe_key, plays
 from bot.store import Store
-from bot.words.i18n import speaking
-from bot.words.settings import disabled_notice
 
 log = logging.getLogger(__name__)
 
-BACKOFF_BASE = timedelta(seconds=30)
-BACKOFF_CAP = timedelta(hours=1)
-SENT_BATCH = 250  # a record every half claim: recorded in the background, checked after a crash
+__all__ = ["DrainReport", "Notifier", "backoff", "dedupe_key"]
+
 LEASE = timedelta(seconds=60)  # a dead worker's alerts go to another after this
 CLAIM_BATCH = 500
 CLAIM_CHUNK = 64  # channels whose first sends are claimed in one write (bot/claiming.py)
@@ -55,40 +52,17 @@ class DrainReport:
     disabled_channels: tuple[tuple[str, str], ...] = ()  # (platform, channel)
 
 
-class _Outcome(Enum):
-    SENT = "sent"
-    RETRY = "retry"  # this alert later; the channel may continue
-    STOP = "stop"  # rate limited or gone: leave the rest of this channel for later
-
-
-@dataclass(slots=True)
-class _Tally:
-    sent: int = 0
-    retried: int = 0
-    failed: int = 0
-    disabled: list[tuple[str, str]] = field(default_factory=list)
-
-
 @dataclass(slots=True)
 class _Run:
     """One drain's state, shared by the batches it has on the way."""
 
-    tally: _Tally = field(default_factory=_Tally)
+    tally: Tally = field(default_factory=Tally)
     stopped: set[tuple[str, str]] = field(default_factory=set)  # rate-limited or gone: later
     semaphores: dict[str, asyncio.Semaphore] = field(default_factory=dict)  # per platform
     busy: dict[tuple[str, str], asyncio.Task[None]] = field(default_factory=dict)  # per channel
 
 
-def dedupe_key(pending: PendingAlert) -> str:
-    """Stable per outbox row; Discord's nonce is limited to 25 characters."""
-    return f"tb{pending.id}"
-
-
-def backoff(attempts: int) -> timedelta:
-    return min(BACKOFF_CAP, BACKOFF_BASE * (1 << min(max(0, attempts), 16)))
-
-
-class Notifier:
+class Notifier(Sends):
     """Queues alerts and delivers them through whichever adapters are running."""
 
     def __init__(
@@ -264,36 +238,6 @@ class Notifier:
         for (lease, undo), ids in by_lease.items():
             await self._store.release(ids, lease, unclaim=undo)
 
-    async def _delivered(self, pending: PendingAlert) -> None:
-        # recorded in batches: a crash before the batch is written leaves the rows claimed, and
-        # claimed rows are checked with the platform, not posted again. Written in the
-        # background: no send waits for it (the batch's end does)
-        self._sent_ids.append((pending.id, pending.lease))
-        if len(self._sent_ids) >= SENT_BATCH:
-            task = asyncio.get_running_loop().create_task(self._record_sent())
-            self._recording.add(task)
-            task.add_done_callback(self._recording.discard)
-
-    async def _record_all(self) -> None:
-        """Wait for the records under way, then record the rest."""
-        try:
-            await asyncio.gather(*self._recording)
-        finally:
-            await self._record_sent()
-
-    async def _record_sent(self) -> None:
-        done, self._sent_ids = self._sent_ids, []
-        by_lease: dict[str | None, list[int]] = {}
-        for alert_id, lease in done:
-            by_lease.setdefault(lease, []).append(alert_id)
-        for lease, ids in by_lease.items():
-            recorded = await self._store.mark_sent_many(ids, self._clock(), lease)
-            if recorded < len(ids):
-                log.warning(
-                    "%d delivered alerts were leased to another worker meanwhile (lease expired)",
-                    len(ids) - recorded,
-                )
-
     def _pace(self, platform: str) -> Pace:
         return self._pacer.pace(platform)
 
@@ -331,7 +275,7 @@ class Notifier:
                     outcome = await self._deliver_bundle(bundle, tally, claimed_ahead)
                 else:
                     outcome = await self._deliver(bundle[0], tally, claimed_ahead)
-                if outcome is _Outcome.STOP:
+                if outcome is Outcome.STOP:
                     stopped.add(_channel_of(bundle[0]))
                     return
 
@@ -339,7 +283,7 @@ class Notifier:
         """A channel's alerts of one week as one message where the platform allows it; an
         alert whose send may have happened (a crash) goes alone, checked first."""
         adapter = self._adapters.get(items[0].alert.platform) if items else None
-        limit = cast(BundleSender, adapter).bundle_limit if _is(adapter, BundleSender) else 1
+        limit = cast(BundleSender, adapter).bundle_limit if plays(adapter, BundleSender) else 1
         bundles: list[list[PendingAlert]] = []
         for pending in items:
             last = bundles[-1] if bundles else None
@@ -354,160 +298,6 @@ class Notifier:
             else:
                 bundles.append([pending])
         return bundles
-
-    async def _deliver(
-        self, pending: PendingAlert, tally: _Tally, claimed_ahead: set[int] | None = None
-    ) -> _Outcome:
-        alert = pending.alert
-        adapter = self._adapters[alert.platform]
-        key = dedupe_key(pending)
-        metrics = self._metrics
-        try:
-            if pending.maybe_sent and isinstance(adapter, SentLookup):
-                if await adapter.was_sent(alert.channel_id, key, alert.card):
-                    log.info("alert %d had already gone out; not sending it again", pending.id)
-                    await self._delivered(pending)
-                    tally.sent += 1
-                    metrics.alerts_sent.labels(alert.platform).inc()
-                    return _Outcome.SENT
-            if not await self._claim_one(pending, self._clock(), claimed_ahead):
-                log.warning(
-                    "alert %d: lease lost before its send; another worker has it", pending.id
-                )
-                return _Outcome.RETRY
-            if _is(adapter, ServerSender):
-                await cast(ServerSender, adapter).send_to(
-                    alert.server_id, alert.channel_id, alert.card, key
-                )
-            else:
-                await adapter.send(alert.channel_id, alert.card, key)
-        except RateLimited as exc:
-            metrics.send_errors.labels(alert.platform, "rate_limited").inc()
-            tally.retried += 1
-            when = self._clock() + timedelta(seconds=exc.retry_after)
-            # a 429 means nothing was posted: the next attempt need not check
-            await self._store.mark_retry(
-                pending.id, when, f"rate limited: {exc}", delivered_maybe=False, lease=pending.lease
-            )
-            return _Outcome.STOP
-        except ChannelUnavailable as exc:
-            metrics.send_errors.labels(alert.platform, "channel").inc()
-            metrics.alerts_failed.labels(alert.platform).inc()
-            tally.failed += 1
-            tally.disabled.append((alert.platform, alert.channel_id))
-            await self._disable(adapter, alert, str(exc))
-            return _Outcome.STOP
-        except (TransientDeliveryError, TimeoutError, OSError) as exc:
-            metrics.send_errors.labels(alert.platform, "transient").inc()
-            tally.retried += 1
-            await self._retry_or_fail(pending, f"{type(exc).__name__}: {exc}")
-            return _Outcome.RETRY
-        except Exception as exc:  # an adapter bug must not stop the other deliveries
-            log.exception("unexpected error delivering alert %d", pending.id)
-            metrics.send_errors.labels(alert.platform, "unexpected").inc()
-            tally.retried += 1
-            await self._retry_or_fail(pending, f"{type(exc).__name__}: {exc}")
-            return _Outcome.RETRY
-        tally.sent += 1
-        metrics.alerts_sent.labels(alert.platform).inc()
-        metrics.messages_sent.labels(alert.platform).inc()
-        await self._delivered(pending)
-        return _Outcome.SENT
-
-    async def _deliver_bundle(
-        self, bundle: list[PendingAlert], tally: _Tally, claimed_ahead: set[int] | None = None
-    ) -> _Outcome:
-        """Several alerts to one channel as one message; every outcome applies to them all."""
-        first = bundle[0].alert
-        adapter = self._adapters[first.platform]
-        assert _is(adapter, BundleSender)
-        metrics = self._metrics
-        claimed = []
-        now = self._clock()
-        answers = await asyncio.gather(*(self._claim_one(p, now, claimed_ahead) for p in bundle))
-        for pending, mine in zip(bundle, answers, strict=True):
-            if mine:
-                claimed.append(pending)
-            else:
-                log.warning("alert %d: lease lost before its send; another worker has it",
-                            pending.id)  # fmt: skip
-        if not claimed:
-            return _Outcome.RETRY
-        try:
-            await cast(BundleSender, adapter).send_bundle(
-                first.server_id, first.channel_id, [p.alert.card for p in claimed],
-                [dedupe_key(p) for p in claimed],
-            )  # fmt: skip
-        except RateLimited as exc:
-            metrics.send_errors.labels(first.platform, "rate_limited").inc()
-            tally.retried += len(claimed)
-            when = self._clock() + timedelta(seconds=exc.retry_after)
-            for pending in claimed:
-                await self._store.mark_retry(
-                    pending.id, when, f"rate limited: {exc}", delivered_maybe=False,
-                    lease=pending.lease,
-                )  # fmt: skip
-            return _Outcome.STOP
-        except ChannelUnavailable as exc:
-            metrics.send_errors.labels(first.platform, "channel").inc()
-            metrics.alerts_failed.labels(first.platform).inc(len(claimed))
-            tally.failed += len(claimed)
-            tally.disabled.append((first.platform, first.channel_id))
-            await self._disable(adapter, first, str(exc))
-            return _Outcome.STOP
-        except Exception as exc:  # transient, or an adapter bug: retry each later, checked
-            if not isinstance(exc, TransientDeliveryError | TimeoutError | OSError):
-                log.exception("unexpected error delivering alerts %s", [p.id for p in claimed])
-            metrics.send_errors.labels(first.platform, "transient").inc()
-            tally.retried += len(claimed)
-            for pending in claimed:
-                await self._retry_or_fail(pending, f"{type(exc).__name__}: {exc}")
-            return _Outcome.RETRY
-        tally.sent += len(claimed)
-        metrics.alerts_sent.labels(first.platform).inc(len(claimed))
-        metrics.messages_sent.labels(first.platform).inc()
-        for pending in claimed:
-            await self._delivered(pending)
-        return _Outcome.SENT
-
-    async def _claim_one(
-        self, pending: PendingAlert, now: datetime, claimed_ahead: set[int] | None
-    ) -> bool:
-        """Whether this send is claimed (False: the lease passed to another worker)."""
-        if claimed_ahead is not None:
-            return pending.id in claimed_ahead  # claimed with the others of its chunk
-        return await self._store.claim(pending.id, now, pending.lease)
-
-    async def _disable(self, adapter: ChatAdapter, alert: Alert, reason: str) -> None:
-        servers = await self._store.disable_channel(
-            alert.platform, alert.channel_id, reason, self._clock()
-        )
-        log.warning(
-            "%s channel %s refused alerts (%s); alerts paused for servers %s",
-            alert.platform, alert.channel_id, reason, servers,
-        )  # fmt: skip
-        if not isinstance(adapter, AdminNotifier):
-            return
-        for server_id in servers:  # only servers newly disabled: admins hear about it once
-            known = await self._store.server_languages(alert.platform, server_id)
-            with speaking(for_channel(*(known or ("", "")))):
-                notice = disabled_notice(alert.channel_id, reason, alert.platform)
-            try:
-                await adapter.notify_admins(server_id, notice)
-            except Exception:  # telling admins is best effort; the reason is in /config show
-                log.warning("could not tell %s server %s's admins", alert.platform, server_id)
-
-    async def _retry_or_fail(self, pending: PendingAlert, error: str) -> None:
-        if pending.attempts + 1 >= self._max_attempts:
-            tries = pending.attempts + 1
-            log.error("alert %d failed %d times; giving up: %s", pending.id, tries, error)
-            self._metrics.alerts_failed.labels(pending.alert.platform).inc()
-            await self._store.mark_failed(pending.id, error, pending.lease)
-        else:
-            when = self._clock() + backoff(pending.attempts)
-            await self._store.mark_retry(
-                pending.id, when, error, delivered_maybe=True, lease=pending.lease
-            )
 
 
 def _whole_channels(batch: list[PendingAlert]) -> tuple[list[PendingAlert], list[PendingAlert]]:
@@ -525,19 +315,6 @@ def _whole_channels(batch: list[PendingAlert]) -> tuple[list[PendingAlert], list
     if len(cut) >= PER_CHANNEL:
         return batch, []  # a full share: the claim did not cut it
     return [p for p in batch if _channel_of(p) != last], cut
-
-
-_ROLES: dict[tuple[type, type], bool] = {}
-
-
-def _is(adapter: object, role: Any) -> bool:
-    """isinstance against a runtime-checkable protocol, known per adapter class after the first
-    time (a protocol check walks the protocol's members: twice per send added up)."""
-    key = (type(adapter), role)
-    found = _ROLES.get(key)
-    if found is None:
-        found = _ROLES[key] = isinstance(adapter, role)
-    return found
 
 
 def _channel_of(pending: PendingAlert) -> tuple[str, str]:

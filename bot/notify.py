@@ -9,8 +9,7 @@ asked whether the message is already there) instead of being posted again.
 Pacing follows DESIGN §4: Discord's global rate is held by one sender cluster-wide (a lock), Slack
 is paced per workspace, and every channel has its interval; 429 → wait Retry-After; 5xx/timeouts →
 back off and retry; 403/404 → disable that server's alerts with a reason and tell its admins once.
-Here: queueing, leasing and pacing; each send's outcome is bot/sending.py, claims ahead of the sends
-bot/claiming.py.
+Here: queueing, leasing and pacing; each send's claim and outcome are in bot/sending.py.
 """
 
 from __future__ import annotations
@@ -23,7 +22,6 @@ from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from typing import cast
 
-from bot.claiming import ClaimsAhead
 from bot.judge.week import Judged
 from bot.metrics import Metrics
 from bot.models import Alert, ChartKey, PendingAlert
@@ -39,7 +37,6 @@ __all__ = ["DrainReport", "Notifier", "backoff", "dedupe_key"]
 
 LEASE = timedelta(seconds=60)  # a dead worker's alerts go to another after this
 CLAIM_BATCH = 500
-CLAIM_CHUNK = 64  # channels whose first sends are claimed in one write (bot/claiming.py)
 PER_CHANNEL = 10  # alerts of one channel per claim: others get their turn in the same batch
 SENDER_LOCK = "sender:{platform}"
 
@@ -54,12 +51,10 @@ class DrainReport:
 
 @dataclass(slots=True)
 class _Run:
-    """One drain's state, shared by the batches it has on the way."""
+    """One drain's state, shared by its batches."""
 
     tally: Tally = field(default_factory=Tally)
     stopped: set[tuple[str, str]] = field(default_factory=set)  # rate-limited or gone: later
-    semaphores: dict[str, asyncio.Semaphore] = field(default_factory=dict)  # per platform
-    busy: dict[tuple[str, str], asyncio.Task[None]] = field(default_factory=dict)  # per channel
 
 
 class Notifier(Sends):
@@ -138,7 +133,6 @@ class Notifier(Sends):
             platforms = await self._sending_platforms()
             handled = 0
             held: list[PendingAlert] = []  # a channel cut short by a full claim, to come whole
-            sending: list[asyncio.Task[None]] = []
             try:
                 while handled < limit and platforms and not self._stopping.is_set():
                     batch, held = await self._claim(platforms, limit - handled, held)
@@ -147,16 +141,9 @@ class Notifier(Sends):
                     if not fresh:
                         break
                     handled += len(fresh)
-                    sending.append(asyncio.create_task(self._send_batch(fresh, run)))
-                    # two batches on the way at most: the next is claimed while this one sends
-                    # (no send waits for a write), and its sends queue behind this one's
-                    if len(sending) > 1:
-                        await sending.pop(0)
+                    await self._send_batch(fresh, run)
             finally:
-                try:
-                    await asyncio.gather(*sending)
-                finally:
-                    await self._give_back(held)
+                await self._give_back(held)
             tally = run.tally
             self._metrics.outbox_pending.set((await self._store.outbox_counts()).get("pending", 0))
             return DrainReport(tally.sent, tally.retried, tally.failed, tuple(tally.disabled))
@@ -194,49 +181,30 @@ class Notifier(Sends):
         groups: dict[tuple[str, str], list[PendingAlert]] = {}
         for pending in batch:
             groups.setdefault(_channel_of(pending), []).append(pending)
-        bundles = {key: self._bundles(items) for key, items in groups.items()}
-        claims = ClaimsAhead(
-            lambda ids, lease: self._store.claim_many(ids, self._clock(), lease),
-            [found[0] for found in bundles.values()],
-            CLAIM_CHUNK,
-        )
-        claims.start()
+        semaphores = {
+            platform: asyncio.Semaphore(self._pace(platform).concurrency)
+            for platform, _channel in groups
+        }
         attempted: set[int] = set()
-        channels: dict[tuple[str, str], asyncio.Task[None]] = {}
-        for index, (key, items) in enumerate(bundles.items()):
-            semaphore = run.semaphores.get(key[0])
-            if semaphore is None:
-                semaphore = run.semaphores[key[0]] = asyncio.Semaphore(
-                    self._pace(key[0]).concurrency
-                )
-            # a channel still sending from the batch before goes on after it, in order
-            after = run.busy.get(key)
-            channels[key] = run.busy[key] = asyncio.create_task(
-                self._channel(items, semaphore, run, attempted, after, (claims, index))
-            )
         try:
-            await asyncio.gather(*channels.values())
+            await asyncio.gather(
+                *(
+                    self._channel(self._bundles(items), semaphores[key[0]], run, attempted)
+                    for key, items in groups.items()
+                )
+            )
         finally:
-            for key, task in channels.items():
-                if run.busy.get(key) is task:
-                    del run.busy[key]
-            await claims.settle()
             await self._record_all()
-            unsent = [p for p in batch if p.id not in attempted]
-            await self._give_back(unsent, unclaim=claims.claimed)
+            await self._give_back([p for p in batch if p.id not in attempted])
 
-    async def _give_back(
-        self, leased: list[PendingAlert], unclaim: set[int] | frozenset[int] = frozenset()
-    ) -> None:
-        """Unsent leased alerts go back to the queue at once (stopping, or channel paused);
-        those in `unclaim` were claimed ahead of a send that never started: that is undone."""
-        by_lease: dict[tuple[str, bool], list[int]] = {}
+    async def _give_back(self, leased: list[PendingAlert]) -> None:
+        """Unsent leased alerts go back to the queue at once (stopping, or channel paused)."""
+        by_lease: dict[str, list[int]] = {}
         for pending in leased:
             if pending.lease is not None:
-                key = (pending.lease, pending.id in unclaim)
-                by_lease.setdefault(key, []).append(pending.id)
-        for (lease, undo), ids in by_lease.items():
-            await self._store.release(ids, lease, unclaim=undo)
+                by_lease.setdefault(pending.lease, []).append(pending.id)
+        for lease, ids in by_lease.items():
+            await self._store.release(ids, lease)
 
     def _pace(self, platform: str) -> Pace:
         return self._pacer.pace(platform)
@@ -250,31 +218,23 @@ class Notifier(Sends):
         semaphore: asyncio.Semaphore,
         run: _Run,
         attempted: set[int],
-        after: asyncio.Task[None] | None,
-        ahead: tuple[ClaimsAhead, int],
     ) -> None:
-        if after is not None:
-            await asyncio.wait({after})
         tally, stopped = run.tally, run.stopped
         async with semaphore:
-            for n, bundle in enumerate(bundles):
-                if self._stopping.is_set() or _channel_of(bundle[0]) in stopped:
+            for bundle in bundles:
+                if self._stopping.is_set():
                     return
                 await self._wait_turn(bundle[0].alert)
-                # the other channels take their turns before this send starts, as they did
-                # while each send waited for its own claim to be written
+                # the other channels take their turns before this send's claim is queued, so
+                # that the claims of one moment are written together (ClaimQueue)
                 await asyncio.sleep(0)
                 if self._stopping.is_set():
                     return
-                # the first send of each channel was claimed ahead; the rest are claimed singly
-                claimed_ahead = None
-                if n == 0 and not bundle[0].maybe_sent:
-                    claimed_ahead = await ahead[0].mine(ahead[1])
                 attempted.update(p.id for p in bundle)
                 if len(bundle) > 1:
-                    outcome = await self._deliver_bundle(bundle, tally, claimed_ahead)
+                    outcome = await self._deliver_bundle(bundle, tally)
                 else:
-                    outcome = await self._deliver(bundle[0], tally, claimed_ahead)
+                    outcome = await self._deliver(bundle[0], tally)
                 if outcome is Outcome.STOP:
                     stopped.add(_channel_of(bundle[0]))
                     return

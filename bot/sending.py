@@ -98,9 +98,7 @@ class Sends:
                     len(ids) - recorded,
                 )
 
-    async def _deliver(
-        self, pending: PendingAlert, tally: Tally, claimed_ahead: set[int] | None = None
-    ) -> Outcome:
+    async def _deliver(self, pending: PendingAlert, tally: Tally) -> Outcome:
         alert = pending.alert
         adapter = self._adapters[alert.platform]
         key = dedupe_key(pending)
@@ -113,7 +111,7 @@ class Sends:
                     tally.sent += 1
                     metrics.alerts_sent.labels(alert.platform).inc()
                     return Outcome.SENT
-            if not await self._claim_one(pending, self._clock(), claimed_ahead):
+            if not await self._store.claim(pending.id, self._clock(), pending.lease):
                 log.warning(
                     "alert %d: lease lost before its send; another worker has it", pending.id
                 )
@@ -157,9 +155,7 @@ class Sends:
         await self._delivered(pending)
         return Outcome.SENT
 
-    async def _deliver_bundle(
-        self, bundle: list[PendingAlert], tally: Tally, claimed_ahead: set[int] | None = None
-    ) -> Outcome:
+    async def _deliver_bundle(self, bundle: list[PendingAlert], tally: Tally) -> Outcome:
         """Several alerts to one channel as one message; every outcome applies to them all."""
         first = bundle[0].alert
         adapter = self._adapters[first.platform]
@@ -167,7 +163,7 @@ class Sends:
         metrics = self._metrics
         claimed = []
         now = self._clock()
-        answers = await asyncio.gather(*(self._claim_one(p, now, claimed_ahead) for p in bundle))
+        answers = await asyncio.gather(*(self._store.claim(p.id, now, p.lease) for p in bundle))
         for pending, mine in zip(bundle, answers, strict=True):
             if mine:
                 claimed.append(pending)
@@ -212,14 +208,6 @@ class Sends:
         for pending in claimed:
             await self._delivered(pending)
         return Outcome.SENT
-
-    async def _claim_one(
-        self, pending: PendingAlert, now: datetime, claimed_ahead: set[int] | None
-    ) -> bool:
-        """Whether this send is claimed (False: the lease passed to another worker)."""
-        if claimed_ahead is not None:
-            return pending.id in claimed_ahead  # claimed with the others of its chunk
-        return await self._store.claim(pending.id, now, pending.lease)
 
     async def _disable(self, adapter: ChatAdapter, alert: Alert, reason: str) -> None:
         servers = await self._store.disable_channel(

@@ -329,31 +329,6 @@ async def test_a_full_claim_sends_its_last_channel_whole(
     ]
 
 
-async def test_a_batchs_first_sends_are_claimed_together_ahead_not_one_by_one(
-    core: Core, clock: FakeClock, monkeypatch: pytest.MonkeyPatch
-) -> None:
-    writes: list[int] = []
-    singles: list[int] = []
-    claim_many, claim = core.store.claim_many, core.store.claim
-
-    async def counted(alert_ids, now, lease=None):  # type: ignore[no-untyped-def]
-        writes.append(len(alert_ids))
-        return await claim_many(alert_ids, now, lease)
-
-    async def single(alert_id, now, lease=None):  # type: ignore[no-untyped-def]
-        singles.append(alert_id)
-        return await claim(alert_id, now, lease)
-
-    monkeypatch.setattr(core.store, "claim_many", counted)
-    monkeypatch.setattr(core.store, "claim", single)
-    adapter = BundlingAdapter()
-    notifier = Notifier(core.store, {"slack": adapter}, clock, sleep=FakeSleep())
-    await notifier.enqueue(_alerts(["C1", "C2", "C3"], per_channel=2))
-    assert (await notifier.drain()).sent == 6
-    assert writes == [6] and singles == []  # one write for the three channels' sends
-    assert await core.store.outbox_counts() == {"sent": 6}
-
-
 async def test_alerts_given_back_unsent_are_not_left_marked_as_maybe_sent(
     core: Core, clock: FakeClock
 ) -> None:
@@ -372,7 +347,7 @@ async def test_alerts_given_back_unsent_are_not_left_marked_as_maybe_sent(
     assert len(left) == 2 and not any(p.maybe_sent for p in left)
 
 
-async def test_batches_on_the_way_together_keep_each_channels_order(
+async def test_a_channel_split_across_claims_keeps_its_order(
     core: Core, clock: FakeClock, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     import bot.notify

@@ -446,22 +446,3 @@ async def test_read_only_stores_read_and_never_write(db_target: str) -> None:
     finally:
         await reader.close()
         await writer.close()
-
-
-async def test_a_release_can_undo_claims_made_ahead_of_sends_that_never_started(
-    store: Store,
-) -> None:
-    await store.enqueue([_alert(f"c{n}", "Backtrace") for n in range(3)], NOW)
-    lease = timedelta(seconds=60)
-    died = await store.claim_due(["discord"], NOW, lease, limit=1)
-    await store.claim(died[0].id, NOW, died[0].lease)  # its send started, then the worker died
-    later = NOW + timedelta(seconds=61)
-    batch = await store.claim_due(["discord"], later, lease)
-    assert len(batch) == 3 and [p.id for p in batch if p.maybe_sent] == [died[0].id]
-    fresh = [p.id for p in batch if not p.maybe_sent]
-    assert await store.claim_many(fresh, later, batch[0].lease) == set(fresh)
-    # stopping before those sends: their claims are undone, the dead worker's is kept
-    await store.release(fresh, batch[0].lease or "", unclaim=True)
-    await store.release([died[0].id], batch[0].lease or "")
-    again = await store.claim_due(["discord"], later, lease)
-    assert {p.id: p.maybe_sent for p in again} == {p.id: p.maybe_sent for p in batch}

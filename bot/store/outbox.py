@@ -173,17 +173,15 @@ class Outbox:
             {"error": error, "id": alert_id, "lease": lease},
         )
 
-    async def release(self, alert_ids: Sequence[int], lease: str, *, unclaim: bool = False) -> None:
-        """Give leased alerts back unsent (stopping), so another worker may take them at once;
-        `unclaim`: their claims (made with the lease, no send started) are undone as well."""
+    async def release(self, alert_ids: Sequence[int], lease: str) -> None:
+        """Give leased alerts back unsent (stopping), so another worker may take them at once."""
         if not alert_ids:
             return
-        unclaimed = ", claimed_at = NULL" if unclaim else ""
         async with self._db.writing() as conn:
             for start in range(0, len(alert_ids), 500):
                 await execute(
                     conn,
-                    f"UPDATE outbox SET lease_token = NULL, lease_until = NULL{unclaimed} "
+                    "UPDATE outbox SET lease_token = NULL, lease_until = NULL "
                     "WHERE id IN :ids AND lease_token = :lease",
                     {"ids": list(alert_ids[start : start + 500]), "lease": lease},
                     expanding=("ids",),

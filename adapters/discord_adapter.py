@@ -1,28 +1,29 @@
-"""The Discord adapter: discord.py slash commands, mentions, alerts and guild lifecycle ↔ the Core.
+"""The Discord adapter: the discord.py client's lifecycle (login, shards, command sync, close).
 
-A translator only. Discord events become `core.run/answer/complete/server_*` calls and the Cards
-that come back become embeds (adapters/discord_render.py). The one text of its own is the command
-schema Discord requires (its descriptions come from bot.words.about.COMMAND_TEXT). Admin = Manage
-Server: the /config group is hidden from others by `default_permissions`, and the core refuses
-non-admins by `is_admin`.
+Alerts out live in adapters/discord_alerts.py, commands, mentions and guild events in
+adapters/discord_inbound.py; DiscordAdapter joins them. A translator only: Discord events become
+`core.run/answer/complete/server_*` calls and the Cards that come back become embeds
+(adapters/discord_render.py). The one text of its own is the command schema Discord requires (its
+descriptions come from bot.words.about.COMMAND_TEXT). Admin = Manage Server: the /config group is
+hidden from others by `default_permissions`, and the core refuses non-admins by `is_admin`.
 """
 
 from __future__ import annotations
 
 import asyncio
-import hashlib
 import logging
 import time
-from collections.abc import Awaitable, Callable, Mapping, Sequence
+from collections.abc import Awaitable, Callable, Sequence
 from typing import Any
 
-import aiohttp
 import discord
 import yarl
 from discord import app_commands
 from discord.gateway import DiscordWebSocket
 from discord.http import Route
 
+from adapters.discord_alerts import MAX_EMBEDS, PLATFORM, DiscordAlerts, Renders
+from adapters.discord_buckets import sweep_amortised
 from adapters.discord_commands import CatalogTranslator, commands
 from adapters.discord_gateway import (
     IDENTIFY_INTERVAL,
@@ -32,19 +33,15 @@ from adapters.discord_gateway import (
     InvalidRequestGuard,
     ShardPlan,
 )
-from adapters.discord_render import render, to_choices
+from adapters.discord_inbound import DiscordInbound, context_of
 from bot.config import DiscordConfig
 from bot.core import Core
-from bot.errors import ChannelUnavailable, ConfigError, RateLimited, TransientDeliveryError
-from bot.models import Card, Choice, Context
-from bot.words.errors import internal_error_card
+from bot.errors import ConfigError
+
+__all__ = ["PERMISSIONS", "DiscordAdapter", "context_of", "intents", "invite_url"]
 
 log = logging.getLogger(__name__)
 
-PLATFORM = "discord"
-NONCE_MAX = 25
-MAX_EMBEDS = 10  # per message (Discord's documented limit)
-HISTORY_LIMIT = 50  # recent messages read to tell whether an alert is already in a channel
 CLOSE_GRACE = 10.0  # seconds close() waits for the gateway task before cancelling it
 # What the bot needs in a channel: read it, post, embeds, the rank-history picture, and Read
 # Message History, without which a reply to a mention is refused (160002) and was_sent is blind.
@@ -69,8 +66,10 @@ def intents() -> discord.Intents:
     return discord.Intents(guilds=True, guild_messages=True, dm_messages=True)
 
 
-class DiscordAdapter:
-    """The bot's Discord side. `await start()` logs in, syncs commands and connects; `close()`."""
+class DiscordAdapter(DiscordAlerts, DiscordInbound):
+    """The bot's Discord side. `await start()` logs in, syncs commands and connects; `close()`.
+    Alerts out: adapters/discord_alerts.py; commands, mentions, guild events in:
+    adapters/discord_inbound.py."""
 
     platform = PLATFORM
     bundle_limit = MAX_EMBEDS
@@ -120,11 +119,13 @@ class DiscordAdapter:
             shard_count=config.shard_count, **options
         )
         self.client.before_identify_hook = self._before_identify  # type: ignore[method-assign]
+        sweep_amortised(self.client.http)  # a fan-out makes one rate-limit bucket per channel
         self.tree: app_commands.CommandTree[discord.Client] = app_commands.CommandTree(self.client)
         for command in commands(self):
             self.tree.add_command(command)
         self.tree.error(self._on_command_error)
         self._translator = CatalogTranslator()
+        self._renders = Renders()
         for handler in (
             self.on_message,
             self.on_guild_join,
@@ -305,289 +306,3 @@ class DiscordAdapter:
         if self._saved_endpoints is not None:
             Route.BASE, DiscordWebSocket.DEFAULT_GATEWAY = self._saved_endpoints
             self._saved_endpoints = None
-
-    # ---- alerts (ChatAdapter) ------------------------------------------------------------------
-
-    async def send(self, channel_id: str, card: Card, dedupe_key: str) -> None:
-        """Post a card to a channel; `dedupe_key` becomes the message nonce Discord dedupes on."""
-        await self.send_to(None, channel_id, card, dedupe_key)
-
-    async def send_to(
-        self, server_id: str | None, channel_id: str, card: Card, dedupe_key: str
-    ) -> None:
-        """Post a card to a channel of a guild (ServerSender): knowing the guild, the bot's
-        permissions there are checked from the cache first."""
-        await self._post(server_id, channel_id, render(card).kwargs(), dedupe_key)
-
-    async def send_bundle(
-        self,
-        server_id: str | None,
-        channel_id: str,
-        cards: Sequence[Card],
-        dedupe_keys: Sequence[str],
-    ) -> None:
-        """Several alerts as one message of up to 10 embeds (BundleSender); each embed is found
-        again by its title and footer (was_sent), the message by the first alert's nonce."""
-        embeds = [render(card).embed for card in cards[:MAX_EMBEDS]]
-        await self._post(server_id, channel_id, {"embeds": embeds}, dedupe_keys[0])
-
-    async def _post(
-        self, server_id: str | None, channel_id: str, parts: dict[str, Any], dedupe_key: str
-    ) -> None:
-        if not channel_id.isdigit():
-            raise ChannelUnavailable(f"not a Discord channel id: {channel_id[:40]!r}")
-        if self.client.is_closed() or self.client.user is None:
-            raise TransientDeliveryError("the Discord client is not logged in")
-        pause = self._guard.pause()
-        if pause > 0:  # near the count at which Discord bans the IP: hold alerts, not commands
-            raise RateLimited("Discord: too many refused requests lately", retry_after=pause)
-        missing = self._missing_permissions(server_id, int(channel_id))
-        if missing:
-            raise ChannelUnavailable(f"Discord: missing permission {missing} in the channel")
-        channel = self.client.get_partial_messageable(int(channel_id))
-        try:
-            await channel.send(**parts, nonce=_nonce(dedupe_key))
-        except discord.RateLimited as exc:
-            raise RateLimited(f"Discord rate limit: {exc}", retry_after=exc.retry_after) from exc
-        except (discord.Forbidden, discord.NotFound) as exc:
-            raise ChannelUnavailable(_reason(exc)) from exc
-        except discord.DiscordServerError as exc:
-            raise TransientDeliveryError(_reason(exc)) from exc
-        except discord.HTTPException as exc:
-            if exc.status == 429:  # a 429 discord.py would not retry (no Via: a Cloudflare ban)
-                after = float(exc.response.headers.get("Retry-After", 60))
-                raise RateLimited(_reason(exc), retry_after=after) from exc
-            raise
-        except (aiohttp.ClientError, OSError, TimeoutError) as exc:
-            raise TransientDeliveryError(f"{type(exc).__name__}: {exc}") from exc
-
-    def _missing_permissions(self, server_id: str | None, channel_id: int) -> str | None:
-        """A permission an alert needs that the bot lacks in a cached guild channel (else None);
-        without Embed Links Discord would post the alert with its embed dropped."""
-        guild = self.client.get_guild(int(server_id)) if server_id and server_id.isdigit() else None
-        # (client.get_channel scans every guild: too slow for a fan-out to thousands)
-        channel = guild.get_channel(channel_id) if guild is not None else None
-        if not isinstance(channel, discord.abc.GuildChannel):
-            return None  # not cached (or a DM): Discord will say
-        allowed = channel.permissions_for(channel.guild.me)
-        for name in ("view_channel", "send_messages", "embed_links"):
-            if not getattr(allowed, name):
-                return name.replace("_", " ").title()
-        return None
-
-    async def was_sent(self, channel_id: str, dedupe_key: str, card: Card) -> bool:
-        """After a crash mid-send: is this alert already among the channel's recent messages?
-        (SentLookup). Discord drops a repeated nonce only for a few minutes, so a later retry
-        looks for the bot's own embed instead. When Discord will not tell (no Read Message
-        History, channel gone), the send is recorded, not repeated."""
-        me = self.client.user
-        if not channel_id.isdigit() or me is None:
-            return False
-        wanted = render(card).embed
-        channel = self.client.get_partial_messageable(int(channel_id))
-        try:
-            async for message in channel.history(limit=HISTORY_LIMIT):
-                if message.author.id != me.id:
-                    continue
-                if message.nonce == _nonce(dedupe_key) or any(
-                    e.title == wanted.title and e.footer.text == wanted.footer.text
-                    for e in message.embeds
-                ):
-                    return True
-        except (discord.HTTPException, aiohttp.ClientError, OSError, TimeoutError) as exc:
-            log.warning("cannot check Discord channel %s for %s (%s): recorded as sent, not "
-                        "repeated", channel_id, dedupe_key, exc)  # fmt: skip
-            return True
-        return False
-
-    async def notify_admins(self, server_id: str, card: Card) -> None:
-        """Tell a guild's admins (alerts paused): in the channel where /config was last used,
-        else the owner by DM (AdminNotifier)."""
-        if not server_id.isdigit():
-            return
-        settings = await self._core.desk.server(PLATFORM, server_id)
-        if (
-            settings is not None
-            and settings.admin_channel_id
-            and settings.admin_channel_id.isdigit()
-        ):
-            channel = self.client.get_partial_messageable(int(settings.admin_channel_id))
-            try:
-                await channel.send(**render(card).kwargs())
-                return
-            except discord.HTTPException as exc:
-                log.info("could not post in guild %s's config channel: %s", server_id, exc)
-        guild = self.client.get_guild(int(server_id))
-        owner_id = guild.owner_id if guild is not None else None
-        if owner_id is None:
-            log.info("no channel or owner to tell about paused alerts in guild %s", server_id)
-            return
-        # no member cache without the members intent: open the DM by id alone
-        try:
-            dm = await self.client.create_dm(discord.Object(id=owner_id))
-            await dm.send(**render(card).kwargs())
-        except discord.Forbidden as exc:  # 50007: the owner accepts no DMs from the bot
-            log.info("could not DM guild %s's owner: %s", server_id, _reason(exc))
-
-    # ---- inbound -------------------------------------------------------------------------------
-
-    async def _answer_command(
-        self,
-        interaction: discord.Interaction,
-        name: str,
-        options: Mapping[str, object],
-        *,
-        defer: bool = True,
-    ) -> None:
-        """Run a slash command through the core and reply; deferred first when it may be slow."""
-        private = name.startswith("config")  # settings replies are for the admin alone
-        if defer:
-            await interaction.response.defer(ephemeral=private, thinking=True)
-        card = await self._core.run(name, options, context_of(interaction))
-        await self._reply(interaction, card, deferred_privately=private)
-
-    async def _reply(
-        self, interaction: discord.Interaction, card: Card, *, deferred_privately: bool = False
-    ) -> None:
-        out = render(card)
-        if not interaction.response.is_done():
-            await interaction.response.send_message(**out.kwargs(), ephemeral=out.ephemeral)
-            return
-        if out.ephemeral and not deferred_privately:
-            # a public "thinking…" message cannot become private: remove it and answer in a
-            # private followup instead
-            await interaction.delete_original_response()
-            await interaction.followup.send(**out.kwargs(), ephemeral=True)
-            return
-        # Discord: a deferred response is completed by editing the original response
-        await interaction.edit_original_response(**out.edit_kwargs())
-
-    async def _complete(
-        self, interaction: discord.Interaction, option: str, current: str
-    ) -> list[app_commands.Choice[str]]:
-        return to_choices(await self._core.complete(option, current, context_of(interaction)))
-
-    async def _complete_list(
-        self, interaction: discord.Interaction, current: str
-    ) -> list[app_commands.Choice[str]]:
-        """Region suggestions for the last item of a comma-separated list."""
-        head, comma, last = current.rpartition(",")
-        found = await self._core.complete("region", last.strip(), context_of(interaction))
-        if not comma:
-            return to_choices(found)
-        done = head.strip() + ", "
-        return to_choices([Choice(done + c.name, done + c.value) for c in found])
-
-    async def on_message(self, message: discord.Message) -> None:
-        """A mention or a DM: "should I watch X?" gets a verdict, anything else the help card."""
-        me = self.client.user
-        if message.author.bot or me is None:
-            return
-        if message.guild is not None and not any(u.id == me.id for u in message.mentions):
-            return
-        author = message.author
-        ctx = Context(
-            PLATFORM,
-            str(message.guild.id) if message.guild else f"dm:{author.id}",
-            str(message.channel.id),
-            str(author.id),
-            is_admin=isinstance(author, discord.Member) and author.guild_permissions.manage_guild,
-            # a message says nothing of its author's language; the server's is known
-            server_locale=str(message.guild.preferred_locale) if message.guild else "",
-        )
-        try:
-            async with message.channel.typing():
-                card = await self._core.answer(message.content, ctx)
-                card = card or await self._core.run("help", {}, ctx)
-            kwargs = render(card).kwargs()
-            # a reply needs Read Message History; without it, answer without the reference
-            if _may_read_history(message.channel):
-                kwargs["reference"] = message.to_reference(fail_if_not_exists=False)
-            await message.channel.send(**kwargs)
-        except discord.HTTPException as exc:
-            log.warning("could not answer in Discord channel %s: %s", message.channel.id, exc)
-
-    async def on_guild_join(self, guild: discord.Guild) -> None:
-        """Post the core's how-to-configure card where the bot may write."""
-        card = await self._core.server_joined(PLATFORM, str(guild.id), str(guild.preferred_locale))
-        me = self.client.user
-        channel = _welcome_channel(guild, me.id) if me else None
-        if channel is None:
-            log.info("joined guild %s but may not post in any of its channels", guild.id)
-            return
-        try:
-            await channel.send(**render(card).kwargs())
-        except discord.HTTPException as exc:
-            log.warning("could not post the welcome note in guild %s: %s", guild.id, exc)
-
-    async def on_guild_update(self, before: discord.Guild, after: discord.Guild) -> None:
-        """A guild's admins changed its language: alerts follow (unless trendbot's is pinned)."""
-        if before.preferred_locale != after.preferred_locale:
-            await self._core.server_locale(PLATFORM, str(after.id), str(after.preferred_locale))
-
-    async def on_guild_remove(self, guild: discord.Guild) -> None:
-        """Kicked, banned or the guild deleted: forget its settings and subscriptions."""
-        await self._core.server_removed(PLATFORM, str(guild.id))
-
-    async def _on_command_error(
-        self, interaction: discord.Interaction, error: app_commands.AppCommandError
-    ) -> None:
-        cause = error.original if isinstance(error, app_commands.CommandInvokeError) else error
-        if isinstance(cause, discord.NotFound) and cause.code == 10062:
-            log.warning("Discord interaction %s expired before it was answered", interaction.id)
-            return
-        name = interaction.command.qualified_name if interaction.command else "?"
-        log.error("Discord command /%s failed", name, exc_info=error)
-        try:
-            apology = await self._core.worded(context_of(interaction), internal_error_card)
-            await self._reply(interaction, apology)
-        except discord.HTTPException as exc:
-            log.warning("could not report the failure to the user: %s", exc)
-
-
-def context_of(interaction: discord.Interaction) -> Context:
-    """Who asked where, and in which languages: the user's client and the guild's setting."""
-    guild_id = interaction.guild_id
-    return Context(
-        PLATFORM,
-        str(guild_id) if guild_id else f"dm:{interaction.user.id}",
-        str(interaction.channel_id or ""),
-        str(interaction.user.id),
-        is_admin=guild_id is not None and interaction.permissions.manage_guild,
-        locale=str(interaction.locale),
-        server_locale=str(interaction.guild_locale) if interaction.guild_locale else "",
-    )
-
-
-def _welcome_channel(guild: discord.Guild, bot_id: int) -> discord.TextChannel | None:
-    """The system channel if the bot may post there, else the first text channel it may."""
-    me = guild.get_member(bot_id)
-    if me is None:
-        return None
-    candidates = [guild.system_channel, *sorted(guild.text_channels, key=lambda c: c.position)]
-    for channel in candidates:
-        if channel is None:
-            continue
-        allowed = channel.permissions_for(me)
-        if allowed.view_channel and allowed.send_messages and allowed.embed_links:
-            return channel
-    return None
-
-
-def _may_read_history(channel: Any) -> bool:
-    if not isinstance(channel, discord.abc.GuildChannel):
-        return True  # DMs
-    return bool(channel.permissions_for(channel.guild.me).read_message_history)
-
-
-def _nonce(dedupe_key: str) -> str:
-    """Discord nonces are at most 25 characters; longer keys are hashed down."""
-    if len(dedupe_key) <= NONCE_MAX:
-        return dedupe_key
-    return hashlib.sha256(dedupe_key.encode()).hexdigest()[:NONCE_MAX]
-
-
-def _reason(exc: discord.HTTPException) -> str:
-    """A short factual reason, e.g. "Discord 403 Forbidden: Missing Permissions (code 50013)"."""
-    what = f": {exc.text}" if exc.text else ""
-    return f"Discord {exc.status} {exc.response.reason}{what} (code {exc.code})"

@@ -9,6 +9,7 @@ asked whether the message is already there) instead of being posted again.
 Pacing follows DESIGN §4: Discord's global rate is held by one sender cluster-wide (a lock), Slack
 is paced per workspace, and every channel has its interval; 429 → wait Retry-After; 5xx/timeouts →
 back off and retry; 403/404 → disable that server's alerts with a reason and tell its admins once.
+Here: queueing, leasing and pacing; each send's claim and outcome are in bot/sending.py.
 """
 
 from __future__ import annotations
@@ -19,25 +20,21 @@ import time
 from collections.abc import Awaitable, Callable, Iterable, Mapping
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
-from enum import Enum
+from typing import cast
 
-from bot.errors import ChannelUnavailable, RateLimited, TransientDeliveryError
 from bot.judge.week import Judged
-from bot.languages import for_channel
 from bot.metrics import Metrics
 from bot.models import Alert, ChartKey, PendingAlert
 from bot.pacing import PACES, Pace, Pacer
 from bot.planning import plan_alerts
-from bot.protocols import AdminNotifier, BundleSender, ChatAdapter, SentLookup, ServerSender
+from bot.protocols import BundleSender, ChatAdapter
+from bot.sending import Outcome, Sends, Tally, backoff, dedupe_key, plays
 from bot.store import Store
-from bot.words.i18n import speaking
-from bot.words.settings import disabled_notice
 
 log = logging.getLogger(__name__)
 
-BACKOFF_BASE = timedelta(seconds=30)
-BACKOFF_CAP = timedelta(hours=1)
-SENT_BATCH = 50
+__all__ = ["DrainReport", "Notifier", "backoff", "dedupe_key"]
+
 LEASE = timedelta(seconds=60)  # a dead worker's alerts go to another after this
 CLAIM_BATCH = 500
 PER_CHANNEL = 10  # alerts of one channel per claim: others get their turn in the same batch
@@ -52,30 +49,15 @@ class DrainReport:
     disabled_channels: tuple[tuple[str, str], ...] = ()  # (platform, channel)
 
 
-class _Outcome(Enum):
-    SENT = "sent"
-    RETRY = "retry"  # this alert later; the channel may continue
-    STOP = "stop"  # rate limited or gone: leave the rest of this channel for later
-
-
 @dataclass(slots=True)
-class _Tally:
-    sent: int = 0
-    retried: int = 0
-    failed: int = 0
-    disabled: list[tuple[str, str]] = field(default_factory=list)
+class _Run:
+    """One drain's state, shared by its batches."""
+
+    tally: Tally = field(default_factory=Tally)
+    stopped: set[tuple[str, str]] = field(default_factory=set)  # rate-limited or gone: later
 
 
-def dedupe_key(pending: PendingAlert) -> str:
-    """Stable per outbox row; Discord's nonce is limited to 25 characters."""
-    return f"tb{pending.id}"
-
-
-def backoff(attempts: int) -> timedelta:
-    return min(BACKOFF_CAP, BACKOFF_BASE * (1 << min(max(0, attempts), 16)))
-
-
-class Notifier:
+class Notifier(Sends):
     """Queues alerts and delivers them through whichever adapters are running."""
 
     def __init__(
@@ -102,6 +84,7 @@ class Notifier:
         self._pacer = Pacer(paces, lambda seconds: self._sleep(seconds), monotonic)
         self._stopping = asyncio.Event()
         self._sent_ids: list[tuple[int, str | None]] = []
+        self._recording: set[asyncio.Task[None]] = set()
         self._lock = asyncio.Lock()
         self._woken: asyncio.Task[DrainReport] | None = None
 
@@ -146,49 +129,39 @@ class Notifier:
         """Try every due alert once (up to `limit`), in leased batches, many channels at once
         within each platform's pace; alerts of platforms not sending here stay queued."""
         async with self._lock:  # the scheduler and a refresh may both ask; one drain at a time
-            tally = _Tally()
+            run = _Run()
             platforms = await self._sending_platforms()
-            stopped: set[tuple[str, str]] = set()  # rate-limited or gone: later, not now
             handled = 0
-            while handled < limit and platforms and not self._stopping.is_set():
-                batch, _full = await self._claim(platforms, limit - handled)
-                fresh = [p for p in batch if _channel_of(p) not in stopped]
-                await self._give_back([p for p in batch if _channel_of(p) in stopped])
-                if not fresh:
-                    break
-                handled += len(fresh)
-                await self._send_batch(fresh, tally, stopped)
+            held: list[PendingAlert] = []  # a channel cut short by a full claim, to come whole
+            try:
+                while handled < limit and platforms and not self._stopping.is_set():
+                    batch, held = await self._claim(platforms, limit - handled, held)
+                    fresh = [p for p in batch if _channel_of(p) not in run.stopped]
+                    await self._give_back([p for p in batch if _channel_of(p) in run.stopped])
+                    if not fresh:
+                        break
+                    handled += len(fresh)
+                    await self._send_batch(fresh, run)
+            finally:
+                await self._give_back(held)
+            tally = run.tally
             self._metrics.outbox_pending.set((await self._store.outbox_counts()).get("pending", 0))
             return DrainReport(tally.sent, tally.retried, tally.failed, tuple(tally.disabled))
 
-    async def _claim(self, platforms: list[str], room: int) -> tuple[list[PendingAlert], bool]:
-        """Lease the next due alerts (at most `room`); whether the claim came back full.
-        (Claiming the next batch while one sends was tried: on SQLite its write delays the
-        sending batch's own claims by as much as it saves.)"""
+    async def _claim(
+        self, platforms: list[str], room: int, held: list[PendingAlert]
+    ) -> tuple[list[PendingAlert], list[PendingAlert]]:
+        """Lease and claim the next due alerts (at most `room`), joined to those `held` back
+        from the last claim; returns the batch and the alerts to hold back for the next.
+        """
         wanted = min(CLAIM_BATCH, room)
-        batch = await self._store.claim_due(
+        found = await self._store.claim_due(
             platforms, self._clock(), self._lease, limit=wanted, per_channel=PER_CHANNEL
         )
-        if len(batch) < wanted:
-            return batch, False
-        return await self._whole_channels(batch), True
-
-    async def _whole_channels(self, batch: list[PendingAlert]) -> list[PendingAlert]:
-        """A full claim may have cut its last channel (the one whose oldest alert is newest)
-        short: that channel goes back, to come whole in the next claim. Sent now, its rest would
-        wait a whole channel interval in the next batch, and hold that batch up."""
-        firsts: dict[tuple[str, str], int] = {}
-        for pending in batch:
-            key = _channel_of(pending)
-            firsts[key] = min(firsts.get(key, pending.id), pending.id)
-        if len(firsts) < 2:
-            return batch
-        last = max(firsts, key=lambda key: firsts[key])
-        cut = [p for p in batch if _channel_of(p) == last]
-        if len(cut) >= PER_CHANNEL:
-            return batch  # a full share: the claim did not cut it
-        await self._give_back(cut)
-        return [p for p in batch if _channel_of(p) != last]
+        batch = sorted(held + found, key=lambda p: p.id) if held else found
+        if len(found) < wanted:
+            return batch, []
+        return _whole_channels(batch)
 
     async def _sending_platforms(self) -> list[str]:
         """Platforms this process sends for now: one sender cluster-wide where the platform's
@@ -204,9 +177,7 @@ class Notifier:
             found.append(platform)
         return found
 
-    async def _send_batch(
-        self, batch: list[PendingAlert], tally: _Tally, stopped: set[tuple[str, str]]
-    ) -> None:
+    async def _send_batch(self, batch: list[PendingAlert], run: _Run) -> None:
         groups: dict[tuple[str, str], list[PendingAlert]] = {}
         for pending in batch:
             groups.setdefault(_channel_of(pending), []).append(pending)
@@ -218,12 +189,12 @@ class Notifier:
         try:
             await asyncio.gather(
                 *(
-                    self._channel(items, semaphores[key[0]], tally, attempted, stopped)
+                    self._channel(self._bundles(items), semaphores[key[0]], run, attempted)
                     for key, items in groups.items()
                 )
             )
         finally:
-            await self._record_sent()
+            await self._record_all()
             await self._give_back([p for p in batch if p.id not in attempted])
 
     async def _give_back(self, leased: list[PendingAlert]) -> None:
@@ -235,26 +206,6 @@ class Notifier:
         for lease, ids in by_lease.items():
             await self._store.release(ids, lease)
 
-    async def _delivered(self, pending: PendingAlert) -> None:
-        # recorded in batches: a crash before the batch is written leaves the rows claimed, and
-        # claimed rows are checked with the platform, not posted again
-        self._sent_ids.append((pending.id, pending.lease))
-        if len(self._sent_ids) >= SENT_BATCH:
-            await self._record_sent()
-
-    async def _record_sent(self) -> None:
-        done, self._sent_ids = self._sent_ids, []
-        by_lease: dict[str | None, list[int]] = {}
-        for alert_id, lease in done:
-            by_lease.setdefault(lease, []).append(alert_id)
-        for lease, ids in by_lease.items():
-            recorded = await self._store.mark_sent_many(ids, self._clock(), lease)
-            if recorded < len(ids):
-                log.warning(
-                    "%d delivered alerts were leased to another worker meanwhile (lease expired)",
-                    len(ids) - recorded,
-                )
-
     def _pace(self, platform: str) -> Pace:
         return self._pacer.pace(platform)
 
@@ -263,17 +214,20 @@ class Notifier:
 
     async def _channel(
         self,
-        items: list[PendingAlert],
+        bundles: list[list[PendingAlert]],
         semaphore: asyncio.Semaphore,
-        tally: _Tally,
+        run: _Run,
         attempted: set[int],
-        stopped: set[tuple[str, str]],
     ) -> None:
+        tally, stopped = run.tally, run.stopped
         async with semaphore:
-            for bundle in self._bundles(items):
+            for bundle in bundles:
                 if self._stopping.is_set():
                     return
                 await self._wait_turn(bundle[0].alert)
+                # the other channels take their turns before this send's claim is queued, so
+                # that the claims of one moment are written together (ClaimQueue)
+                await asyncio.sleep(0)
                 if self._stopping.is_set():
                     return
                 attempted.update(p.id for p in bundle)
@@ -281,7 +235,7 @@ class Notifier:
                     outcome = await self._deliver_bundle(bundle, tally)
                 else:
                     outcome = await self._deliver(bundle[0], tally)
-                if outcome is _Outcome.STOP:
+                if outcome is Outcome.STOP:
                     stopped.add(_channel_of(bundle[0]))
                     return
 
@@ -289,7 +243,7 @@ class Notifier:
         """A channel's alerts of one week as one message where the platform allows it; an
         alert whose send may have happened (a crash) goes alone, checked first."""
         adapter = self._adapters.get(items[0].alert.platform) if items else None
-        limit = adapter.bundle_limit if isinstance(adapter, BundleSender) else 1
+        limit = cast(BundleSender, adapter).bundle_limit if plays(adapter, BundleSender) else 1
         bundles: list[list[PendingAlert]] = []
         for pending in items:
             last = bundles[-1] if bundles else None
@@ -305,145 +259,22 @@ class Notifier:
                 bundles.append([pending])
         return bundles
 
-    async def _deliver(self, pending: PendingAlert, tally: _Tally) -> _Outcome:
-        alert = pending.alert
-        adapter = self._adapters[alert.platform]
-        key = dedupe_key(pending)
-        metrics = self._metrics
-        try:
-            if pending.maybe_sent and isinstance(adapter, SentLookup):
-                if await adapter.was_sent(alert.channel_id, key, alert.card):
-                    log.info("alert %d had already gone out; not sending it again", pending.id)
-                    await self._delivered(pending)
-                    tally.sent += 1
-                    metrics.alerts_sent.labels(alert.platform).inc()
-                    return _Outcome.SENT
-            if not await self._store.claim(pending.id, self._clock(), pending.lease):
-                log.warning(
-                    "alert %d: lease lost before its send; another worker has it", pending.id
-                )
-                return _Outcome.RETRY
-            if isinstance(adapter, ServerSender):
-                await adapter.send_to(alert.server_id, alert.channel_id, alert.card, key)
-            else:
-                await adapter.send(alert.channel_id, alert.card, key)
-        except RateLimited as exc:
-            metrics.send_errors.labels(alert.platform, "rate_limited").inc()
-            tally.retried += 1
-            when = self._clock() + timedelta(seconds=exc.retry_after)
-            # a 429 means nothing was posted: the next attempt need not check
-            await self._store.mark_retry(
-                pending.id, when, f"rate limited: {exc}", delivered_maybe=False, lease=pending.lease
-            )
-            return _Outcome.STOP
-        except ChannelUnavailable as exc:
-            metrics.send_errors.labels(alert.platform, "channel").inc()
-            metrics.alerts_failed.labels(alert.platform).inc()
-            tally.failed += 1
-            tally.disabled.append((alert.platform, alert.channel_id))
-            await self._disable(adapter, alert, str(exc))
-            return _Outcome.STOP
-        except (TransientDeliveryError, TimeoutError, OSError) as exc:
-            metrics.send_errors.labels(alert.platform, "transient").inc()
-            tally.retried += 1
-            await self._retry_or_fail(pending, f"{type(exc).__name__}: {exc}")
-            return _Outcome.RETRY
-        except Exception as exc:  # an adapter bug must not stop the other deliveries
-            log.exception("unexpected error delivering alert %d", pending.id)
-            metrics.send_errors.labels(alert.platform, "unexpected").inc()
-            tally.retried += 1
-            await self._retry_or_fail(pending, f"{type(exc).__name__}: {exc}")
-            return _Outcome.RETRY
-        tally.sent += 1
-        metrics.alerts_sent.labels(alert.platform).inc()
-        metrics.messages_sent.labels(alert.platform).inc()
-        await self._delivered(pending)
-        return _Outcome.SENT
 
-    async def _deliver_bundle(self, bundle: list[PendingAlert], tally: _Tally) -> _Outcome:
-        """Several alerts to one channel as one message; every outcome applies to them all."""
-        first = bundle[0].alert
-        adapter = self._adapters[first.platform]
-        assert isinstance(adapter, BundleSender)
-        metrics = self._metrics
-        claimed = []
-        now = self._clock()
-        answers = await asyncio.gather(*(self._store.claim(p.id, now, p.lease) for p in bundle))
-        for pending, mine in zip(bundle, answers, strict=True):
-            if mine:
-                claimed.append(pending)
-            else:
-                log.warning("alert %d: lease lost before its send; another worker has it",
-                            pending.id)  # fmt: skip
-        if not claimed:
-            return _Outcome.RETRY
-        try:
-            await adapter.send_bundle(
-                first.server_id, first.channel_id, [p.alert.card for p in claimed],
-                [dedupe_key(p) for p in claimed],
-            )  # fmt: skip
-        except RateLimited as exc:
-            metrics.send_errors.labels(first.platform, "rate_limited").inc()
-            tally.retried += len(claimed)
-            when = self._clock() + timedelta(seconds=exc.retry_after)
-            for pending in claimed:
-                await self._store.mark_retry(
-                    pending.id, when, f"rate limited: {exc}", delivered_maybe=False,
-                    lease=pending.lease,
-                )  # fmt: skip
-            return _Outcome.STOP
-        except ChannelUnavailable as exc:
-            metrics.send_errors.labels(first.platform, "channel").inc()
-            metrics.alerts_failed.labels(first.platform).inc(len(claimed))
-            tally.failed += len(claimed)
-            tally.disabled.append((first.platform, first.channel_id))
-            await self._disable(adapter, first, str(exc))
-            return _Outcome.STOP
-        except Exception as exc:  # transient, or an adapter bug: retry each later, checked
-            if not isinstance(exc, TransientDeliveryError | TimeoutError | OSError):
-                log.exception("unexpected error delivering alerts %s", [p.id for p in claimed])
-            metrics.send_errors.labels(first.platform, "transient").inc()
-            tally.retried += len(claimed)
-            for pending in claimed:
-                await self._retry_or_fail(pending, f"{type(exc).__name__}: {exc}")
-            return _Outcome.RETRY
-        tally.sent += len(claimed)
-        metrics.alerts_sent.labels(first.platform).inc(len(claimed))
-        metrics.messages_sent.labels(first.platform).inc()
-        for pending in claimed:
-            await self._delivered(pending)
-        return _Outcome.SENT
-
-    async def _disable(self, adapter: ChatAdapter, alert: Alert, reason: str) -> None:
-        servers = await self._store.disable_channel(
-            alert.platform, alert.channel_id, reason, self._clock()
-        )
-        log.warning(
-            "%s channel %s refused alerts (%s); alerts paused for servers %s",
-            alert.platform, alert.channel_id, reason, servers,
-        )  # fmt: skip
-        if not isinstance(adapter, AdminNotifier):
-            return
-        for server_id in servers:  # only servers newly disabled: admins hear about it once
-            known = await self._store.server_languages(alert.platform, server_id)
-            with speaking(for_channel(*(known or ("", "")))):
-                notice = disabled_notice(alert.channel_id, reason, alert.platform)
-            try:
-                await adapter.notify_admins(server_id, notice)
-            except Exception:  # telling admins is best effort; the reason is in /config show
-                log.warning("could not tell %s server %s's admins", alert.platform, server_id)
-
-    async def _retry_or_fail(self, pending: PendingAlert, error: str) -> None:
-        if pending.attempts + 1 >= self._max_attempts:
-            tries = pending.attempts + 1
-            log.error("alert %d failed %d times; giving up: %s", pending.id, tries, error)
-            self._metrics.alerts_failed.labels(pending.alert.platform).inc()
-            await self._store.mark_failed(pending.id, error, pending.lease)
-        else:
-            when = self._clock() + backoff(pending.attempts)
-            await self._store.mark_retry(
-                pending.id, when, error, delivered_maybe=True, lease=pending.lease
-            )
+def _whole_channels(batch: list[PendingAlert]) -> tuple[list[PendingAlert], list[PendingAlert]]:
+    """A full claim may have cut its last channel (the one whose oldest alert is newest)
+    short: that channel is held back, to go whole with the next claim. Sent now, its rest would
+    wait a whole channel interval in the next batch, and hold that batch up."""
+    firsts: dict[tuple[str, str], int] = {}
+    for pending in batch:
+        key = _channel_of(pending)
+        firsts[key] = min(firsts.get(key, pending.id), pending.id)
+    if len(firsts) < 2:
+        return batch, []
+    last = max(firsts, key=lambda key: firsts[key])
+    cut = [p for p in batch if _channel_of(p) == last]
+    if len(cut) >= PER_CHANNEL:
+        return batch, []  # a full share: the claim did not cut it
+    return [p for p in batch if _channel_of(p) != last], cut
 
 
 def _channel_of(pending: PendingAlert) -> tuple[str, str]:

@@ -327,3 +327,38 @@ async def test_a_full_claim_sends_its_last_channel_whole(
         ("C1", 3),
         ("C2", 3),
     ]
+
+
+async def test_alerts_given_back_unsent_are_not_left_marked_as_maybe_sent(
+    core: Core, clock: FakeClock
+) -> None:
+    adapter = BundlingAdapter()
+    adapter.bundle_limit = 1
+    notifier = Notifier(core.store, {"slack": adapter}, clock, sleep=FakeSleep(),
+                        paces={"slack": Pace(100.0, 1.0, 1)})  # fmt: skip
+    await notifier.enqueue(_alerts(["C1"], per_channel=3))
+
+    async def stop_after_first(seconds: float) -> None:
+        notifier.stop()
+
+    notifier._sleep = stop_after_first
+    assert (await notifier.drain()).sent == 1
+    left = await core.store.due(clock())
+    assert len(left) == 2 and not any(p.maybe_sent for p in left)
+
+
+async def test_a_channel_split_across_claims_keeps_its_order(
+    core: Core, clock: FakeClock, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    import bot.notify
+
+    monkeypatch.setattr(bot.notify, "CLAIM_BATCH", 3)
+    monkeypatch.setattr(bot.notify, "PER_CHANNEL", 2)
+    adapter = RecordingAdapter(platform="slack")
+    notifier = Notifier(core.store, {"slack": adapter}, clock, sleep=FakeSleep())
+    await notifier.enqueue(_alerts(["C1", "C2"], per_channel=5))
+    assert (await notifier.drain()).sent == 10
+    for channel in ("C1", "C2"):
+        titles = [card.title for ch, card, _key in adapter.sent if ch == channel]
+        assert titles == [f"title {n}" for n in range(5)]
+    assert await core.store.outbox_counts() == {"sent": 10}

@@ -15,6 +15,8 @@ from collections.abc import Awaitable, Callable, Iterable, Sequence
 from datetime import date, datetime, timedelta
 from typing import Any
 
+from sqlalchemy.ext.asyncio import AsyncConnection
+
 from bot.models import Alert, Card, PendingAlert
 from bot.store.charts import key_of
 from bot.store.database import Database, execute, sql
@@ -99,7 +101,8 @@ class Outbox:
                 sql(self._db.dialect.claim_outbox(), ("platforms",)), params
             )
             rows = result.all()
-        found = [_pending(r, token) for r in rows]
+        cards: dict[str, Card] = {}  # a fan-out's rows share a few cards: each is read once
+        found = [_pending(r, token, cards) for r in rows]
         found.sort(key=lambda p: p.id)
         return found
 
@@ -122,16 +125,7 @@ class Outbox:
         if not alert_ids:
             return set()
         async with self._db.writing() as conn:
-            result = await conn.execute(
-                sql(
-                    "UPDATE outbox SET claimed_at = :now WHERE id IN :ids AND state = 'pending'"
-                    + _fence(lease)
-                    + " RETURNING id",
-                    ("ids",),
-                ),
-                {"now": now.isoformat(), "ids": list(alert_ids), "lease": lease},
-            )
-            return {int(r[0]) for r in result}
+            return await _claim_rows(conn, alert_ids, now, lease)
 
     async def mark_sent_many(
         self, alert_ids: Sequence[int], now: datetime, lease: str | None = None
@@ -258,11 +252,36 @@ class ClaimQueue:
                 return
 
 
+async def _claim_rows(
+    conn: AsyncConnection, alert_ids: Sequence[int], now: datetime, lease: str | None
+) -> set[int]:
+    claimed: set[int] = set()
+    for start in range(0, len(alert_ids), 500):
+        result = await conn.execute(
+            sql(
+                "UPDATE outbox SET claimed_at = :now WHERE id IN :ids AND state = 'pending'"
+                + _fence(lease)
+                + " RETURNING id",
+                ("ids",),
+            ),
+            {"now": now.isoformat(), "ids": list(alert_ids[start : start + 500]), "lease": lease},
+        )
+        claimed.update(int(r[0]) for r in result)
+    return claimed
+
+
 def _fence(lease: str | None) -> str:
     return " AND lease_token = :lease" if lease is not None else ""
 
 
-def _pending(r: Any, lease: str | None = None) -> PendingAlert:
+def _pending(
+    r: Any, lease: str | None = None, cards: dict[str, Card] | None = None
+) -> PendingAlert:
+    card = cards.get(r[11]) if cards is not None else None
+    if card is None:
+        card = Card.from_dict(json.loads(r[11]))
+        if cards is not None:
+            cards[r[11]] = card
     return PendingAlert(
         r[0],
         Alert(
@@ -273,7 +292,7 @@ def _pending(r: Any, lease: str | None = None) -> PendingAlert:
             date.fromisoformat(r[8]),
             r[9],
             r[10],
-            Card.from_dict(json.loads(r[11])),
+            card,
         ),
         r[12],
         r[13] is not None,

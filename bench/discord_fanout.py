@@ -39,6 +39,7 @@ from bot.config import Config, DiscordConfig
 from bot.models import Alert, Card, ChartKey, Field, Link, Tone
 from bot.notify import Notifier
 from bot.pacing import Pace
+from bot.service import warm_up
 from bot.store import Store
 
 GOAL = 1.15
@@ -161,6 +162,7 @@ async def measure(db: str) -> Delivery:
     adapter: DiscordAdapter | None = None
     try:
         core = build_core(store, Config(), reviews=[])
+        await warm_up(core)  # as `trendbot run` does in every role (the collector's settings)
         channels = [(str(guild), str(channel)) for guild, channel in hello["channels"]]
         alerts = [
             Alert("discord", guild, channel, ChartKey("*", "films"), WEEK, f"Title {n}.{k}",

@@ -10,6 +10,7 @@ import re
 import unicodedata
 from collections.abc import Mapping
 from datetime import date
+from functools import lru_cache
 
 from bot.errors import UserError
 from bot.models import (
@@ -132,6 +133,7 @@ def parse(name: str, options: Mapping[str, object]) -> Command:
     raise _unknown(name)
 
 
+@lru_cache(maxsize=1024)  # pure; people repeat the same few commands (errors are not kept)
 def parse_text(name: str, text: str) -> Command:
     """Build a Command from a command name and free-form arguments, as Slack and the console send.
 

@@ -87,6 +87,7 @@ class Core:
         # platform → the bot's invite link, which an adapter learns at login; /about shows admins
         self.invite_urls: dict[str, str] = {}
         self.metrics = metrics or Metrics()
+        self._timers: dict[str, Any] = {}
         # settings and newest weeks are read once per few seconds, not per answer (bot.recent)
         self._settings: Recent[tuple[str, str], ServerSettings | None] = Recent()
         self._newest: Recent[ChartKey, date | None] = Recent()
@@ -146,10 +147,15 @@ class Core:
                 return await self._safely(lambda: self.handle(question, ctx))
 
     def _timed(self, name: str) -> Any:
-        # label by the command's first word only: free text must not mint new label values
-        word = name.strip().lstrip("/").split(" ")[0].casefold()
-        known = word if word in _COMMAND_WORDS else "other"
-        return self.metrics.command_seconds.labels(known).time()
+        timer = self._timers.get(name)  # the labelled child, found once per command name
+        if timer is None:
+            # label by the command's first word only: free text must not mint new label values
+            word = name.strip().lstrip("/").split(" ")[0].casefold()
+            known = word if word in _COMMAND_WORDS else "other"
+            timer = self.metrics.command_seconds.labels(known)
+            if len(self._timers) < len(_COMMAND_WORDS) * 4:
+                self._timers[name] = timer
+        return timer.time()
 
     async def complete(self, option: str, prefix: str, ctx: Context | None = None) -> list[Choice]:
         """Autocomplete for `region` and `title` options: at most 25 choices, from memory

@@ -9,8 +9,7 @@ English. An alert, digest or notice to a channel speaks the pinned language, els
 from __future__ import annotations
 
 import logging
-from collections.abc import AsyncIterator
-from contextlib import asynccontextmanager
+from contextlib import AbstractContextManager
 
 from bot.models import Context, ServerSettings
 from bot.recent import Recent
@@ -68,8 +67,25 @@ class Languages:
         except Exception:  # best effort: the next answer tries again
             log.warning("could not record %s server %s's language", platform, server_id)
 
-    @asynccontextmanager
-    async def replying(self, ctx: Context) -> AsyncIterator[str]:
-        """Speak the asker's language inside the block."""
-        with speaking(await self.for_reply(ctx)) as chosen:
-            yield chosen
+    def replying(self, ctx: Context) -> Replying:
+        """Speak the asker's language inside an `async with` block."""
+        return Replying(self, ctx)
+
+
+class Replying:
+    """`async with languages.replying(ctx) as chosen:` (a class, not @asynccontextmanager: it
+    wraps every answer, and an async generator per answer cost more than the rest of it)."""
+
+    __slots__ = ("_languages", "_ctx", "_speaking")
+    _speaking: AbstractContextManager[str]
+
+    def __init__(self, languages: Languages, ctx: Context) -> None:
+        self._languages = languages
+        self._ctx = ctx
+
+    async def __aenter__(self) -> str:
+        self._speaking = speaking(await self._languages.for_reply(self._ctx))
+        return self._speaking.__enter__()
+
+    async def __aexit__(self, *exc: object) -> None:
+        self._speaking.__exit__(None, None, None)

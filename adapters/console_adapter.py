@@ -13,8 +13,9 @@ from collections.abc import Awaitable, Callable
 from pathlib import Path
 from typing import TextIO
 
+from bot.asks import Context
+from bot.cards import Card, Image, Tone
 from bot.core import Core
-from bot.models import Card, Context, Image, Tone
 
 log = logging.getLogger(__name__)
 

@@ -17,9 +17,9 @@ from discord.http import handle_message_parameters
 
 from adapters.discord_gateway import InvalidRequestGuard
 from adapters.discord_render import Rendered, render
+from bot.cards import Card
 from bot.core import Core
 from bot.errors import ChannelUnavailable, RateLimited, TransientDeliveryError
-from bot.models import Card
 
 log = logging.getLogger(__name__)
 

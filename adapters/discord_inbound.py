@@ -16,8 +16,9 @@ from discord import app_commands
 
 from adapters.discord_alerts import PLATFORM
 from adapters.discord_render import render, to_choices
+from bot.asks import Context
+from bot.cards import Card, Choice
 from bot.core import Core
-from bot.models import Card, Choice, Context
 from bot.words.errors import internal_error_card
 
 log = logging.getLogger(__name__)

@@ -42,12 +42,13 @@ from adapters.slack_outbound import SlackSender, laid_out
 from adapters.slack_people import SlackPeople
 from adapters.slack_web import retry_handlers
 from adapters.slack_workspaces import SlackWorkspaces
+from bot.asks import Context
+from bot.cards import Card, Image
 from bot.config import SlackConfig
 from bot.core import Core
 from bot.errors import (
     ConfigError,
 )
-from bot.models import Card, Context, Image
 from bot.words.errors import picture_not_posted_card
 
 log = logging.getLogger(__name__)

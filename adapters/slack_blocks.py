@@ -12,7 +12,9 @@ from collections.abc import Mapping, Sequence
 from typing import Any
 
 from bot.admin import MAX_REGIONS
-from bot.models import CATEGORIES, Card, Category, Field, SettingsForm
+from bot.asks import SettingsForm
+from bot.cards import Card, Field
+from bot.models import CATEGORIES, Category
 from bot.words.i18n import tag
 from bot.words.settings import Home
 

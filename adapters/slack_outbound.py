@@ -20,10 +20,10 @@ from slack_sdk.webhook.async_client import AsyncWebhookClient
 from adapters.slack_blocks import MAX_MESSAGE_BLOCKS, Block, card_blocks, fallback_text
 from adapters.slack_install import StoreInstallationStore, split_server_id
 from adapters.slack_web import delivery_error, slack_error
+from bot.cards import Card, Image
 from bot.config import SlackConfig
 from bot.desk import Desk
 from bot.errors import ChannelUnavailable, TransientDeliveryError
-from bot.models import Card, Image
 
 log = logging.getLogger(__name__)
 

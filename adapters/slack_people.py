@@ -16,8 +16,8 @@ from slack_sdk.web.async_client import AsyncWebClient
 
 from adapters.slack_install import server_id_for
 from adapters.slack_outbound import FAILED, PLATFORM
+from bot.asks import Context
 from bot.config import SlackConfig
-from bot.models import Context
 
 log = logging.getLogger(__name__)
 

@@ -20,8 +20,9 @@ from adapters.slack_blocks import form_from_state, home_view
 from adapters.slack_install import StoreInstallationStore, server_id_for
 from adapters.slack_outbound import FAILED, PLATFORM, SlackSender
 from adapters.slack_people import SlackPeople
+from bot.asks import Context
+from bot.cards import Card
 from bot.core import Core
-from bot.models import Card, Context
 
 log = logging.getLogger(__name__)
 

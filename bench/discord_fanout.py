@@ -35,8 +35,9 @@ import psutil  # type: ignore[import-untyped]
 from adapters.discord_adapter import DiscordAdapter
 from bench.common import ROOT, ChildSide, Result, fresh_database, main, postgres_server
 from bot.__main__ import build_core
+from bot.cards import Card, Field, Link, Tone
 from bot.config import Config, DiscordConfig
-from bot.models import Alert, Card, ChartKey, Field, Link, Tone
+from bot.models import Alert, ChartKey
 from bot.notify import Notifier
 from bot.pacing import Pace
 from bot.service import warm_up

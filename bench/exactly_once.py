@@ -30,7 +30,8 @@ from datetime import UTC, date, datetime
 from pathlib import Path
 
 from bench.common import ROOT, Result, postgres_database
-from bot.models import Alert, Card, ChartKey
+from bot.cards import Card
+from bot.models import Alert, ChartKey
 from bot.store import Store
 from tests.e2e_support import NetflixPlayer, free_port, subscribe_ahead
 from tests.fake_discord import FakeDiscord

@@ -16,9 +16,10 @@ if TYPE_CHECKING:
     from adapters.console_adapter import ConsoleAdapter
     from adapters.discord_adapter import DiscordAdapter
     from adapters.slack_adapter import SlackAdapter
+    from bot.asks import Context
+    from bot.cards import Card
     from bot.config import Config, DiscordConfig
     from bot.core import Core
-    from bot.models import Card, Context
     from bot.preflight import Check
 
 __all__ = ["build_core", "main"]

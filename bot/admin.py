@@ -13,11 +13,7 @@ from dataclasses import replace
 from datetime import datetime
 
 from bot import polling, regions
-from bot.commands import check_threshold, parse_language
-from bot.config import AlertsConfig
-from bot.errors import UserError
-from bot.models import (
-    Card,
+from bot.asks import (
     ConfigCategories,
     ConfigChannel,
     ConfigDigest,
@@ -27,9 +23,13 @@ from bot.models import (
     ConfigShow,
     ConfigThreshold,
     Context,
-    ServerSettings,
     SettingsForm,
 )
+from bot.cards import Card
+from bot.commands import check_threshold, parse_language
+from bot.config import AlertsConfig
+from bot.errors import UserError
+from bot.models import ServerSettings
 from bot.polling import PollSettings
 from bot.store import Store
 from bot.words.common import config_command

@@ -12,11 +12,8 @@ from collections.abc import Mapping
 from datetime import date
 from functools import lru_cache
 
-from bot.errors import UserError
-from bot.models import (
-    CATEGORIES,
+from bot.asks import (
     About,
-    Category,
     Command,
     ConfigCategories,
     ConfigChannel,
@@ -27,11 +24,12 @@ from bot.models import (
     ConfigShow,
     ConfigThreshold,
     Help,
-    Language,
     Surprises,
     Trending,
     Watch,
 )
+from bot.errors import UserError
+from bot.models import CATEGORIES, Category, Language
 from bot.words.i18n import LOCALES, _, language_name, negotiate, tag
 
 MAX_QUERY = 200  # longest real titles are ~110 characters

@@ -17,32 +17,24 @@ from typing import Any
 from bot import __version__, commands, regions
 from bot.admin import Admin
 from bot.analysis import Analyst
+from bot.asks import (
+    ADMIN_COMMANDS,
+    About,
+    Command,
+    Context,
+    Help,
+    SettingsForm,
+    Surprises,
+    Trending,
+    Watch,
+)
+from bot.cards import Card, Choice, Image
 from bot.desk import Desk
 from bot.errors import SourceError, UserError
 from bot.judge.week import Judged
 from bot.languages import Languages
 from bot.metrics import Metrics
-from bot.models import (
-    ADMIN_COMMANDS,
-    GLOBAL,
-    About,
-    Card,
-    ChartKey,
-    Choice,
-    Command,
-    Context,
-    Deployment,
-    Help,
-    Image,
-    Scores,
-    ServerSettings,
-    SettingsForm,
-    Surprises,
-    Title,
-    Trending,
-    Verdict,
-    Watch,
-)
+from bot.models import GLOBAL, ChartKey, Deployment, Scores, ServerSettings, Title, Verdict
 from bot.recent import Recent
 from bot.reviews import ScoreBook
 from bot.sources.catalog import Catalog

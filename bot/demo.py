@@ -11,9 +11,11 @@ from collections.abc import Callable
 from datetime import date, datetime
 from pathlib import Path
 
+from bot.asks import Context
+from bot.cards import Card
 from bot.core import Core
 from bot.jobs import alert_new_weeks
-from bot.models import Card, Chart, Context
+from bot.models import Chart
 from bot.notify import Notifier
 from bot.protocols import ChatAdapter
 from bot.sources.netflix import parse_top10

@@ -11,7 +11,8 @@ from __future__ import annotations
 import logging
 from contextlib import AbstractContextManager
 
-from bot.models import Context, ServerSettings
+from bot.asks import Context
+from bot.models import ServerSettings
 from bot.recent import Recent
 from bot.store import Store
 from bot.words.i18n import choose, speaking

@@ -1,15 +1,17 @@
-"""Domain values shared by core and adapters: charts, titles, scores, judgements, cards, commands.
+"""Domain values shared by core and adapters: charts, titles, scores, judgements, settings, alerts
+(cards are in bot/cards.py, commands in bot/asks.py).
 
 Everything here is a frozen dataclass or an enum; behaviour lives in the pure modules that use them.
 """
 
 from __future__ import annotations
 
-from collections.abc import Mapping
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from datetime import date, datetime
 from enum import StrEnum
-from typing import Any, Literal, NamedTuple
+from typing import Literal, NamedTuple
+
+from bot.cards import Card
 
 Category = Literal["films", "tv"]
 CATEGORIES: tuple[Category, ...] = ("films", "tv")
@@ -239,225 +241,6 @@ class Verdict:
     advice: Advice
     reasons: tuple[Reason, ...]
     scores: Scores
-
-
-# ---- what users see: neutral cards -------------------------------------------------------------
-
-
-class Tone(StrEnum):
-    """The mood of a card; adapters map it to a colour."""
-
-    INFO = "info"
-    GOOD = "good"
-    MILD = "mild"  # a small surprise
-    SURPRISE = "surprise"
-    WARNING = "warning"
-    ERROR = "error"
-
-
-@dataclass(frozen=True, slots=True)
-class Field:
-    label: str
-    value: str
-    inline: bool = True
-
-
-@dataclass(frozen=True, slots=True)
-class Link:
-    label: str
-    url: str
-
-
-@dataclass(frozen=True, slots=True)
-class Image:
-    filename: str
-    data: bytes = field(repr=False)
-    description: str = ""
-
-
-@dataclass(frozen=True, slots=True)
-class Card:
-    """Everything one reply or alert says, with no platform markup."""
-
-    title: str
-    text: str = ""
-    fields: tuple[Field, ...] = ()
-    footer: str = ""
-    tone: Tone = Tone.INFO
-    links: tuple[Link, ...] = ()
-    image: Image | None = None
-    private: bool = False  # only the asker sees it (Discord ephemeral, Slack ephemeral response)
-
-    @property
-    def summary(self) -> str:
-        """A one-line plain-text version, for notifications and fallbacks."""
-        return f"{self.title} — {self.text}" if self.text else self.title
-
-    def to_dict(self) -> dict[str, Any]:
-        """JSON-safe form (without the image) for the outbox and --json output."""
-        return {
-            "title": self.title,
-            "text": self.text,
-            "fields": [[f.label, f.value, f.inline] for f in self.fields],
-            "footer": self.footer,
-            "tone": self.tone.value,
-            "links": [[link.label, link.url] for link in self.links],
-            "private": self.private,
-        }
-
-    @classmethod
-    def from_dict(cls, data: Mapping[str, Any]) -> Card:
-        return cls(
-            title=str(data["title"]),
-            text=str(data.get("text", "")),
-            fields=tuple(Field(str(a), str(b), bool(c)) for a, b, c in data.get("fields", [])),
-            footer=str(data.get("footer", "")),
-            tone=Tone(data.get("tone", "info")),
-            links=tuple(Link(str(a), str(b)) for a, b in data.get("links", [])),
-            private=bool(data.get("private", False)),
-        )
-
-
-@dataclass(frozen=True, slots=True)
-class Choice:
-    """One autocomplete suggestion: what the user sees and what gets sent back."""
-
-    name: str
-    value: str
-
-
-# ---- what users ask: commands -------------------------------------------------------------------
-
-
-@dataclass(frozen=True, slots=True)
-class Context:
-    """Who asked, and where. `is_admin` is the platform's fact (Manage Server, workspace admin)."""
-
-    platform: str
-    server_id: str
-    channel_id: str
-    user_id: str
-    is_admin: bool = False
-    locale: str = ""  # the asker's language as the platform says it ("pt-BR"), if it says
-    server_locale: str = ""  # the server's language as the platform says it, if it says
-    pictures: bool = True  # False where a picture could be neither shown nor saved (CLI answers)
-
-
-@dataclass(frozen=True, slots=True)
-class Trending:
-    region: str | None = None
-    category: Category = "films"
-    week: date | None = None
-    language: Language = ""
-
-
-@dataclass(frozen=True, slots=True)
-class Surprises:
-    region: str | None = None
-    week: date | None = None
-
-
-@dataclass(frozen=True, slots=True)
-class Watch:
-    query: str
-    region: str | None = None
-
-
-@dataclass(frozen=True, slots=True)
-class Help:
-    pass
-
-
-@dataclass(frozen=True, slots=True)
-class About:
-    """/about: version, source, data credits, privacy, and this server's settings."""
-
-
-@dataclass(frozen=True, slots=True)
-class ConfigForget:
-    """Erase this server's data; without `confirmed` it only says what would be erased."""
-
-    confirmed: bool = False
-
-
-@dataclass(frozen=True, slots=True)
-class ConfigShow:
-    pass
-
-
-@dataclass(frozen=True, slots=True)
-class ConfigRegions:
-    action: Literal["add", "remove", "list"]
-    regions: tuple[str, ...] = ()
-
-
-@dataclass(frozen=True, slots=True)
-class ConfigChannel:
-    channel_id: str
-
-
-@dataclass(frozen=True, slots=True)
-class ConfigThreshold:
-    value: int
-
-
-@dataclass(frozen=True, slots=True)
-class ConfigCategories:
-    categories: tuple[Category, ...]
-
-
-@dataclass(frozen=True, slots=True)
-class ConfigDigest:
-    enabled: bool
-
-
-@dataclass(frozen=True, slots=True)
-class ConfigLanguage:
-    """Pin the server's language (a shipped locale such as "pt_BR"), or "" for automatic."""
-
-    language: str
-
-
-@dataclass(frozen=True, slots=True)
-class SettingsForm:
-    """A whole settings form submitted from a UI (Slack App Home); None leaves a setting as is.
-
-    `threshold_text` is a threshold typed that is not a whole number (the core refuses the form).
-    """
-
-    regions: tuple[str, ...] | None = None
-    channel_id: str | None = None
-    threshold: int | None = None
-    categories: tuple[Category, ...] | None = None
-    language: str | None = None  # a locale, "" for automatic
-    threshold_text: str | None = None
-
-
-Command = (
-    Trending
-    | Surprises
-    | Watch
-    | Help
-    | About
-    | ConfigShow
-    | ConfigRegions
-    | ConfigChannel
-    | ConfigThreshold
-    | ConfigCategories
-    | ConfigDigest
-    | ConfigLanguage
-    | ConfigForget
-)
-ADMIN_COMMANDS = (
-    ConfigShow,
-    ConfigRegions,
-    ConfigChannel,
-    ConfigThreshold,
-    ConfigCategories,
-    ConfigDigest,
-    ConfigLanguage,
-    ConfigForget,
-)
 
 
 @dataclass(frozen=True, slots=True)

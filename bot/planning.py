@@ -6,9 +6,10 @@ from __future__ import annotations
 from collections.abc import Mapping
 from datetime import date
 
+from bot.cards import Card
 from bot.judge.week import Judged
 from bot.languages import for_channel
-from bot.models import Alert, Card, ChartKey
+from bot.models import Alert, ChartKey
 from bot.store import Subscriber
 from bot.words.charts import alert_card
 from bot.words.i18n import speaking

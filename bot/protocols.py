@@ -5,7 +5,8 @@ from __future__ import annotations
 from collections.abc import Sequence
 from typing import Protocol, runtime_checkable
 
-from bot.models import Card, Score, Title
+from bot.cards import Card
+from bot.models import Score, Title
 from bot.sources.netflix import Fetched
 
 

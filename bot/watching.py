@@ -11,20 +11,10 @@ from datetime import date
 
 from bot import commands, verdict
 from bot.analysis import Analyst
+from bot.cards import Card, Choice, Image
 from bot.judge.week import Judged
 from bot.matching import search
-from bot.models import (
-    CATEGORIES,
-    GLOBAL,
-    Card,
-    Category,
-    ChartKey,
-    Choice,
-    Image,
-    Movement,
-    Title,
-    Verdict,
-)
+from bot.models import CATEGORIES, GLOBAL, Category, ChartKey, Movement, Title, Verdict
 from bot.reviews import ScoreBook
 from bot.sources.catalog import Catalog
 from bot.store import Store

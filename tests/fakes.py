@@ -5,8 +5,8 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
 
+from bot.cards import Card
 from bot.errors import DeliveryError
-from bot.models import Card
 
 
 class FakeClock:

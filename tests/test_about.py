@@ -21,9 +21,11 @@ import bot
 from adapters.console_adapter import ConsoleAdapter, interact
 from adapters.discord_adapter import DiscordAdapter
 from adapters.slack_adapter import SlackAdapter
+from bot.asks import Context
+from bot.cards import Card
 from bot.config import DiscordConfig, SlackConfig
 from bot.core import Core
-from bot.models import Alert, Card, ChartKey, Context, Deployment, ServerSettings
+from bot.models import Alert, ChartKey, Deployment, ServerSettings
 from bot.store import MIGRATIONS
 from bot.words.about import COMMAND_TEXT, IMDB_NOTICE, TMDB_NOTICE, about_card
 from bot.words.errors import refusal_card

@@ -16,7 +16,8 @@ from pathlib import Path
 
 import pytest
 
-from bot.models import Alert, Card, ChartKey
+from bot.cards import Card
+from bot.models import Alert, ChartKey
 from bot.store import Store
 from tests.conftest import SHARED, needs_shared
 from tests.e2e_support import NetflixPlayer, eventually, free_port, subscribe_ahead

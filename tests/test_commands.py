@@ -9,9 +9,7 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from bot.commands import MAX_QUERY, parse, parse_question, parse_text
-from bot.errors import UserError
-from bot.models import (
+from bot.asks import (
     ConfigCategories,
     ConfigChannel,
     ConfigRegions,
@@ -21,6 +19,8 @@ from bot.models import (
     Trending,
     Watch,
 )
+from bot.commands import MAX_QUERY, parse, parse_question, parse_text
+from bot.errors import UserError
 
 
 @pytest.mark.parametrize(
@@ -130,7 +130,7 @@ def test_text_arguments_as_slack_sends_them() -> None:
 
 
 def test_digest_on_and_off() -> None:
-    from bot.models import ConfigDigest
+    from bot.asks import ConfigDigest
 
     assert parse_text("config", "digest on") == ConfigDigest(True)
     assert parse("config digest", {"value": "off"}) == ConfigDigest(False)

@@ -13,8 +13,9 @@ from pathlib import Path
 import pytest
 
 from adapters.console_adapter import ConsoleAdapter, card_text, interact
+from bot.asks import Context
+from bot.cards import Card, Field, Image, Link, Tone
 from bot.core import Core
-from bot.models import Card, Context, Field, Image, Link, Tone
 
 CTX = Context("console", "demo", "alerts", "me", is_admin=True)
 ROOT = Path(__file__).resolve().parents[1]

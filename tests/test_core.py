@@ -4,8 +4,9 @@ from __future__ import annotations
 
 import pytest
 
+from bot.asks import Context
+from bot.cards import Tone
 from bot.core import Core
-from bot.models import Context, Tone
 
 ADMIN = Context("test", "guild-1", "chan-1", "user-1", is_admin=True)
 MEMBER = Context("test", "guild-1", "chan-1", "user-2", is_admin=False)

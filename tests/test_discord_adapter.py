@@ -21,10 +21,12 @@ from discord.http import Route
 
 from adapters.discord_adapter import DiscordAdapter, intents
 from adapters.discord_render import COLOURS
+from bot.asks import Context
+from bot.cards import Card, Field, Tone
 from bot.config import DiscordConfig
 from bot.core import Core
 from bot.errors import ChannelUnavailable, ConfigError, RateLimited, TransientDeliveryError
-from bot.models import Alert, Card, ChartKey, Context, Field, Tone
+from bot.models import Alert, ChartKey
 from bot.notify import Notifier
 from bot.words.about import help_card, welcome_card
 from bot.words.charts import alert_card

@@ -15,10 +15,10 @@ import pytest
 
 from adapters.discord_adapter import PERMISSIONS, DiscordAdapter, invite_url
 from adapters.discord_gateway import IdentifyGate, InvalidRequestGuard, ShardPlan
+from bot.cards import Card
 from bot.core import Core
 from bot.desk import Desk
 from bot.errors import ChannelUnavailable, ConfigError, RateLimited
-from bot.models import Card
 from tests import discord_payloads as p
 from tests import test_discord_adapter as base
 from tests.fake_discord import FakeDiscord

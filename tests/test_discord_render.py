@@ -14,7 +14,7 @@ from adapters.discord_render import (
     to_choices,
     to_embed,
 )
-from bot.models import Card, Choice, Field, Image, Link, Tone
+from bot.cards import Card, Choice, Field, Image, Link, Tone
 
 
 def test_a_card_becomes_an_embed_with_its_words_unchanged() -> None:

@@ -24,6 +24,8 @@ from hypothesis import strategies as st
 from adapters.console_adapter import card_text
 from adapters.discord_render import render as discord_render
 from adapters.slack_blocks import card_blocks
+from bot.asks import Context
+from bot.cards import Card
 from bot.cli import compose as cli_module
 from bot.cli import main
 from bot.cli.compose import build_core
@@ -31,7 +33,6 @@ from bot.commands import COMMAND_NAMES
 from bot.config import Config
 from bot.core import Core
 from bot.matching import build_index
-from bot.models import Card, Context
 from bot.sources import catalog as catalog_source
 from bot.sources.catalog import Catalog
 from bot.sources.netflix import parse_top10

@@ -12,6 +12,7 @@ import pytest
 from aiohttp import web
 from aiohttp.test_utils import TestServer
 
+from bot.asks import Context
 from bot.cli.compose import build_core
 from bot.config import Config, load_config
 from bot.core import Core
@@ -25,7 +26,7 @@ from bot.jobs import (
     weekly_digest,
 )
 from bot.metrics import Metrics
-from bot.models import Context, Metric, Score, Title
+from bot.models import Metric, Score, Title
 from bot.notify import Notifier
 from bot.polling import PollSettings
 from bot.schedule import schedule
@@ -240,7 +241,8 @@ async def test_the_digest_lists_each_event_once_at_its_highest_score(core: Core)
 
 
 async def test_prune_removes_only_old_finished_alerts(core: Core, clock: FakeClock) -> None:
-    from bot.models import Alert, Card, ChartKey
+    from bot.cards import Card
+    from bot.models import Alert, ChartKey
 
     old = Alert(
         "test", "g", "c", ChartKey("US", "films"), date(2022, 1, 2), "a", "surprise", Card("a")

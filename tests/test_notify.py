@@ -7,9 +7,11 @@ from datetime import date, timedelta
 
 import pytest
 
+from bot.asks import Context
+from bot.cards import Card
 from bot.core import Core
 from bot.errors import ChannelUnavailable, RateLimited, TransientDeliveryError
-from bot.models import Alert, Card, ChartKey, Context
+from bot.models import Alert, ChartKey
 from bot.notify import Notifier, backoff
 from bot.pacing import Pace
 from tests.fakes import FakeClock, FakeSleep, RecordingAdapter

@@ -8,9 +8,10 @@ from datetime import UTC, date, datetime
 
 import pytest
 
+from bot.asks import Context
 from bot.core import Core
 from bot.demo import BUNDLED_CHARTS
-from bot.models import ChartKey, Context, ReasonCode, Title
+from bot.models import ChartKey, ReasonCode, Title
 from bot.sources.netflix import Fetched
 from tests.fakes import FakeClock
 

@@ -12,7 +12,9 @@ from adapters.slack_blocks import (
     form_from_state,
     home_view,
 )
-from bot.models import Card, Context, Field, Link, ServerSettings, SettingsForm
+from bot.asks import Context, SettingsForm
+from bot.cards import Card, Field, Link
+from bot.models import ServerSettings
 from bot.words.settings import FORM, Home, form_labels, language_choices
 from tests.fake_slack import check_blocks, check_message, form_values
 

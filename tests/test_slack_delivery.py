@@ -10,9 +10,11 @@ from datetime import date
 import pytest
 
 from adapters.slack_adapter import SlackAdapter
+from bot.asks import Context
+from bot.cards import Card, Field, Link, Tone
 from bot.config import SlackConfig
 from bot.errors import ChannelUnavailable, RateLimited, TransientDeliveryError
-from bot.models import Alert, Card, ChartKey, Context, Field, Link, Tone
+from bot.models import Alert, ChartKey
 from bot.notify import Notifier
 from bot.words.settings import config_card
 from tests.fake_slack import APP_TOKEN, BOT_TOKEN, TEAM

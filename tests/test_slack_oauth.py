@@ -10,9 +10,10 @@ from datetime import date
 import pytest
 
 from adapters.slack_adapter import SlackAdapter
+from bot.cards import Card
 from bot.config import SlackConfig
 from bot.errors import ChannelUnavailable
-from bot.models import Alert, Card, ChartKey
+from bot.models import Alert, ChartKey
 from bot.notify import Notifier
 from tests.fake_slack import (
     ADMIN,

@@ -14,8 +14,8 @@ from slack_sdk.oauth.installation_store.models.installation import Installation
 
 from adapters.slack_adapter import SlackAdapter
 from adapters.slack_install import StoreInstallationStore
+from bot.cards import Card
 from bot.config import SlackConfig
-from bot.models import Card
 from tests.e2e_support import warm
 from tests.fake_slack import (
     ADMIN,

@@ -12,13 +12,15 @@ from pathlib import Path
 
 import pytest
 
+from bot.asks import Context
+from bot.cards import Card
 from bot.cli import main
 from bot.commands import ask_query
 from bot.config import load_config
 from bot.core import Core
 from bot.errors import UserError
 from bot.jobs import prune_outbox
-from bot.models import Alert, Card, ChartKey, Context
+from bot.models import Alert, ChartKey
 from bot.service import plan
 from bot.sources import catalog as catalog_source
 from bot.sources.catalog import Catalog

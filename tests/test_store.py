@@ -13,8 +13,9 @@ from pathlib import Path
 
 import pytest
 
+from bot.cards import Card
 from bot.errors import StoreError
-from bot.models import Alert, Card, Chart, ChartKey, ChartRow, ServerSettings
+from bot.models import Alert, Chart, ChartKey, ChartRow, ServerSettings
 from bot.sources.netflix import parse_top10
 from bot.store import MIGRATIONS, SCHEMA_VERSION, Store
 from bot.store.dialects import POSTGRES

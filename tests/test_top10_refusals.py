@@ -8,9 +8,9 @@ from datetime import date
 
 import pytest
 
+from bot.asks import Context
 from bot.core import Core
 from bot.errors import SourceError
-from bot.models import Context
 from bot.sources.netflix import Fetched, parse_top10
 from tests.conftest import TEST_DATA
 

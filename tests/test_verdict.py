@@ -5,8 +5,9 @@ from __future__ import annotations
 from datetime import date
 
 from bot import verdict
+from bot.asks import Context
 from bot.core import Core
-from bot.models import Advice, Context, Metric, Move, Movement, ReasonCode, Score, Scores, Title
+from bot.models import Advice, Metric, Move, Movement, ReasonCode, Score, Scores, Title
 from bot.words.reasons import reason_text
 
 ASKER = Context("test", "g", "c", "u")

@@ -5,12 +5,13 @@ from __future__ import annotations
 import argparse
 import json
 
+from bot.asks import Trending, Watch
 from bot.cli.compose import cli_context, deployment_of, fail, opened
 from bot.commands import ask_query
 from bot.commands import parse as parse_command
 from bot.config import Config
 from bot.judge.identity import lookup_key
-from bot.models import GLOBAL, Title, Trending, Watch
+from bot.models import GLOBAL, Title
 from bot.regions import resolve_region
 from bot.replay import entry_json
 from bot.words.about import about_card

@@ -20,12 +20,13 @@ import aiohttp
 from bot import __version__
 from bot.admin import Admin
 from bot.analysis import Analyst
+from bot.asks import Context
 from bot.config import Config
 from bot.core import Core
 from bot.errors import UserError
 from bot.matching import build_index
 from bot.metrics import Metrics
-from bot.models import Context, Deployment
+from bot.models import Deployment
 from bot.protocols import ReviewSource
 from bot.reviews import ScoreBook
 from bot.sources import catalog as catalog_source

@@ -8,13 +8,14 @@ import sys
 import tempfile
 from pathlib import Path
 
+from bot.asks import Trending
 from bot.cli.compose import date_arg, log, opened, utcnow
 from bot.commands import parse as parse_command
 from bot.config import Config
 from bot.errors import SourceError, UserError
 from bot.judge.codec import JUDGE_VERSION
 from bot.judge.identity import lookup_key
-from bot.models import Chart, Trending
+from bot.models import Chart
 from bot.regions import resolve_region
 from bot.replay import ReplayFilter, entry_json, replay
 from bot.sources import catalog as catalog_source

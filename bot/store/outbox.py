@@ -17,7 +17,8 @@ from typing import Any
 
 from sqlalchemy.ext.asyncio import AsyncConnection
 
-from bot.models import Alert, Card, PendingAlert
+from bot.cards import Card
+from bot.models import Alert, PendingAlert
 from bot.store.charts import key_of
 from bot.store.database import Database, execute, sql
 

@@ -7,7 +7,8 @@ Pure. Data credits carry the notices the providers' terms require, word for word
 from __future__ import annotations
 
 from bot import PRIVACY_URL, SOURCE_URL
-from bot.models import Card, Deployment, Field, Link, ServerSettings
+from bot.cards import Card, Field, Link
+from bot.models import Deployment, ServerSettings
 from bot.regions import region_name
 from bot.words.common import about_command, category_name, config_command
 from bot.words.i18n import N_, _, language_name

@@ -8,8 +8,9 @@ from __future__ import annotations
 from collections.abc import Sequence
 from datetime import date
 
+from bot.cards import Card, Field
 from bot.judge.week import Judged
-from bot.models import Card, ChartKey, Field, Movement
+from bot.models import ChartKey, Movement
 from bot.regions import region_label, region_name
 from bot.words.common import (
     footer,

@@ -8,18 +8,8 @@ from __future__ import annotations
 
 from datetime import date
 
-from bot.models import (
-    Category,
-    ChartKey,
-    Field,
-    Link,
-    Metric,
-    Move,
-    Movement,
-    Scores,
-    Title,
-    Tone,
-)
+from bot.cards import Field, Link, Tone
+from bot.models import Category, ChartKey, Metric, Move, Movement, Scores, Title
 from bot.regions import region_name
 from bot.words.i18n import N_, _, count, decimal, month, percent
 

@@ -7,7 +7,8 @@ from __future__ import annotations
 
 from datetime import date
 
-from bot.models import Card, ChartKey, Tone
+from bot.cards import Card, Tone
+from bot.models import ChartKey
 from bot.words.common import list_name
 from bot.words.i18n import _
 

@@ -9,7 +9,8 @@ from __future__ import annotations
 from collections.abc import Sequence
 from dataclasses import dataclass, fields
 
-from bot.models import Card, Choice, Field, ServerSettings, SourceHealth, Tone
+from bot.cards import Card, Choice, Field, Tone
+from bot.models import ServerSettings, SourceHealth
 from bot.polling import Plan
 from bot.regions import region_label
 from bot.words.common import category_name, config_command

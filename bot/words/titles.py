@@ -6,7 +6,7 @@ from collections.abc import Sequence
 from datetime import date
 from typing import Any
 
-from bot.models import Card, Field
+from bot.cards import Card, Field
 from bot.titles.facts import Fact, TitleFacts
 
 

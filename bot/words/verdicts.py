@@ -8,7 +8,8 @@ from __future__ import annotations
 from collections.abc import Sequence
 from datetime import date
 
-from bot.models import GLOBAL, Advice, Card, Field, Image, Title, Tone, Verdict
+from bot.cards import Card, Field, Image, Tone
+from bot.models import GLOBAL, Advice, Title, Verdict
 from bot.regions import region_name
 from bot.words.common import (
     clip,

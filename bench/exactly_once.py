@@ -191,6 +191,9 @@ async def workers(children: Children, arrived: Callable[[], int], flaws: list[st
 async def one_at_a_time(children: Children, arrived: Callable[[], int], flaws: list[str]) -> None:
     """SQLite: a second `--role all` refuses; the first is killed -9, a fresh one finishes."""
     await children.start("a1", "all")
+    # a1 holds the file's lock once it serves; started together, a2 could take it first
+    if not await until(lambda: "web server on" in children.log("a1"), TIMEOUT):
+        flaws.append("the first process did not start serving")
     second = await children.start("a2", "all")
     try:
         code = await asyncio.wait_for(second.wait(), 60)

@@ -14,7 +14,7 @@ from datetime import datetime
 
 from bot import polling, regions
 from bot.asks import (
-    ConfigCategories,
+    AdminCommand,
     ConfigChannel,
     ConfigDigest,
     ConfigForget,
@@ -47,16 +47,6 @@ from bot.words.settings import (
 
 log = logging.getLogger(__name__)
 
-AdminCommand = (
-    ConfigShow
-    | ConfigRegions
-    | ConfigChannel
-    | ConfigThreshold
-    | ConfigCategories
-    | ConfigDigest
-    | ConfigLanguage
-    | ConfigForget
-)
 MAX_REGIONS = 25
 
 

@@ -116,13 +116,8 @@ class SettingsForm:
     threshold_text: str | None = None
 
 
-Command = (
-    Trending
-    | Surprises
-    | Watch
-    | Help
-    | About
-    | ConfigShow
+AdminCommand = (
+    ConfigShow
     | ConfigRegions
     | ConfigChannel
     | ConfigThreshold
@@ -131,13 +126,5 @@ Command = (
     | ConfigLanguage
     | ConfigForget
 )
-ADMIN_COMMANDS = (
-    ConfigShow,
-    ConfigRegions,
-    ConfigChannel,
-    ConfigThreshold,
-    ConfigCategories,
-    ConfigDigest,
-    ConfigLanguage,
-    ConfigForget,
-)
+Command = Trending | Surprises | Watch | Help | About | AdminCommand
+ADMIN_COMMANDS = AdminCommand.__args__  # for isinstance(); the same classes as the union

@@ -179,8 +179,12 @@ class SlackAdapter:
         log.info("Slack: connected in Socket Mode")
 
     async def close(self) -> None:
-        if self._pending:  # answers already acked are owed: let them finish
+        if self._pending:  # answers already acked are owed: let them finish, for a while
             await asyncio.wait(set(self._pending), timeout=CLOSE_WAIT)
+            late = list(self._pending)
+            for task in late:
+                task.cancel()
+            await asyncio.gather(*late, return_exceptions=True)
         if self._socket is not None:
             await self._socket.close_async()  # type: ignore[no-untyped-call]
             self._socket = None

@@ -170,6 +170,34 @@ async def test_the_ack_never_waits_for_an_answer_still_being_worked_on(core, fak
         await adapter.close()
 
 
+async def test_close_waits_for_acked_work_then_stops_what_is_still_stuck(
+    core, fake, clock, caplog, monkeypatch
+):
+    import adapters.slack_adapter as slack_adapter
+
+    monkeypatch.setattr(slack_adapter, "CLOSE_WAIT", 0.05)
+    gate = asyncio.Event()
+    answer_text = core.run_text
+
+    async def stuck(name, text, ctx):
+        await gate.wait()  # never set: an answer that never comes
+        return await answer_text(name, text, ctx)
+
+    core.run_text = stuck
+    config = SlackConfig(
+        mode="http", api_base=fake.api_base, bot_token=BOT_TOKEN, signing_secret=SECRET
+    )
+    adapter = SlackAdapter(core, config, clock=clock, ack_budget=0.01)
+    async with served(adapter.web_app(), clock, fake) as slack:
+        response = await asyncio.wait_for(slack.command("/trending", "US films"), 3)
+        assert response.status == 200
+        assert len(adapter._pending) == 1
+        await asyncio.wait_for(adapter.close(), 3)  # returns, with the stuck answer stopped
+    assert not adapter._pending
+    assert not fake.calls_to("respond")
+    no_errors(caplog)
+
+
 @pytest.mark.parametrize(
     ("name", "text", "expected"),
     [

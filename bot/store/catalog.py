@@ -13,7 +13,7 @@ from typing import Any
 
 from sqlalchemy.ext.asyncio import AsyncConnection
 
-from bot.store.database import Database, execute, sql
+from bot.store.database import Database, execute, in_batches, sql
 from bot.titles import codec
 from bot.titles.facts import TitleFacts
 from bot.titles.records import TitleRecord
@@ -31,7 +31,6 @@ _INSERT = (
 _SELECT = f"SELECT {', '.join(_COLUMNS[1:])} FROM title_records"
 BATCH = 5_000
 IMDB_ORIGIN = "imdb"
-IN_BATCH = 500
 
 
 class Catalog:
@@ -160,10 +159,10 @@ class Catalog:
         """Every record of these name keys."""
         wanted = sorted(set(keys))
         found: dict[str, list[TitleRecord]] = {}
-        for start in range(0, len(wanted), IN_BATCH):
+        for batch in in_batches(wanted):
             rows = await self._db.all(
                 f"{_SELECT} WHERE key IN :keys",
-                {"keys": wanted[start : start + IN_BATCH]},
+                {"keys": batch},
                 expanding=("keys",),
             )
             for r in rows:
@@ -175,10 +174,10 @@ class Catalog:
         """The cached merged titles of these keys (keys not merged yet are absent)."""
         wanted = sorted(set(keys))
         found: dict[str, tuple[TitleFacts, ...]] = {}
-        for start in range(0, len(wanted), IN_BATCH):
+        for batch in in_batches(wanted):
             rows = await self._db.all(
                 "SELECT key, titles FROM merged_titles WHERE key IN :keys",
-                {"keys": wanted[start : start + IN_BATCH]},
+                {"keys": batch},
                 expanding=("keys",),
             )
             for key, text in rows:
@@ -260,8 +259,8 @@ async def _forget_merged(
         await execute(conn, "DELETE FROM title_ids")
         return
     wanted = sorted(keys)
-    for start in range(0, len(wanted), IN_BATCH):
-        part = {"keys": wanted[start : start + IN_BATCH]}
+    for batch in in_batches(wanted):
+        part = {"keys": batch}
         await execute(conn, "DELETE FROM merged_titles WHERE key IN :keys", part, ("keys",))
         await execute(conn, "DELETE FROM title_ids WHERE key IN :keys", part, ("keys",))
 

@@ -11,12 +11,20 @@ import logging
 import os
 import sqlite3
 import stat
-from collections.abc import AsyncIterator, Awaitable, Callable, Iterable, Mapping, Sequence
+from collections.abc import (
+    AsyncIterator,
+    Awaitable,
+    Callable,
+    Iterable,
+    Iterator,
+    Mapping,
+    Sequence,
+)
 from contextlib import asynccontextmanager
 from dataclasses import dataclass
 from functools import lru_cache
 from pathlib import Path
-from typing import Any
+from typing import Any, TypeVar
 from urllib.parse import quote
 
 from sqlalchemy import bindparam, make_url, text
@@ -27,6 +35,8 @@ from sqlalchemy.sql.elements import TextClause
 from bot.errors import StoreError
 from bot.store.dialects import POSTGRES, SQLITE, Dialect, listen_outbox
 from bot.store.schema import MIGRATIONS, SCHEMA_VERSION
+
+T = TypeVar("T")
 
 log = logging.getLogger(__name__)
 
@@ -171,6 +181,15 @@ def _may(path: Path, mode: int) -> bool:
     if stat.S_ISDIR(bits) and mode == os.W_OK:
         return bool(bits & 0o222)
     return bool(bits & wanted)
+
+
+IN_BATCH = 500  # values per `IN :list` (bound parameters per statement stay far from limits)
+
+
+def in_batches(values: Sequence[T]) -> Iterator[list[T]]:
+    """`values` in lists of IN_BATCH, one statement's `IN :list` each."""
+    for start in range(0, len(values), IN_BATCH):
+        yield list(values[start : start + IN_BATCH])
 
 
 @lru_cache(maxsize=512)

@@ -20,7 +20,7 @@ from sqlalchemy.ext.asyncio import AsyncConnection
 from bot.cards import Card
 from bot.models import Alert, PendingAlert
 from bot.store.charts import key_of
-from bot.store.database import Database, execute, sql
+from bot.store.database import Database, execute, in_batches, sql
 
 _ALERT = (
     "id, platform, server_id, channel_id, service, region, category, language, week, title, "
@@ -136,15 +136,14 @@ class Outbox:
             return 0
         done = 0
         async with self._db.writing() as conn:
-            for start in range(0, len(alert_ids), 500):
+            for ids in in_batches(alert_ids):
                 done += await execute(
                     conn,
                     "UPDATE outbox SET state = 'sent', sent_at = :now, attempts = attempts + 1, "
                     "lease_token = NULL, lease_until = NULL WHERE id IN :ids" + _fence(lease),
-                    {"now": now.isoformat(), "ids": list(alert_ids[start : start + 500]),
-                     "lease": lease},
+                    {"now": now.isoformat(), "ids": ids, "lease": lease},
                     expanding=("ids",),
-                )  # fmt: skip
+                )
         return done
 
     async def mark_retry(
@@ -179,12 +178,12 @@ class Outbox:
         if not alert_ids:
             return
         async with self._db.writing() as conn:
-            for start in range(0, len(alert_ids), 500):
+            for ids in in_batches(alert_ids):
                 await execute(
                     conn,
                     "UPDATE outbox SET lease_token = NULL, lease_until = NULL "
                     "WHERE id IN :ids AND lease_token = :lease",
-                    {"ids": list(alert_ids[start : start + 500]), "lease": lease},
+                    {"ids": ids, "lease": lease},
                     expanding=("ids",),
                 )
 
@@ -257,7 +256,7 @@ async def _claim_rows(
     conn: AsyncConnection, alert_ids: Sequence[int], now: datetime, lease: str | None
 ) -> set[int]:
     claimed: set[int] = set()
-    for start in range(0, len(alert_ids), 500):
+    for ids in in_batches(alert_ids):
         result = await conn.execute(
             sql(
                 "UPDATE outbox SET claimed_at = :now WHERE id IN :ids AND state = 'pending'"
@@ -265,7 +264,7 @@ async def _claim_rows(
                 + " RETURNING id",
                 ("ids",),
             ),
-            {"now": now.isoformat(), "ids": list(alert_ids[start : start + 500]), "lease": lease},
+            {"now": now.isoformat(), "ids": ids, "lease": lease},
         )
         claimed.update(int(r[0]) for r in result)
     return claimed

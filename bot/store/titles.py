@@ -6,7 +6,7 @@ from collections.abc import Iterable
 from datetime import date, datetime
 
 from bot.models import Match, Metric, Score
-from bot.store.database import Database, execute
+from bot.store.database import Database, execute, in_batches
 
 
 class Titles:
@@ -74,11 +74,11 @@ class Titles:
         """Cached scores for many titles at once (one query per 500 ids)."""
         ids = sorted(set(title_ids))
         found: dict[str, list[Score]] = {}
-        for start in range(0, len(ids), 500):
+        for batch in in_batches(ids):
             for r in await self._db.all(
                 "SELECT title_id, metric, value, raw, provider, fetched, votes FROM scores "
                 "WHERE title_id IN :ids",
-                {"ids": ids[start : start + 500]},
+                {"ids": batch},
                 expanding=("ids",),
             ):
                 found.setdefault(r[0], []).append(

@@ -22,7 +22,8 @@ from discord import app_commands
 from discord.gateway import DiscordWebSocket
 from discord.http import Route
 
-from adapters.discord_alerts import MAX_EMBEDS, PLATFORM, DiscordAlerts, Renders
+from adapters.card_layouts import CardLayouts
+from adapters.discord_alerts import MAX_EMBEDS, PLATFORM, DiscordAlerts
 from adapters.discord_buckets import sweep_amortised
 from adapters.discord_commands import CatalogTranslator, commands
 from adapters.discord_gateway import (
@@ -34,6 +35,7 @@ from adapters.discord_gateway import (
     ShardPlan,
 )
 from adapters.discord_inbound import DiscordInbound, context_of
+from adapters.discord_render import render
 from bot.config import DiscordConfig
 from bot.core import Core
 from bot.errors import ConfigError
@@ -125,7 +127,7 @@ class DiscordAdapter(DiscordAlerts, DiscordInbound):
             self.tree.add_command(command)
         self.tree.error(self._on_command_error)
         self._translator = CatalogTranslator()
-        self._renders = Renders()
+        self._renders = CardLayouts(render)  # a fan-out posts the same few cards
         for handler in (
             self.on_message,
             self.on_guild_join,

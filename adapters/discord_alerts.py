@@ -15,6 +15,7 @@ import aiohttp
 import discord
 from discord.http import handle_message_parameters
 
+from adapters.card_layouts import CardLayouts
 from adapters.discord_gateway import InvalidRequestGuard
 from adapters.discord_render import Rendered, render
 from bot.cards import Card
@@ -29,25 +30,6 @@ MAX_EMBEDS = 10  # per message (Discord's documented limit)
 HISTORY_LIMIT = 50  # recent messages read to tell whether an alert is already in a channel
 
 
-class Renders:
-    """Cards laid out lately, by identity: a fan-out posts the same few cards to many channels
-    (the outbox reads each once per claim), and laying one out costs more than posting it."""
-
-    def __init__(self, size: int = 256) -> None:
-        self._size = size
-        self._found: dict[int, tuple[Card, Rendered]] = {}
-
-    def __call__(self, card: Card) -> Rendered:
-        hit = self._found.get(id(card))
-        if hit is not None and hit[0] is card:
-            return hit[1]
-        if len(self._found) >= self._size:
-            self._found.clear()
-        out = render(card)
-        self._found[id(card)] = (card, out)
-        return out
-
-
 class DiscordAlerts:
     """The alert side of DiscordAdapter (ChatAdapter, ServerSender, BundleSender, SentLookup,
     AdminNotifier)."""
@@ -55,7 +37,7 @@ class DiscordAlerts:
     client: discord.AutoShardedClient
     _core: Core
     _guard: InvalidRequestGuard
-    _renders: Renders
+    _renders: CardLayouts[Rendered]
 
     async def send(self, channel_id: str, card: Card, dedupe_key: str) -> None:
         """Post a card to a channel; `dedupe_key` becomes the message nonce Discord dedupes on."""

@@ -17,6 +17,7 @@ from slack_sdk.oauth.token_rotation.async_rotator import AsyncTokenRotator
 from slack_sdk.web.async_client import AsyncWebClient
 from slack_sdk.webhook.async_client import AsyncWebhookClient
 
+from adapters.card_layouts import CardLayouts
 from adapters.slack_blocks import MAX_MESSAGE_BLOCKS, Block, card_blocks, fallback_text
 from adapters.slack_install import StoreInstallationStore, split_server_id
 from adapters.slack_web import delivery_error, slack_error
@@ -203,12 +204,13 @@ class SlackSender:
 
     async def respond(self, body: dict[str, Any], card: Card) -> bool:
         """Answer a command through its response_url (5 uses within 30 minutes)."""
+        text, blocks = laid_out(card)
         try:
             answered = await AsyncWebhookClient(
                 str(body.get("response_url")), session=self._session
             ).send(
-                text=laid_out(card)[0],
-                blocks=laid_out(card)[1],
+                text=text,
+                blocks=blocks,
                 response_type="ephemeral" if card.private else "in_channel",
                 unfurl_links=False,
                 unfurl_media=False,
@@ -278,21 +280,9 @@ class SlackSender:
         return None
 
 
-LAID_OUT_KEPT = 256
-# id(card) → (card, its text and blocks). Core hands out the same Card object for the same
-# answer, so identity finds it; hashing a Card (every field, every row) cost as much as the
-# Block Kit itself. The card is kept with its layout, so its id cannot be reused meanwhile.
-_laid_out: dict[int, tuple[Card, tuple[str, list[dict[str, Any]]]]] = {}
+def _text_and_blocks(card: Card) -> tuple[str, list[dict[str, Any]]]:
+    return fallback_text(card), card_blocks(card)
 
 
-def laid_out(card: Card) -> tuple[str, list[dict[str, Any]]]:
-    """A command answer's fallback text and blocks, kept for the same card: many users ask for
-    the same chart (the lists are only read and serialised, never changed)."""
-    kept = _laid_out.get(id(card))
-    if kept is not None and kept[0] is card:
-        return kept[1]
-    layout = fallback_text(card), card_blocks(card)
-    if len(_laid_out) >= LAID_OUT_KEPT:
-        _laid_out.clear()
-    _laid_out[id(card)] = (card, layout)
-    return layout
+# a command answer's fallback text and blocks: many users ask for the same chart
+laid_out = CardLayouts(_text_and_blocks)

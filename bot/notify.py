@@ -37,7 +37,11 @@ __all__ = ["DrainReport", "Notifier", "backoff", "dedupe_key"]
 
 LEASE = timedelta(seconds=60)  # a dead worker's alerts go to another after this
 CLAIM_BATCH = 500
+FIRST_CLAIM = 150  # the first sends start sooner after a small claim; each next one is twice as big
 PER_CHANNEL = 10  # alerts of one channel per claim: others get their turn in the same batch
+# the next claim is made while this many channels still wait for their turn, so that sending
+# never stops for a claim (between batches, a fan-out used to stand still a tenth of the time)
+LOOKAHEAD = 64
 SENDER_LOCK = "sender:{platform}"
 
 
@@ -51,10 +55,22 @@ class DrainReport:
 
 @dataclass(slots=True)
 class _Run:
-    """One drain's state, shared by its batches."""
+    """One drain's state: its counts, and the channels whose sends are under way."""
 
     tally: Tally = field(default_factory=Tally)
     stopped: set[tuple[str, str]] = field(default_factory=set)  # rate-limited or gone: later
+    attempted: set[int] = field(default_factory=set)  # alerts whose send began (not given back)
+    semaphores: dict[str, asyncio.Semaphore] = field(default_factory=dict)  # per platform
+    channels: dict[tuple[str, str], asyncio.Task[None]] = field(default_factory=dict)  # latest
+    waiting: int = 0  # channels queued whose sends have not begun
+    room: asyncio.Event = field(default_factory=asyncio.Event)  # few enough wait: claim more
+    # the first send of a drain is not held behind the next claim's write
+    first_done: asyncio.Event = field(default_factory=asyncio.Event)
+
+    def began(self) -> None:
+        self.waiting -= 1
+        if self.waiting <= LOOKAHEAD:
+            self.room.set()
 
 
 class Notifier(Sends):
@@ -127,23 +143,38 @@ class Notifier(Sends):
 
     async def drain(self, limit: int = 5000) -> DrainReport:
         """Try every due alert once (up to `limit`), in leased batches, many channels at once
-        within each platform's pace; alerts of platforms not sending here stay queued."""
+        within each platform's pace; alerts of platforms not sending here stay queued. The next
+        batch is claimed while the last one's channels are still sending."""
         async with self._lock:  # the scheduler and a refresh may both ask; one drain at a time
             run = _Run()
             platforms = await self._sending_platforms()
             handled = 0
             held: list[PendingAlert] = []  # a channel cut short by a full claim, to come whole
+            claimed: list[PendingAlert] = []
+            batch: list[PendingAlert] = []
             try:
                 while handled < limit and platforms and not self._stopping.is_set():
-                    batch, held = await self._claim(platforms, limit - handled, held)
-                    fresh = [p for p in batch if _channel_of(p) not in run.stopped]
-                    await self._give_back([p for p in batch if _channel_of(p) in run.stopped])
-                    if not fresh:
+                    size = min(CLAIM_BATCH, max(FIRST_CLAIM, 2 * len(batch)))
+                    batch, held = await self._claim(platforms, min(size, limit - handled), held)
+                    if not batch:
                         break
-                    handled += len(fresh)
-                    await self._send_batch(fresh, run)
+                    claimed += batch
+                    handled += len(batch)
+                    self._start(batch, run)
+                    run.room.clear()
+                    if run.waiting > LOOKAHEAD:
+                        await run.room.wait()
+                    await run.first_done.wait()
             finally:
-                await self._give_back(held)
+                try:  # every channel finishes before anything is given back
+                    ends = await asyncio.gather(*run.channels.values(), return_exceptions=True)
+                finally:
+                    await self._record_all()
+                    # unsent leased alerts go back to the queue at once (stopping, or paused)
+                    await self._give_back([p for p in claimed + held if p.id not in run.attempted])
+            for end in ends:
+                if isinstance(end, BaseException):
+                    raise end
             tally = run.tally
             self._metrics.outbox_pending.set((await self._store.outbox_counts()).get("pending", 0))
             return DrainReport(tally.sent, tally.retried, tally.failed, tuple(tally.disabled))
@@ -177,25 +208,24 @@ class Notifier(Sends):
             found.append(platform)
         return found
 
-    async def _send_batch(self, batch: list[PendingAlert], run: _Run) -> None:
+    def _start(self, batch: list[PendingAlert], run: _Run) -> None:
+        """Each channel of a claimed batch sends in its own task, after the same channel's sends
+        of earlier batches (its alerts go in order), at most a platform's concurrency at once."""
         groups: dict[tuple[str, str], list[PendingAlert]] = {}
         for pending in batch:
             groups.setdefault(_channel_of(pending), []).append(pending)
-        semaphores = {
-            platform: asyncio.Semaphore(self._pace(platform).concurrency)
-            for platform, _channel in groups
-        }
-        attempted: set[int] = set()
-        try:
-            await asyncio.gather(
-                *(
-                    self._channel(self._bundles(items), semaphores[key[0]], run, attempted)
-                    for key, items in groups.items()
+        loop = asyncio.get_running_loop()
+        for key, items in groups.items():
+            semaphore = run.semaphores.get(key[0])
+            if semaphore is None:
+                semaphore = run.semaphores[key[0]] = asyncio.Semaphore(
+                    self._pace(key[0]).concurrency
                 )
+            run.waiting += 1
+            after = run.channels.get(key)
+            run.channels[key] = loop.create_task(
+                self._channel(key, self._bundles(items), after, semaphore, run)
             )
-        finally:
-            await self._record_all()
-            await self._give_back([p for p in batch if p.id not in attempted])
 
     async def _give_back(self, leased: list[PendingAlert]) -> None:
         """Unsent leased alerts go back to the queue at once (stopping, or channel paused)."""
@@ -214,30 +244,47 @@ class Notifier(Sends):
 
     async def _channel(
         self,
+        key: tuple[str, str],
         bundles: list[list[PendingAlert]],
+        after: asyncio.Task[None] | None,
         semaphore: asyncio.Semaphore,
         run: _Run,
-        attempted: set[int],
+    ) -> None:
+        began = False
+        try:
+            if after is not None:
+                await asyncio.wait((after,))
+            async with semaphore:
+                began = True
+                run.began()
+                await self._channel_sends(key, bundles, run)
+        finally:
+            if not began:
+                run.began()
+            run.first_done.set()
+
+    async def _channel_sends(
+        self, key: tuple[str, str], bundles: list[list[PendingAlert]], run: _Run
     ) -> None:
         tally, stopped = run.tally, run.stopped
-        async with semaphore:
-            for bundle in bundles:
-                if self._stopping.is_set():
-                    return
-                await self._wait_turn(bundle[0].alert)
-                # the other channels take their turns before this send's claim is queued, so
-                # that the claims of one moment are written together (ClaimQueue)
-                await asyncio.sleep(0)
-                if self._stopping.is_set():
-                    return
-                attempted.update(p.id for p in bundle)
-                if len(bundle) > 1:
-                    outcome = await self._deliver_bundle(bundle, tally)
-                else:
-                    outcome = await self._deliver(bundle[0], tally)
-                if outcome is Outcome.STOP:
-                    stopped.add(_channel_of(bundle[0]))
-                    return
+        for bundle in bundles:
+            if self._stopping.is_set() or key in stopped:
+                return
+            await self._wait_turn(bundle[0].alert)
+            # the other channels take their turns before this send's claim is queued, so
+            # that the claims of one moment are written together (ClaimQueue)
+            await asyncio.sleep(0)
+            if self._stopping.is_set():
+                return
+            run.attempted.update(p.id for p in bundle)
+            if len(bundle) > 1:
+                outcome = await self._deliver_bundle(bundle, tally)
+            else:
+                outcome = await self._deliver(bundle[0], tally)
+            run.first_done.set()
+            if outcome is Outcome.STOP:
+                stopped.add(key)
+                return
 
     def _bundles(self, items: list[PendingAlert]) -> list[list[PendingAlert]]:
         """A channel's alerts of one week as one message where the platform allows it; an

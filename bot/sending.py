@@ -74,7 +74,8 @@ class Sends:
         # background: no send waits for it (the batch's end does)
         self._sent_ids.append((pending.id, pending.lease))
         if len(self._sent_ids) >= SENT_BATCH:
-            task = asyncio.get_running_loop().create_task(self._record_sent())
+            done, self._sent_ids = self._sent_ids, []
+            task = asyncio.get_running_loop().create_task(self._record_sent(done))
             self._recording.add(task)
             task.add_done_callback(self._recording.discard)
 
@@ -83,10 +84,10 @@ class Sends:
         try:
             await asyncio.gather(*self._recording)
         finally:
-            await self._record_sent()
+            done, self._sent_ids = self._sent_ids, []
+            await self._record_sent(done)
 
-    async def _record_sent(self) -> None:
-        done, self._sent_ids = self._sent_ids, []
+    async def _record_sent(self, done: list[tuple[int, str | None]]) -> None:
         by_lease: dict[str | None, list[int]] = {}
         for alert_id, lease in done:
             by_lease.setdefault(lease, []).append(alert_id)
@@ -161,11 +162,16 @@ class Sends:
         adapter = self._adapters[first.platform]
         assert plays(adapter, BundleSender)
         metrics = self._metrics
-        claimed = []
         now = self._clock()
-        answers = await asyncio.gather(*(self._store.claim(p.id, now, p.lease) for p in bundle))
-        for pending, mine in zip(bundle, answers, strict=True):
-            if mine:
+        by_lease: dict[str | None, list[int]] = {}
+        for pending in bundle:  # one lease, unless a channel held back joined the next claim
+            by_lease.setdefault(pending.lease, []).append(pending.id)
+        mine: set[int] = set()
+        for lease, ids in by_lease.items():
+            mine |= await self._store.claim_together(ids, now, lease)
+        claimed = []
+        for pending in bundle:
+            if pending.id in mine:
                 claimed.append(pending)
             else:
                 log.warning("alert %d: lease lost before its send; another worker has it",

@@ -3,7 +3,9 @@
 
 from __future__ import annotations
 
+import asyncio
 from datetime import date, timedelta
+from typing import Any
 
 import pytest
 
@@ -11,7 +13,7 @@ from bot.asks import Context
 from bot.cards import Card
 from bot.core import Core
 from bot.errors import ChannelUnavailable, RateLimited, TransientDeliveryError
-from bot.models import Alert, ChartKey
+from bot.models import Alert, ChartKey, PendingAlert
 from bot.notify import Notifier, backoff
 from bot.pacing import Pace
 from tests.fakes import FakeClock, FakeSleep, RecordingAdapter
@@ -364,3 +366,49 @@ async def test_a_channel_split_across_claims_keeps_its_order(
         titles = [card.title for ch, card, _key in adapter.sent if ch == channel]
         assert titles == [f"title {n}" for n in range(5)]
     assert await core.store.outbox_counts() == {"sent": 10}
+
+
+async def test_the_next_claim_is_made_while_the_last_batch_still_sends(
+    core: Core, clock: FakeClock, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    # a fan-out used to stand still between batches while it claimed the next one
+    import bot.notify
+
+    monkeypatch.setattr(bot.notify, "FIRST_CLAIM", 2)
+    monkeypatch.setattr(bot.notify, "CLAIM_BATCH", 2)
+    monkeypatch.setattr(bot.notify, "LOOKAHEAD", 1)
+    claims: list[list[str]] = []
+    events: list[str] = []
+    second_claim = asyncio.Event()
+    claim_due = core.store.claim_due
+
+    async def noted(*args: Any, **kwargs: Any) -> list[PendingAlert]:
+        found = await claim_due(*args, **kwargs)
+        claims.append([p.alert.channel_id for p in found])
+        events.append("claimed " + " ".join(claims[-1]))
+        if len(claims) == 2:
+            second_claim.set()
+        return found
+
+    monkeypatch.setattr(core.store, "claim_due", noted)
+
+    class SecondSendWaits(RecordingAdapter):
+        async def send(self, channel_id: str, card: Card, dedupe_key: str) -> None:
+            # (the first send of a drain goes before the next claim is written)
+            if channel_id == "C2":  # held until the next batch is claimed (a bound, not a pause)
+                async with asyncio.timeout(10):
+                    await second_claim.wait()
+            await super().send(channel_id, card, dedupe_key)
+            events.append(f"sent {channel_id}")
+
+    adapter = SecondSendWaits(platform="slack")
+    notifier = Notifier(core.store, {"slack": adapter}, clock, sleep=FakeSleep(),
+                        paces={"slack": Pace(100.0, 0.0, 1)})  # fmt: skip
+    await notifier.enqueue(_alerts(["C1", "C2", "C3", "C4"], per_channel=1))
+    assert (await notifier.drain()).sent == 4
+    assert claims[:2] == [["C1", "C2"], ["C3", "C4"]]
+    # the first send went before the next claim's write; C2 was still sending during it
+    assert events[:3] == ["claimed C1 C2", "sent C1", "claimed C3 C4"]
+    assert events.index("claimed C3 C4") < events.index("sent C2")
+    assert [channel for channel, _card, _key in adapter.sent] == ["C1", "C2", "C3", "C4"]
+    assert await core.store.outbox_counts() == {"sent": 4}

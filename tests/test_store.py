@@ -46,7 +46,10 @@ def test_a_new_sqlite_file_is_migrated_to_the_latest_schema_in_wal_mode(tmp_path
         version = db.execute("PRAGMA user_version").fetchone()[0]
         mode = db.execute("PRAGMA journal_mode").fetchone()[0]
         tables = {r[0] for r in db.execute("SELECT name FROM sqlite_master WHERE type = 'table'")}
-    assert version == SCHEMA_VERSION == 9
+        queue = [r[2] for r in db.execute("PRAGMA index_info(outbox_channel_queue)")]
+    assert version == SCHEMA_VERSION == 10
+    # a claim finds the channels with due alerts from this index alone (v10)
+    assert queue == ["state", "platform", "channel_id", "id", "next_attempt_at", "lease_until"]
     assert mode == "wal"
     assert {"charts", "chart_entries", "title_matches", "scores", "servers", "server_regions",
             "outbox", "source_state", "slack_installations", "oauth_states",
@@ -381,6 +384,10 @@ async def test_concurrent_claims_are_written_together_each_with_its_own_answer(
         assert answers == [False, True, True, True, True, True]
         assert writes == [[p.id for p in batch]]  # one transaction for the six senders
         assert not await store.claim(batch[1].id, NOW, "another worker's lease")
+        # one message's alerts: one answer, the ids still ours
+        ids = [p.id for p in batch[:3]]
+        assert await store.claim_together(ids, NOW, lease) == set(ids[1:])
+        assert writes[-1] == ids
         assert await store.outbox_counts() == {"sent": 1, "pending": 5}
     finally:
         await store.close()
@@ -391,12 +398,12 @@ async def test_a_failed_claim_write_reaches_every_waiting_sender() -> None:
         raise StoreError("the database went away")
 
     queue = ClaimQueue(broken)
-    found = await asyncio.gather(*(queue.claim(n, NOW, None) for n in range(3)),
+    found = await asyncio.gather(*(queue.claim((n,), NOW, None) for n in range(3)),
                                  return_exceptions=True)  # fmt: skip
     assert [type(f) for f in found] == [StoreError] * 3
     # the queue is not left stuck: a later claim gets its own answer (here the same failure)
     with pytest.raises(StoreError):
-        await asyncio.wait_for(queue.claim(9, NOW, None), timeout=5)
+        await asyncio.wait_for(queue.claim((9,), NOW, None), timeout=5)
 
 
 async def test_first_sighting_is_true_once_and_forgets_old_keys(store: Store) -> None:

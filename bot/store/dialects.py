@@ -201,17 +201,27 @@ class Dialect:
     def claim_outbox(self) -> str:
         """Lease the due alerts of the platforms running here, a few per channel at a time,
         channels in the order of their oldest due alert (no channel or platform starves the
-        others). A channel's alerts come together, so they can go out as one message."""
+        others). A channel's alerts come together, so they can go out as one message. The
+        channels are chosen first (from the index alone), then only their rows are ranked."""
         lock = self.skip_locked
+        due = (
+            "{o}state = 'pending' AND {o}next_attempt_at <= :now "
+            "AND ({o}lease_until IS NULL OR {o}lease_until < :now)"
+        )
         return (
             "UPDATE outbox SET lease_token = :token, lease_until = :until "
             "WHERE id IN (SELECT id FROM outbox WHERE id IN ("
-            "  SELECT id FROM ("
-            "    SELECT id, ROW_NUMBER() OVER (PARTITION BY platform, channel_id ORDER BY id) AS n,"
-            "    MIN(id) OVER (PARTITION BY platform, channel_id) AS oldest"
-            "    FROM outbox WHERE state = 'pending' AND next_attempt_at <= :now"
-            "    AND (lease_until IS NULL OR lease_until < :now) AND platform IN :platforms"
-            "  ) ranked WHERE n <= :per_channel ORDER BY oldest, n LIMIT :limit"
+            "  WITH channels AS ("
+            "    SELECT platform, channel_id, MIN(id) AS oldest FROM outbox"
+            f"    WHERE {due.format(o='')} AND platform IN :platforms"
+            "    GROUP BY platform, channel_id ORDER BY oldest LIMIT :limit"
+            "  ), ranked AS ("
+            "    SELECT o.id AS id, c.oldest AS oldest,"
+            "    ROW_NUMBER() OVER (PARTITION BY o.platform, o.channel_id ORDER BY o.id) AS n"
+            "    FROM channels c JOIN outbox o"
+            "    ON o.platform = c.platform AND o.channel_id = c.channel_id"
+            f"    AND {due.format(o='o.')}"
+            "  ) SELECT id FROM ranked WHERE n <= :per_channel ORDER BY oldest, n LIMIT :limit"
             f") AND (lease_until IS NULL OR lease_until < :now) {lock}) "
             "RETURNING id, platform, server_id, channel_id, service, region, category, language, "
             "week, title, kind, card, attempts, claimed_at"

@@ -117,7 +117,13 @@ class Outbox:
         """Note that a send is about to start: after a crash, the alert may already be out.
         With a lease token, only while the lease is still ours (False: do not send). Claims
         asked for while another is being written are written together (ClaimQueue)."""
-        return await self._claim_queue.claim(alert_id, now, lease)
+        return alert_id in await self._claim_queue.claim((alert_id,), now, lease)
+
+    async def claim_together(
+        self, alert_ids: Sequence[int], now: datetime, lease: str | None = None
+    ) -> set[int]:
+        """`claim` for the alerts of one message; returns the ids claimed."""
+        return await self._claim_queue.claim(alert_ids, now, lease)
 
     async def claim_many(
         self, alert_ids: Sequence[int], now: datetime, lease: str | None = None
@@ -215,12 +221,14 @@ class ClaimQueue:
         self, write: Callable[[Sequence[int], datetime, str | None], Awaitable[set[int]]]
     ) -> None:
         self._write = write
-        self._waiting: list[tuple[int, datetime, str | None, asyncio.Future[bool]]] = []
+        self._waiting: list[tuple[Sequence[int], datetime, str | None, asyncio.Future[set[int]]]]
+        self._waiting = []
         self._writer: asyncio.Task[None] | None = None
 
-    async def claim(self, alert_id: int, now: datetime, lease: str | None) -> bool:
-        future: asyncio.Future[bool] = asyncio.get_running_loop().create_future()
-        self._waiting.append((alert_id, now, lease, future))
+    async def claim(self, alert_ids: Sequence[int], now: datetime, lease: str | None) -> set[int]:
+        """The ids of `alert_ids` claimed, in the next write."""
+        future: asyncio.Future[set[int]] = asyncio.get_running_loop().create_future()
+        self._waiting.append((alert_ids, now, lease, future))
         if self._writer is None or self._writer.done():
             self._writer = asyncio.create_task(self._drain(), name="outbox-claims")
         return await future
@@ -229,17 +237,19 @@ class ClaimQueue:
         await asyncio.sleep(0)  # the other senders of this moment join the first write
         while self._waiting:
             batch, self._waiting = self._waiting, []
-            by_lease: dict[str | None, list[tuple[int, datetime, asyncio.Future[bool]]]] = {}
-            for alert_id, now, lease, future in batch:
-                by_lease.setdefault(lease, []).append((alert_id, now, future))
+            by_lease: dict[
+                str | None, list[tuple[Sequence[int], datetime, asyncio.Future[set[int]]]]
+            ] = {}
+            for alert_ids, now, lease, future in batch:
+                by_lease.setdefault(lease, []).append((alert_ids, now, future))
             try:
                 for lease, items in by_lease.items():
                     claimed = await self._write(
-                        [i[0] for i in items], max(i[1] for i in items), lease
+                        [n for ids, _now, _f in items for n in ids], max(i[1] for i in items), lease
                     )
-                    for alert_id, _now, future in items:
+                    for alert_ids, _now, future in items:
                         if not future.done():
-                            future.set_result(alert_id in claimed)
+                            future.set_result(claimed.intersection(alert_ids))
             except BaseException as exc:
                 # each caller hears of the failure (a cancelled writer: of the cancellation)
                 failure = exc if isinstance(exc, Exception) else asyncio.CancelledError()

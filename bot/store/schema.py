@@ -169,5 +169,12 @@ MIGRATIONS: tuple[tuple[str, ...], ...] = (
             name TEXT PRIMARY KEY, next_free DOUBLE PRECISION NOT NULL
         )""",
     ),
+    # 10: the outbox's channel queue covers what a claim filters on, so finding the channels
+    # with due alerts reads the index alone (a claim had sorted every pending row's table row)
+    (
+        "DROP INDEX outbox_channel_queue",
+        "CREATE INDEX outbox_channel_queue ON outbox "
+        "(state, platform, channel_id, id, next_attempt_at, lease_until)",
+    ),
 )
 SCHEMA_VERSION = len(MIGRATIONS)

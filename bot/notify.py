@@ -37,7 +37,7 @@ __all__ = ["DrainReport", "Notifier", "backoff", "dedupe_key"]
 
 LEASE = timedelta(seconds=60)  # a dead worker's alerts go to another after this
 CLAIM_BATCH = 500
-FIRST_CLAIM = 150  # the first sends start sooner after a small claim; each next one is twice as big
+FIRST_CLAIM = 150  # the first sends start sooner after a small claim; each next is twice the last
 PER_CHANNEL = 10  # alerts of one channel per claim: others get their turn in the same batch
 # the next claim is made while this many channels still wait for their turn, so that sending
 # never stops for a claim (between batches, a fan-out used to stand still a tenth of the time)

@@ -162,13 +162,8 @@ class Sends:
         adapter = self._adapters[first.platform]
         assert plays(adapter, BundleSender)
         metrics = self._metrics
-        now = self._clock()
-        by_lease: dict[str | None, list[int]] = {}
-        for pending in bundle:  # one lease, unless a channel held back joined the next claim
-            by_lease.setdefault(pending.lease, []).append(pending.id)
-        mine: set[int] = set()
-        for lease, ids in by_lease.items():
-            mine |= await self._store.claim_together(ids, now, lease)
+        # one lease, unless a channel held back joined the next claim
+        mine = await self._store.claim_together([(p.id, p.lease) for p in bundle], self._clock())
         claimed = []
         for pending in bundle:
             if pending.id in mine:

@@ -386,7 +386,7 @@ async def test_concurrent_claims_are_written_together_each_with_its_own_answer(
         assert not await store.claim(batch[1].id, NOW, "another worker's lease")
         # one message's alerts: one answer, the ids still ours
         ids = [p.id for p in batch[:3]]
-        assert await store.claim_together(ids, NOW, lease) == set(ids[1:])
+        assert await store.claim_together([(n, lease) for n in ids], NOW) == set(ids[1:])
         assert writes[-1] == ids
         assert await store.outbox_counts() == {"sent": 1, "pending": 5}
     finally:
@@ -398,12 +398,12 @@ async def test_a_failed_claim_write_reaches_every_waiting_sender() -> None:
         raise StoreError("the database went away")
 
     queue = ClaimQueue(broken)
-    found = await asyncio.gather(*(queue.claim((n,), NOW, None) for n in range(3)),
+    found = await asyncio.gather(*(queue.claim(((n, None),), NOW) for n in range(3)),
                                  return_exceptions=True)  # fmt: skip
     assert [type(f) for f in found] == [StoreError] * 3
     # the queue is not left stuck: a later claim gets its own answer (here the same failure)
     with pytest.raises(StoreError):
-        await asyncio.wait_for(queue.claim((9,), NOW, None), timeout=5)
+        await asyncio.wait_for(queue.claim(((9, None),), NOW), timeout=5)
 
 
 async def test_first_sighting_is_true_once_and_forgets_old_keys(store: Store) -> None:

@@ -22,6 +22,8 @@ from bot.models import Alert, PendingAlert
 from bot.store.charts import key_of
 from bot.store.database import Database, execute, in_batches, sql
 
+Leased = tuple[int, str | None]  # an outbox row's id and the lease token it was claimed under
+
 _ALERT = (
     "id, platform, server_id, channel_id, service, region, category, language, week, title, "
     "kind, card, attempts, claimed_at"
@@ -117,13 +119,12 @@ class Outbox:
         """Note that a send is about to start: after a crash, the alert may already be out.
         With a lease token, only while the lease is still ours (False: do not send). Claims
         asked for while another is being written are written together (ClaimQueue)."""
-        return alert_id in await self._claim_queue.claim((alert_id,), now, lease)
+        return alert_id in await self._claim_queue.claim(((alert_id, lease),), now)
 
-    async def claim_together(
-        self, alert_ids: Sequence[int], now: datetime, lease: str | None = None
-    ) -> set[int]:
-        """`claim` for the alerts of one message; returns the ids claimed."""
-        return await self._claim_queue.claim(alert_ids, now, lease)
+    async def claim_together(self, alerts: Sequence[Leased], now: datetime) -> set[int]:
+        """`claim` for the alerts of one message, each (id, its lease token); returns the ids
+        claimed."""
+        return await self._claim_queue.claim(alerts, now)
 
     async def claim_many(
         self, alert_ids: Sequence[int], now: datetime, lease: str | None = None
@@ -221,14 +222,13 @@ class ClaimQueue:
         self, write: Callable[[Sequence[int], datetime, str | None], Awaitable[set[int]]]
     ) -> None:
         self._write = write
-        self._waiting: list[tuple[Sequence[int], datetime, str | None, asyncio.Future[set[int]]]]
-        self._waiting = []
+        self._waiting: list[tuple[Sequence[Leased], datetime, asyncio.Future[set[int]]]] = []
         self._writer: asyncio.Task[None] | None = None
 
-    async def claim(self, alert_ids: Sequence[int], now: datetime, lease: str | None) -> set[int]:
-        """The ids of `alert_ids` claimed, in the next write."""
+    async def claim(self, alerts: Sequence[Leased], now: datetime) -> set[int]:
+        """The ids of `alerts` (id, lease token) claimed, in the next write."""
         future: asyncio.Future[set[int]] = asyncio.get_running_loop().create_future()
-        self._waiting.append((alert_ids, now, lease, future))
+        self._waiting.append((alerts, now, future))
         if self._writer is None or self._writer.done():
             self._writer = asyncio.create_task(self._drain(), name="outbox-claims")
         return await future
@@ -237,19 +237,21 @@ class ClaimQueue:
         await asyncio.sleep(0)  # the other senders of this moment join the first write
         while self._waiting:
             batch, self._waiting = self._waiting, []
-            by_lease: dict[
-                str | None, list[tuple[Sequence[int], datetime, asyncio.Future[set[int]]]]
-            ] = {}
-            for alert_ids, now, lease, future in batch:
-                by_lease.setdefault(lease, []).append((alert_ids, now, future))
+            by_lease: dict[str | None, list[int]] = {}
+            for alerts, _now, _future in batch:
+                for alert_id, lease in alerts:
+                    by_lease.setdefault(lease, []).append(alert_id)
+            now = max(when for _alerts, when, _future in batch)
+            claimed: set[int] = set()
+            written: set[str | None] = set()
             try:
-                for lease, items in by_lease.items():
-                    claimed = await self._write(
-                        [n for ids, _now, _f in items for n in ids], max(i[1] for i in items), lease
-                    )
-                    for alert_ids, _now, future in items:
-                        if not future.done():
-                            future.set_result(claimed.intersection(alert_ids))
+                for lease, ids in by_lease.items():
+                    claimed |= await self._write(ids, now, lease)
+                    written.add(lease)
+                    # a caller whose leases are all written hears at once
+                    for alerts, _now, future in batch:
+                        if not future.done() and all(held in written for _i, held in alerts):
+                            future.set_result({alert_id for alert_id, _l in alerts} & claimed)
             except BaseException as exc:
                 # each caller hears of the failure (a cancelled writer: of the cancellation)
                 failure = exc if isinstance(exc, Exception) else asyncio.CancelledError()
